@@ -1,0 +1,30 @@
+# soilbeta — the two commands a newcomer needs are `make demo` and `make test`.
+SWIFT ?= swift
+JOBS ?= 2
+
+.PHONY: all build release test demo bench deps clean
+
+all: build
+
+deps:
+	@scripts/ensure-deps.sh build
+
+build: deps
+	$(SWIFT) build -j $(JOBS)
+
+release: deps
+	$(SWIFT) build -c release -j $(JOBS)
+
+test: deps
+	$(SWIFT) build --build-tests -j $(JOBS)
+	$(SWIFT) test --skip-build
+
+demo: release
+	@scripts/demo.sh
+
+bench: release
+	@scripts/ensure-deps.sh bench
+	@scripts/bench.sh
+
+clean:
+	rm -rf .build demo-run bench-out

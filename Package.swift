@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SoilBeta",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "soilbeta", targets: ["soilbeta"]),
+        .library(name: "SoilProfiles", targets: ["SoilProfiles"]),
+        .library(name: "DepthFunctions", targets: ["DepthFunctions"]),
+        .library(name: "Statistics", targets: ["Statistics"]),
+        .library(name: "Forest", targets: ["Forest"]),
+        .library(name: "Rasters", targets: ["Rasters"]),
+        .library(name: "Mapping", targets: ["Mapping"]),
+        .library(name: "Report", targets: ["Report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Ingest, validation and units of horizon/site tables (METHOD.md §1).
+        .target(name: "SoilProfiles"),
+        // Mass-preserving spline, SOC density and the β depth model (METHOD.md §2–§5).
+        .target(name: "DepthFunctions", dependencies: ["SoilProfiles"]),
+        // Descriptive statistics, distributions, ANOVA/Tukey, LOESS (METHOD.md §6).
+        .target(name: "Statistics"),
+        // Random forest regression, tuning, CV, importance, QRF (METHOD.md §7).
+        .target(name: "Forest", dependencies: ["SoilProfiles", "Statistics"]),
+        // GDAL C API as a system library (Debian libgdal-dev).
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal",
+                       providers: [.apt(["libgdal-dev"])]),
+        // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
+        .target(name: "Rasters", dependencies: ["CGDAL"]),
+        // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
+        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
+        // Plots, maps and the HTML report.
+        .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
+        // The command-line program: parses arguments, calls the libraries.
+        .executableTarget(name: "soilbeta", dependencies: [
+            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
+        .testTarget(name: "DepthFunctionsTests", dependencies: ["DepthFunctions", "SoilProfiles"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "ForestTests", dependencies: ["Forest"]),
+        .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

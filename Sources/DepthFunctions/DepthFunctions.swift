@@ -1,0 +1,1 @@
+// The DepthFunctions target of soilbeta; see the files beside this one.

@@ -1,0 +1,1 @@
+// The Forest target of soilbeta; see the files beside this one.

@@ -1,0 +1,1 @@
+// The Mapping target of soilbeta; see the files beside this one.

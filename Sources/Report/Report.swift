@@ -1,0 +1,1 @@
+// The Report target of soilbeta; see the files beside this one.

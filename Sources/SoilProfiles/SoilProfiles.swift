@@ -1,0 +1,1 @@
+// The SoilProfiles target of soilbeta; see the files beside this one.

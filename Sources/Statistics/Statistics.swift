@@ -1,0 +1,1 @@
+// The Statistics target of soilbeta; see the files beside this one.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, only when missing, what soilbeta needs on Debian.
+#   scripts/ensure-deps.sh build   – GDAL headers and tools (needed to build and test)
+#   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
+set -euo pipefail
+want=(libgdal-dev gdal-bin pkg-config)
+case "${1:-build}" in
+  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest) ;;
+esac
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ "${1:-build}" = bench ]; then
+  python3 -c "import sklearn" 2>/dev/null || { echo "==> installing scikit-learn (PyPI)"; python3 -m pip install -q scikit-learn; }
+fi
