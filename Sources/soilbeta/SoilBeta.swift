@@ -10,6 +10,7 @@ struct SoilBeta: AsyncParsableCommand {
         version: version,
         subcommands: [
             SimulateProfilesCommand.self,
+            DriversCommand.self,
         ]
     )
 }
