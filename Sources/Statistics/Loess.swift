@@ -146,16 +146,13 @@ public struct LoessFit: Sendable {
         let evaluator = LoessEvaluator(x: x, options: options, neighbourCount: neighbourCount)
         surface = evaluator
 
-        // Fitted values and the diagonal of L at the observations.
+        // Fitted values and the diagonal of L at the observations: O(vertices · n) for the
+        // interpolated surface, one local fit per observation for the direct one.
         var fitted = [Double](repeating: 0, count: n)
         var trace = 0.0
-        var row = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            evaluator.operatorRow(at: x[i], into: &row)
-            var value = 0.0
-            for j in 0..<n { value += row[j] * y[j] }
+        evaluator.fittedValuesAndHatDiagonal(y: y) { i, value, diagonal in
             fitted[i] = value
-            trace += row[i]
+            trace += diagonal
         }
         fittedValues = fitted
         traceOfHat = trace
@@ -483,6 +480,59 @@ struct LoessEvaluator: Sendable {
         return vertices.sorted()
     }
 
+    /// Calls `body(i, ŷ(xᵢ), Lᵢᵢ)` for every observation i in order.
+    ///
+    /// Interpolated surface: vertex values and slopes are computed once (operator rows · y), and
+    /// ŷ(xᵢ) and Lᵢᵢ are Hermite combinations of the two vertices of xᵢ's cell — the same numbers as
+    /// the full operator row at xᵢ, in O(vertices · n) instead of O(n²).
+    func fittedValuesAndHatDiagonal(y: [Double], _ body: (Int, Double, Double) -> Void) {
+        let n = x.count
+        if options.surface == .direct {
+            var row = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                operatorRow(at: x[i], into: &row)
+                var value = 0.0
+                for j in 0..<n { value += row[j] * y[j] }
+                body(i, value, row[i])
+            }
+            return
+        }
+        var vertexValues = [Double](repeating: 0, count: vertices.count)
+        var vertexSlopes = [Double](repeating: 0, count: vertices.count)
+        vertexValueRows.withUnsafeBufferPointer { values in
+            vertexSlopeRows.withUnsafeBufferPointer { slopes in
+                for v in 0..<vertices.count {
+                    var value = 0.0, slope = 0.0
+                    for j in 0..<n { value += values[v * n + j] * y[j]; slope += slopes[v * n + j] * y[j] }
+                    vertexValues[v] = value
+                    vertexSlopes[v] = slope
+                }
+            }
+        }
+        for i in 0..<n {
+            let cell = hermiteCell(at: x[i])
+            let value = cell.phi0 * vertexValues[cell.left] + cell.phi1 * vertexValues[cell.left + 1]
+                + (cell.psi0 * vertexSlopes[cell.left] + cell.psi1 * vertexSlopes[cell.left + 1]) * cell.width
+            let l0 = cell.left * n + i, r0 = (cell.left + 1) * n + i
+            let diagonal = cell.phi0 * vertexValueRows[l0] + cell.phi1 * vertexValueRows[r0]
+                + (cell.psi0 * vertexSlopeRows[l0] + cell.psi1 * vertexSlopeRows[r0]) * cell.width
+            body(i, value, diagonal)
+        }
+    }
+
+    /// The k-d tree cell holding `point` (ties go to the lower cell, as R descends the tree) and
+    /// the cubic Hermite basis at the point: value weights φ₀, φ₁ and slope weights ψ₀, ψ₁.
+    func hermiteCell(at point: Double) -> (left: Int, width: Double, phi0: Double, phi1: Double, psi0: Double, psi1: Double) {
+        var lo = 0, hi = vertices.count - 2
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if point <= vertices[mid + 1] { hi = mid } else { lo = mid + 1 }
+        }
+        let width = vertices[lo + 1] - vertices[lo]
+        let h = (point - vertices[lo]) / width
+        return (lo, width, (1 - h) * (1 - h) * (1 + 2 * h), h * h * (3 - 2 * h), h * (1 - h) * (1 - h), h * h * (h - 1))
+    }
+
     /// Writes the operator row L(point) (length n) into `row`.
     func operatorRow(at point: Double, into row: inout [Double]) {
         let n = x.count
@@ -494,19 +544,9 @@ struct LoessEvaluator: Sendable {
                                          value: &row, slope: &slope)
             return
         }
-        // Leaf cell: the first interval [v_j, v_{j+1}] with point ≤ v_{j+1} (ties go to the lower cell).
-        var lo = 0, hi = vertices.count - 2
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if point <= vertices[mid + 1] { hi = mid } else { lo = mid + 1 }
-        }
-        let left = lo, right = lo + 1
-        let width = vertices[right] - vertices[left]
-        let h = (point - vertices[left]) / width
-        let phi0 = (1 - h) * (1 - h) * (1 + 2 * h)
-        let phi1 = h * h * (3 - 2 * h)
-        let psi0 = h * (1 - h) * (1 - h)
-        let psi1 = h * h * (h - 1)
+        let cell = hermiteCell(at: point)
+        let (left, right, width) = (cell.left, cell.left + 1, cell.width)
+        let (phi0, phi1, psi0, psi1) = (cell.phi0, cell.phi1, cell.psi0, cell.psi1)
         vertexValueRows.withUnsafeBufferPointer { values in
             vertexSlopeRows.withUnsafeBufferPointer { slopes in
                 let l0 = left * n, r0 = right * n
