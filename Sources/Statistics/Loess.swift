@@ -136,10 +136,9 @@ public struct LoessFit: Sendable {
             throw StatisticsError.tooFewObservations(
                 "LOESS: span \(options.span) with \(n) observations gives \(neighbourCount) points per neighbourhood; need more than \(coefficientCount)")
         }
-        guard let low = x.min(), let high = x.max(), high > low else {
+        guard let smallest = x.min(), let largest = x.max(), largest > smallest else {
             throw StatisticsError.tooFewObservations("LOESS: the covariate has no spread (all values equal)")
         }
-        _ = low
         self.x = x
         self.y = y
         self.options = options

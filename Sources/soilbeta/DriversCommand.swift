@@ -136,7 +136,7 @@ struct DriverInputs {
 
         var siteRowOfID: [String: Int] = [:]
         for row in 0..<siteTable.rows.count {
-            let id = siteTable.rows[row][siteID].trimmingCharacters(in: .whitespaces)
+            let id = trimmed(siteTable.rows[row][siteID])
             if id.isEmpty { throw CSVError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id", message: "missing profile id") }
             if let first = siteRowOfID[id] {
                 throw CSVError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id",
@@ -150,7 +150,7 @@ struct DriverInputs {
         var betaRowOfID: [String: Int] = [:]
         for row in 0..<betaTable.rows.count {
             let line = betaTable.lineOfRow[row]
-            let id = betaTable.rows[row][betaID].trimmingCharacters(in: .whitespaces)
+            let id = trimmed(betaTable.rows[row][betaID])
             if id.isEmpty { throw CSVError(file: betaPath, line: line, field: "id", message: "missing profile id") }
             if let first = betaRowOfID[id] {
                 throw CSVError(file: betaPath, line: line, field: "id",
@@ -231,6 +231,13 @@ struct DriverInputs {
         } catch let error as StatisticsError {
             throw CSVError(file: path, message: error.description)
         }
+    }
+
+    /// The text without surrounding white space; skips Foundation when there is none (the usual case).
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        return blank(first) || blank(last) ? text.trimmingCharacters(in: .whitespaces) : text
     }
 
     /// A covariate name made safe for a file name (letters, digits, '-', '_', '.'; others become '_').
