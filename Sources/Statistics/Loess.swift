@@ -97,7 +97,7 @@ public struct LoessFit: Sendable {
     public let residualStandardError: Double
 
     /// The evaluation structure: k-d tree vertices with operator rows, or the data for `.direct`.
-    private let surface: LoessEvaluator
+    private let evaluator: LoessEvaluator
 
     /// Residuals y − fitted.
     public var residuals: [Double] { zip(y, fittedValues).map { $0 - $1 } }
@@ -106,7 +106,7 @@ public struct LoessFit: Sendable {
     /// Look-up degrees of freedom of the t band, δ₁² / δ₂ (R `predict(...)$df`).
     public var lookupDegreesOfFreedom: Double { oneDelta * oneDelta / twoDelta }
     /// Range of x over which the surface is defined (outside it predictions are NaN, as in R).
-    public var covariateRange: ClosedRange<Double> { surface.sortedX.first!...surface.sortedX.last! }
+    public var covariateRange: ClosedRange<Double> { evaluator.sortedX.first!...evaluator.sortedX.last! }
 
     /// Fits the smooth.
     /// - Parameters:
@@ -143,7 +143,7 @@ public struct LoessFit: Sendable {
         self.y = y
         self.options = options
         let evaluator = try LoessEvaluator(x: x, options: options, neighbourCount: neighbourCount)
-        surface = evaluator
+        self.evaluator = evaluator
 
         // Fitted values and the diagonal of L at the observations: O(vertices · n) for the
         // interpolated surface, one local fit per observation for the direct one.
@@ -176,10 +176,10 @@ public struct LoessFit: Sendable {
         let n = x.count
         var row = [Double](repeating: 0, count: n)
         return points.map { point in
-            guard point.isFinite, surface.options.surface == .direct || covariateRange.contains(point) else {
+            guard point.isFinite, evaluator.options.surface == .direct || covariateRange.contains(point) else {
                 return (.nan, .nan)
             }
-            surface.operatorRow(at: point, into: &row)
+            evaluator.operatorRow(at: point, into: &row)
             var value = 0.0, sumOfSquares = 0.0
             for j in 0..<n { value += row[j] * y[j]; sumOfSquares += row[j] * row[j] }
             return (value, residualStandardError * sumOfSquares.squareRoot())
