@@ -1,7 +1,7 @@
 // β fit (METHOD.md §4) against the R nls reference, model recovery, and Eq. 4 / §5 identities.
 import Foundation
 import Testing
-@testable import DepthFunctions
+import DepthFunctions
 
 /// Reference-only selection rule of dutch_beta.csv (PROVENANCE.md), test code only: horizons with
 /// top ≥ 100 cm dropped; profile kept with ≥ 3 remaining horizons reaching ≥ 100 cm.
