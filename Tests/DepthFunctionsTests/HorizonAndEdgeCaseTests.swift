@@ -208,3 +208,12 @@ import DepthFunctions
         #expect(result.fits.count == 10_000)
     }
 }
+
+@Suite struct StatusTextTests {
+    @Test func statusAndIssueTexts() {
+        #expect(SplineProfileStatus.rejected(.overlappingIntervals).description == "rejected: overlapping depth intervals")
+        #expect(SplineProfileStatus.singleHorizon.description == "single horizon")
+        #expect(HorizonIssue(horizonIndex: 2, kind: .negativeDepth).description == "horizon 2: negative depth")
+        #expect(HorizonIssue(horizonIndex: nil, kind: .noData).description == "profile: no data values")
+    }
+}
