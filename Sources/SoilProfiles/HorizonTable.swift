@@ -16,7 +16,7 @@ public enum Ecosystem: String, CaseIterable, Sendable, Codable, Comparable {
     /// Reads an ecosystem name, case-insensitively: `cropland`/`crop`/`CL`, `grassland`/`grass`/`GL`,
     /// `forestland`/`forest`/`FL`. Returns `nil` for anything else.
     public init?(parsing text: String) {
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch CSVTable.trimmedASCII(text).lowercased() {
         case "cropland", "crop", "cl": self = .cropland
         case "grassland", "grass", "gl": self = .grassland
         case "forestland", "forest", "fl": self = .forestland
@@ -255,7 +255,7 @@ public struct HorizonTable: Sendable {
         var ids: [String] = []
         var rowsOfProfile: [[Int]] = []
         for row in 0..<csv.rows.count {
-            let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)
+            let id = String(CSVTable.trimmedASCII(csv.rows[row][idColumn]))
             if CSVTable.isMissingText(id) {
                 issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: "", field: label("id"),
                                           action: .horizonDropped, reason: "row has no profile identifier"))
