@@ -1,5 +1,6 @@
 // Versioned binary model files for trained forests (issue 3 item 8).
 import Foundation
+import SoilProfiles
 
 /// The binary model format: little-endian, header then a checksummed payload.
 ///
@@ -147,7 +148,7 @@ public enum ForestModelFile {
 
     /// Writes `forest` to `path` atomically (temporary file in the same folder, then rename).
     public static func write(_ forest: RandomForest, to path: String) throws {
-        try writeFileAtomically(Data(encode(forest)), to: path)
+        try AtomicFile.write(Data(encode(forest)), to: path)
     }
 
     /// Reads a model file; errors name the file.
@@ -156,24 +157,6 @@ public enum ForestModelFile {
             throw ForestError.io(path: path, reason: "cannot read model file")
         }
         return try decode([UInt8](data), path: path)
-    }
-}
-
-/// Writes `data` to a temporary file beside `path` and renames it into place, so a failed
-/// write never leaves a partial file under `path`.
-public func writeFileAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        try data.write(to: temporary)
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw ForestError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
-    }
-    if rename(temporary.path, url.path) != 0 {
-        try? FileManager.default.removeItem(at: temporary)
-        throw ForestError.io(path: path, reason: "cannot move the finished file into place")
     }
 }
 
