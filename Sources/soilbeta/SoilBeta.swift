@@ -12,6 +12,7 @@ struct SoilBeta: AsyncParsableCommand {
             HarmonizeCommand.self,
             BetaCommand.self,
             SimulateProfilesCommand.self,
+            ForestCommand.self,
         ]
     )
 }
