@@ -34,8 +34,3 @@ func issuesPath(explicit: String?, output: String) -> String {
     let base = output.hasSuffix(".csv") ? String(output.dropLast(4)) : output
     return base + ".issues.csv"
 }
-
-/// Prints to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
