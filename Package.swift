@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
-        .testTarget(name: "DepthFunctionsTests", dependencies: ["DepthFunctions", "SoilProfiles"]),
+        .testTarget(name: "DepthFunctionsTests", dependencies: ["DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ForestTests", dependencies: ["Forest"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),

@@ -1,0 +1,374 @@
+import Foundation
+
+/// An error in a delimited text file: names the file, the 1-based line and, where known, the field.
+///
+/// Its `description` reads `FILE:LINE: field 'NAME': MESSAGE`, the form every soilbeta command prints
+/// before exiting with a non-zero status.
+public struct CSVError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Path of the file as given by the user.
+    public let file: String
+    /// 1-based physical line number where the problem is, or `nil` for whole-file problems.
+    public let line: Int?
+    /// Column (header) name at fault, if any.
+    public let field: String?
+    /// What is wrong, in words a user can act on.
+    public let message: String
+
+    /// Creates an error for `file`, optionally pointing at a line and a field.
+    public init(file: String, line: Int? = nil, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var text = file
+        if let line { text += ":\(line)" }
+        text += ": "
+        if let field { text += "field '\(field)': " }
+        return text + message
+    }
+}
+
+/// A parsed CSV file: a header row and data rows of string fields, each row with the line it starts on.
+///
+/// Parsing follows RFC 4180 (comma separator, `"` quoting with `""` escapes, LF or CRLF line ends, an
+/// optional UTF-8 byte-order mark). Structural faults — an empty file, an empty or duplicate header name,
+/// a row with more or fewer fields than the header, a stray or unterminated quote, invalid UTF-8 — are
+/// errors naming file and line. Values are kept as text; typed access (`number(row:column:)`) validates.
+/// A missing value is an empty field or `NA` (METHOD.md §1).
+public struct CSVTable: Sendable {
+    /// Path of the file as given by the user (used in messages).
+    public let source: String
+    /// Column names, in file order, with surrounding white space removed.
+    public let header: [String]
+    /// Data rows; every row has `header.count` fields.
+    public let rows: [[String]]
+    /// 1-based line number on which each data row starts (parallel to `rows`).
+    public let lineOfRow: [Int]
+    private let indexOfColumn: [String: Int]
+
+    /// Reads and parses the CSV file at `path`.
+    /// - Throws: `CSVError` when the file cannot be read or is malformed.
+    public static func read(path: String) throws -> CSVTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let why = !exists ? "no such file" : (isDirectory.boolValue ? "is a directory" : "cannot be read")
+            throw CSVError(file: path, message: why)
+        }
+        return try parse(bytes: [UInt8](data), source: path)
+    }
+
+    /// Parses CSV text held in memory; `source` names it in messages.
+    public static func parse(text: String, source: String) throws -> CSVTable {
+        try parse(bytes: Array(text.utf8), source: source)
+    }
+
+    /// Parses CSV bytes (UTF-8) held in memory; `source` names them in messages.
+    public static func parse(bytes: [UInt8], source: String) throws -> CSVTable {
+        var records: [[String]] = []
+        var recordLines: [Int] = []
+        try bytes.withUnsafeBufferPointer { buffer in
+            var reader = RecordReader(bytes: buffer, source: source)
+            while let (fields, line) = try reader.next() {
+                records.append(fields)
+                recordLines.append(line)
+            }
+        }
+        guard let headerRecord = records.first else {
+            throw CSVError(file: source, message: "the file is empty: expected a header row")
+        }
+        let header = headerRecord.map { $0.trimmingCharacters(in: .whitespaces) }
+        var index: [String: Int] = [:]
+        for (position, name) in header.enumerated() {
+            if name.isEmpty {
+                throw CSVError(file: source, line: recordLines[0],
+                               message: "header column \(position + 1) has no name")
+            }
+            if index[name] != nil {
+                throw CSVError(file: source, line: recordLines[0], field: name,
+                               message: "duplicate column name in the header")
+            }
+            index[name] = position
+        }
+        var rows: [[String]] = []
+        var lines: [Int] = []
+        rows.reserveCapacity(records.count - 1)
+        lines.reserveCapacity(records.count - 1)
+        for recordIndex in 1..<records.count {
+            let record = records[recordIndex]
+            // A line holding nothing at all (e.g. a trailing blank line) is not a record.
+            if record.count == 1 && record[0].isEmpty && header.count > 1 { continue }
+            if record.count != header.count {
+                throw CSVError(file: source, line: recordLines[recordIndex],
+                               message: "row has \(record.count) field(s) but the header has \(header.count)")
+            }
+            rows.append(record)
+            lines.append(recordLines[recordIndex])
+        }
+        return CSVTable(source: source, header: header, rows: rows, lineOfRow: lines, indexOfColumn: index)
+    }
+
+    /// Position of the column called `name`, or `nil` when the file has no such column.
+    public func column(_ name: String) -> Int? { indexOfColumn[name] }
+
+    /// Position of the column called `name`.
+    /// - Throws: `CSVError` naming the file and the missing column.
+    public func requireColumn(_ name: String, purpose: String? = nil) throws -> Int {
+        if let position = indexOfColumn[name] { return position }
+        let why = purpose.map { " (\($0))" } ?? ""
+        throw CSVError(file: source, line: lineOfHeader, field: name,
+                       message: "required column is missing\(why); columns present: \(header.joined(separator: ", "))")
+    }
+
+    /// Line of the header row (1 unless blank lines precede it).
+    public var lineOfHeader: Int { 1 }
+
+    /// `true` when the field is a missing value: empty (after trimming) or `NA`.
+    public func isMissing(row: Int, column: Int) -> Bool {
+        CSVTable.isMissingText(rows[row][column])
+    }
+
+    /// `true` for the texts soilbeta reads as a missing value: empty (after trimming) or `NA`.
+    public static func isMissingText(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty || trimmed == "NA"
+    }
+
+    /// The field as a finite number, `nil` when missing.
+    /// - Throws: `CSVError` naming file, line and column when the text is not a finite decimal number.
+    public func number(row: Int, column: Int) throws -> Double? {
+        let text = rows[row][column]
+        if CSVTable.isMissingText(text) { return nil }
+        guard let value = CSVTable.parseDecimal(text) else {
+            throw CSVError(file: source, line: lineOfRow[row], field: header[column],
+                           message: "'\(CSVTable.abbreviated(text))' is not a finite number (use '.' as decimal mark; empty or NA for missing)")
+        }
+        return value
+    }
+
+    /// The whole column as numbers, NaN where missing.
+    /// - Throws: `CSVError` at the first value that is not a finite decimal number.
+    public func numericColumn(_ column: Int) throws -> [Double] {
+        var values = [Double](repeating: .nan, count: rows.count)
+        for row in 0..<rows.count {
+            if let value = try number(row: row, column: column) { values[row] = value }
+        }
+        return values
+    }
+
+    /// Parses a plain decimal number (`-12`, `3.5`, `.5`, `1e-3`); rejects hexadecimal, `inf`, `nan`,
+    /// thousands separators, decimal commas and values that overflow to infinity.
+    public static func parseDecimal(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        var sawDigit = false
+        var sawDot = false
+        var sawExponent = false
+        var previous: UInt8 = 0
+        for (offset, byte) in trimmed.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                sawDigit = true
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                let afterExponent = previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E")
+                if offset != 0 && !afterExponent { return nil }
+            case UInt8(ascii: "."):
+                if sawDot || sawExponent { return nil }
+                sawDot = true
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                if sawExponent || !sawDigit { return nil }
+                sawExponent = true
+            default:
+                return nil
+            }
+            previous = byte
+        }
+        guard sawDigit, previous != UInt8(ascii: "e"), previous != UInt8(ascii: "E"),
+              previous != UInt8(ascii: "+"), previous != UInt8(ascii: "-") else { return nil }
+        guard let value = Double(trimmed), value.isFinite else { return nil }
+        return value
+    }
+
+    /// A field shortened for messages.
+    static func abbreviated(_ text: String) -> String {
+        text.count > 40 ? String(text.prefix(37)) + "..." : text
+    }
+
+    private init(source: String, header: [String], rows: [[String]], lineOfRow: [Int], indexOfColumn: [String: Int]) {
+        self.source = source
+        self.header = header
+        self.rows = rows
+        self.lineOfRow = lineOfRow
+        self.indexOfColumn = indexOfColumn
+    }
+}
+
+/// Splits CSV bytes into records of fields (RFC 4180), tracking line numbers.
+private struct RecordReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let source: String
+    var position = 0
+    var line = 1
+
+    init(bytes: UnsafeBufferPointer<UInt8>, source: String) {
+        self.bytes = bytes
+        self.source = source
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let comma = UInt8(ascii: ",")
+    private static let newline = UInt8(ascii: "\n")
+    private static let carriageReturn = UInt8(ascii: "\r")
+
+    /// The next record and the line it starts on, or `nil` at the end of the input.
+    mutating func next() throws -> ([String], Int)? {
+        guard position < bytes.count else { return nil }
+        let startLine = line
+        var fields: [String] = []
+        var field: [UInt8] = []
+        while true {
+            // Start of a field.
+            field.removeAll(keepingCapacity: true)
+            if position < bytes.count && bytes[position] == RecordReader.quote {
+                position += 1
+                var closed = false
+                while position < bytes.count {
+                    let byte = bytes[position]
+                    if byte == RecordReader.quote {
+                        if position + 1 < bytes.count && bytes[position + 1] == RecordReader.quote {
+                            field.append(RecordReader.quote)
+                            position += 2
+                            continue
+                        }
+                        position += 1
+                        closed = true
+                        break
+                    }
+                    if byte == RecordReader.newline { line += 1 }
+                    field.append(byte)
+                    position += 1
+                }
+                if !closed {
+                    throw CSVError(file: source, line: startLine,
+                                   message: "a quoted field is never closed (unterminated '\"')")
+                }
+                // After a closing quote only a separator or the end of the record may follow.
+                if position < bytes.count {
+                    let byte = bytes[position]
+                    if byte != RecordReader.comma && byte != RecordReader.newline && byte != RecordReader.carriageReturn {
+                        throw CSVError(file: source, line: line,
+                                       message: "unexpected character after a closing quote in field \(fields.count + 1)")
+                    }
+                }
+            } else {
+                while position < bytes.count {
+                    let byte = bytes[position]
+                    if byte == RecordReader.comma || byte == RecordReader.newline || byte == RecordReader.carriageReturn { break }
+                    if byte == RecordReader.quote {
+                        throw CSVError(file: source, line: line,
+                                       message: "stray '\"' inside unquoted field \(fields.count + 1) (quote the whole field and double inner quotes)")
+                    }
+                    field.append(byte)
+                    position += 1
+                }
+            }
+            guard let text = String(validating: field, as: UTF8.self) else {
+                throw CSVError(file: source, line: line, message: "field \(fields.count + 1) is not valid UTF-8 text")
+            }
+            fields.append(text)
+            if position >= bytes.count { return (fields, startLine) }
+            let separator = bytes[position]
+            position += 1
+            if separator == RecordReader.comma { continue }
+            if separator == RecordReader.carriageReturn {
+                if position < bytes.count && bytes[position] == RecordReader.newline { position += 1 }
+            }
+            line += 1
+            return (fields, startLine)
+        }
+    }
+}
+
+/// Writes a file completely or not at all: the bytes go to a temporary file in the same folder, which is
+/// renamed over the destination only once fully written, so a failed or killed run never leaves a partial
+/// or corrupted output.
+public enum AtomicFile {
+    /// Writes `data` to `path` atomically.
+    /// - Throws: `CSVError` naming the path when the folder is missing or not writable.
+    public static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CSVError(file: path, message: "output folder '\(folder.path)' does not exist")
+        }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try data.write(to: temporary)
+            // rename(2) replaces the destination in one step on POSIX file systems.
+            if rename(temporary.path, url.path) != 0 {
+                throw CSVError(file: path, message: "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CSVError(file: path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes UTF-8 `text` to `path` atomically.
+    public static func write(text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+}
+
+/// Builds CSV text: header row, `.` decimal mark, missing values as empty fields, RFC 4180 quoting.
+public struct CSVWriter: Sendable {
+    private var text: String
+
+    /// Starts a table with the given column names.
+    public init(header: [String]) {
+        text = ""
+        append(row: header)
+    }
+
+    /// Appends one row of already formatted fields (quoted where needed).
+    public mutating func append(row fields: [String]) {
+        var first = true
+        for field in fields {
+            if !first { text.append(",") }
+            first = false
+            text.append(CSVWriter.quoted(field))
+        }
+        text.append("\n")
+    }
+
+    /// The table as CSV text.
+    public var csvText: String { text }
+
+    /// Writes the table to `path` atomically (see `AtomicFile`).
+    public func write(to path: String) throws {
+        try AtomicFile.write(text: text, to: path)
+    }
+
+    /// A field, quoted when it holds a comma, quote or line break.
+    public static func quoted(_ field: String) -> String {
+        if field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return field
+    }
+
+    /// A number as the shortest text that reads back to the same `Double`; empty for NaN (missing).
+    public static func format(_ value: Double) -> String {
+        value.isNaN ? "" : "\(value)"
+    }
+
+    /// An optional number: empty when `nil` or NaN.
+    public static func format(_ value: Double?) -> String {
+        guard let value else { return "" }
+        return format(value)
+    }
+}

@@ -1,0 +1,444 @@
+import Foundation
+
+/// The three ecosystems of the paper (Sect. 2.1; METHOD.md §1) with their map codes.
+public enum Ecosystem: String, CaseIterable, Sendable, Codable, Comparable {
+    case cropland, grassland, forestland
+
+    /// Two-letter prefix of the paper's data set files: `CL`, `GL`, `FL` (METHOD.md §9).
+    public var code: String {
+        switch self {
+        case .cropland: "CL"
+        case .grassland: "GL"
+        case .forestland: "FL"
+        }
+    }
+
+    /// Reads an ecosystem name, case-insensitively: `cropland`/`crop`/`CL`, `grassland`/`grass`/`GL`,
+    /// `forestland`/`forest`/`FL`. Returns `nil` for anything else.
+    public init?(parsing text: String) {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "cropland", "crop", "cl": self = .cropland
+        case "grassland", "grass", "gl": self = .grassland
+        case "forestland", "forest", "fl": self = .forestland
+        default: return nil
+        }
+    }
+
+    public static func < (lhs: Ecosystem, rhs: Ecosystem) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// Maps soilbeta's canonical column names (`id`, `top`, `bottom`, `soc`, `bd`, `lon` …) to the headers of a
+/// user's file, from `--column NAME=SOURCE` arguments (e.g. `soc=ORCDRC`, `top=UHDICM`; METHOD.md §1).
+public struct ColumnMapping: Sendable, Equatable {
+    /// Source header for each canonical name that is renamed.
+    public private(set) var sourceOfCanonical: [String: String] = [:]
+
+    /// No renaming: every canonical name is looked up as is.
+    public init() {}
+
+    /// Parses `NAME=SOURCE` pairs.
+    /// - Throws: `ColumnMappingError` for a pair without `=`, an empty side, or a name mapped twice.
+    public init(pairs: [String]) throws {
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw ColumnMappingError(pair: pair, reason: "expected NAME=SOURCE") }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            let source = parts[1].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, !source.isEmpty else {
+                throw ColumnMappingError(pair: pair, reason: "both NAME and SOURCE must be non-empty")
+            }
+            guard sourceOfCanonical[name] == nil else {
+                throw ColumnMappingError(pair: pair, reason: "'\(name)' is mapped more than once")
+            }
+            sourceOfCanonical[name] = source
+        }
+    }
+
+    /// The header to look for in the file for the canonical column `name`.
+    public func source(of name: String) -> String { sourceOfCanonical[name] ?? name }
+}
+
+/// A malformed `--column NAME=SOURCE` argument.
+public struct ColumnMappingError: Error, CustomStringConvertible, Sendable {
+    /// The argument as given.
+    public let pair: String
+    /// What is wrong with it.
+    public let reason: String
+    public var description: String { "--column '\(pair)': \(reason)" }
+}
+
+/// One finding of input validation: a value, horizon or profile that was dropped or changed, with where it
+/// came from. Every drop is reported, never silent (METHOD.md §1).
+public struct IngestIssue: Sendable, Equatable, CustomStringConvertible {
+    /// What soilbeta did about it.
+    public enum Action: String, Sendable {
+        /// A single value was set to missing (e.g. an out-of-range bulk density).
+        case valueDropped = "value dropped"
+        /// The whole horizon row was dropped.
+        case horizonDropped = "horizon dropped"
+        /// The whole profile was rejected.
+        case profileRejected = "profile rejected"
+        /// Nothing was dropped; the finding is informational (e.g. conflicting site values).
+        case warning = "warning"
+    }
+    /// Path of the input file.
+    public let file: String
+    /// 1-based line in the input file.
+    public let line: Int
+    /// Profile identifier (empty when the row had none).
+    public let profileID: String
+    /// Column at fault (canonical name, with the source header in brackets when renamed).
+    public let field: String
+    /// What was done.
+    public let action: Action
+    /// Why, in words.
+    public let reason: String
+
+    /// Creates a finding.
+    public init(file: String, line: Int, profileID: String, field: String, action: Action, reason: String) {
+        self.file = file
+        self.line = line
+        self.profileID = profileID
+        self.field = field
+        self.action = action
+        self.reason = reason
+    }
+
+    public var description: String {
+        "\(file):\(line): profile '\(profileID)', field '\(field)': \(action.rawValue): \(reason)"
+    }
+}
+
+/// Site attributes of a profile (METHOD.md §1): WGS84 coordinates, ecosystem and source study.
+public struct SiteAttributes: Sendable, Equatable {
+    /// Longitude, WGS84 degrees east, in [−180, 180]; `nil` when missing or rejected.
+    public var longitudeDeg: Double?
+    /// Latitude, WGS84 degrees north, in [−90, 90]; `nil` when missing or rejected.
+    public var latitudeDeg: Double?
+    /// Ecosystem, `nil` when missing or unknown.
+    public var ecosystem: Ecosystem?
+    /// Source publication, free text.
+    public var study: String?
+
+    /// Creates site attributes.
+    public init(longitudeDeg: Double? = nil, latitudeDeg: Double? = nil, ecosystem: Ecosystem? = nil, study: String? = nil) {
+        self.longitudeDeg = longitudeDeg
+        self.latitudeDeg = latitudeDeg
+        self.ecosystem = ecosystem
+        self.study = study
+    }
+}
+
+/// Options for reading a horizon table.
+public struct HorizonReadOptions: Sendable {
+    /// Canonical variables to read besides the depths, e.g. `["soc", "bd"]`. `soc` falls back to
+    /// `0.58 × som` (g kg⁻¹) or `5.8 × som_pct` (%) where the file has no SOC value (METHOD.md §1).
+    public var variables: [String]
+    /// Renaming of canonical columns to the file's headers.
+    public var mapping: ColumnMapping
+    /// Read `lon`, `lat`, `ecosystem`, `study` when present.
+    public var readSiteColumns: Bool
+
+    /// Creates options.
+    public init(variables: [String], mapping: ColumnMapping = ColumnMapping(), readSiteColumns: Bool = true) {
+        self.variables = variables
+        self.mapping = mapping
+        self.readSiteColumns = readSiteColumns
+    }
+}
+
+/// Plausible ranges of the variables soilbeta knows (METHOD.md §1 units); a value outside is set to missing
+/// and reported. Bulk density cannot exceed the density of quartz (2.65 g cm⁻³).
+public enum VariableRange {
+    /// Inclusive lower and upper limits, and whether the lower limit itself is excluded.
+    public static func limits(of variable: String) -> (lower: Double, upper: Double, lowerExclusive: Bool, unit: String)? {
+        switch variable {
+        case "soc", "som", "tn": (0, 1000, false, "g kg⁻¹")
+        case "som_pct": (0, 100, false, "%")
+        case "bd": (0, 2.65, true, "g cm⁻³")
+        case "cf", "clay", "sand", "silt": (0, 100, false, "%")
+        case "ph": (0, 14, false, "pH units")
+        default: nil
+        }
+    }
+}
+
+/// A horizon table in long format (one row per sampled depth interval; METHOD.md §1), grouped by profile in
+/// order of first appearance and stored as flat, contiguous arrays for the spline's batch loops.
+///
+/// Horizon `h` of profile `p` is index `profileStart[p] + h`; depths are cm below the mineral surface;
+/// `values[v][i]` is variable `variables[v]` of horizon `i` (NaN where missing). Geometry faults
+/// (negative depths, top ≥ bottom, overlaps) are kept here and judged by the spline's checks, which report
+/// them by `lineOfHorizon`.
+public struct HorizonTable: Sendable {
+    /// Path of the file the table came from.
+    public let source: String
+    /// Canonical variable names, in the order of `values`.
+    public let variables: [String]
+    /// Profile identifiers, in order of first appearance.
+    public let profileIDs: [String]
+    /// Offsets into the horizon arrays: profile `p` spans `profileStart[p] ..< profileStart[p + 1]`.
+    public let profileStart: [Int]
+    /// Upper depth of each horizon, cm.
+    public let topCm: [Double]
+    /// Lower depth of each horizon, cm.
+    public let bottomCm: [Double]
+    /// 1-based input line of each horizon.
+    public let lineOfHorizon: [Int]
+    /// `values[v][i]`: variable `v` at horizon `i`, in the unit of METHOD.md §1; NaN where missing.
+    public let values: [[Double]]
+    /// Site attributes per profile.
+    public internal(set) var sites: [SiteAttributes]
+    /// Everything dropped or questionable during ingest.
+    public internal(set) var issues: [IngestIssue]
+    /// Number of horizons whose SOC was derived from SOM (×0.58, or ×5.8 for `som_pct`).
+    public let socFromSOMCount: Int
+    /// `true` when the file had lon/lat, ecosystem or study columns.
+    public let hasSiteColumns: Bool
+
+    /// Number of profiles.
+    public var profileCount: Int { profileIDs.count }
+    /// Number of horizons kept.
+    public var horizonCount: Int { topCm.count }
+    /// Horizon index range of profile `p`.
+    public func horizons(ofProfile p: Int) -> Range<Int> { profileStart[p]..<profileStart[p + 1] }
+    /// Position of a variable in `values`.
+    public func variableIndex(_ name: String) -> Int? { variables.firstIndex(of: name) }
+
+    /// Reads a horizon CSV file.
+    /// - Throws: `CSVError` for malformed files, missing required columns and non-numeric values.
+    public static func read(path: String, options: HorizonReadOptions) throws -> HorizonTable {
+        try HorizonTable(csv: CSVTable.read(path: path), options: options)
+    }
+
+    /// Builds the horizon table from a parsed CSV.
+    /// - Throws: `CSVError` for missing required columns and non-numeric values (naming line and field).
+    public init(csv: CSVTable, options: HorizonReadOptions) throws {
+        let mapping = options.mapping
+        func label(_ canonical: String) -> String {
+            let source = mapping.source(of: canonical)
+            return source == canonical ? canonical : "\(canonical) [\(source)]"
+        }
+        let idColumn = try csv.requireColumn(mapping.source(of: "id"), purpose: "profile identifier")
+        let topColumn = try csv.requireColumn(mapping.source(of: "top"), purpose: "upper depth, cm")
+        let bottomColumn = try csv.requireColumn(mapping.source(of: "bottom"), purpose: "lower depth, cm")
+
+        // Where each requested variable comes from.
+        struct VariableSource { var column: Int?; var somColumn: Int?; var somFactor: Double }
+        var sources: [VariableSource] = []
+        for variable in options.variables {
+            let column = csv.column(mapping.source(of: variable))
+            var somColumn: Int? = nil
+            var factor = 0.0
+            if variable == "soc" {
+                if let som = csv.column(mapping.source(of: "som")) { somColumn = som; factor = 0.58 }
+                else if let somPct = csv.column(mapping.source(of: "som_pct")) { somColumn = somPct; factor = 5.8 }
+            }
+            if column == nil && somColumn == nil {
+                let alternatives = variable == "soc" ? " (or 'som' in g kg⁻¹, or 'som_pct' in %)" : ""
+                _ = try csv.requireColumn(mapping.source(of: variable), purpose: "variable '\(variable)'\(alternatives)")
+            }
+            sources.append(VariableSource(column: column, somColumn: somColumn, somFactor: factor))
+        }
+
+        var issues: [IngestIssue] = []
+        var profileOfID: [String: Int] = [:]
+        var ids: [String] = []
+        var rowsOfProfile: [[Int]] = []
+        for row in 0..<csv.rows.count {
+            let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)
+            if CSVTable.isMissingText(id) {
+                issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: "", field: label("id"),
+                                          action: .horizonDropped, reason: "row has no profile identifier"))
+                continue
+            }
+            if let p = profileOfID[id] { rowsOfProfile[p].append(row) } else {
+                profileOfID[id] = ids.count
+                ids.append(id)
+                rowsOfProfile.append([row])
+            }
+        }
+
+        var tops: [Double] = [], bottoms: [Double] = [], lines: [Int] = []
+        var columns = [[Double]](repeating: [], count: options.variables.count)
+        var starts: [Int] = [0]
+        var derivedCount = 0
+        tops.reserveCapacity(csv.rows.count)
+        bottoms.reserveCapacity(csv.rows.count)
+        lines.reserveCapacity(csv.rows.count)
+        for p in 0..<ids.count {
+            for row in rowsOfProfile[p] {
+                let line = csv.lineOfRow[row]
+                let top = try csv.number(row: row, column: topColumn)
+                let bottom = try csv.number(row: row, column: bottomColumn)
+                guard let top, let bottom else {
+                    issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p],
+                                              field: top == nil ? label("top") : label("bottom"),
+                                              action: .horizonDropped, reason: "depth is missing"))
+                    continue
+                }
+                var rowValues = [Double](repeating: .nan, count: sources.count)
+                for (v, source) in sources.enumerated() {
+                    let variable = options.variables[v]
+                    var value: Double? = nil
+                    var fromSOM = false
+                    var usedName = variable
+                    if let column = source.column { value = try csv.number(row: row, column: column) }
+                    if value == nil, let somColumn = source.somColumn,
+                       let som = try csv.number(row: row, column: somColumn) {
+                        usedName = source.somFactor == 0.58 ? "som" : "som_pct"
+                        if let limits = VariableRange.limits(of: usedName), som < limits.lower || som > limits.upper {
+                            issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p], field: label(usedName),
+                                                      action: .valueDropped, reason: "\(som) is outside \(limits.lower)…\(limits.upper) \(limits.unit)"))
+                            continue
+                        }
+                        value = som * source.somFactor
+                        fromSOM = true
+                    }
+                    guard let value else { continue }
+                    if let limits = VariableRange.limits(of: variable) {
+                        let tooLow = limits.lowerExclusive ? value <= limits.lower : value < limits.lower
+                        if tooLow || value > limits.upper {
+                            let bound = limits.lowerExclusive ? "(\(limits.lower)…\(limits.upper)]" : "[\(limits.lower)…\(limits.upper)]"
+                            issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p], field: label(usedName),
+                                                      action: .valueDropped, reason: "\(value) is outside \(bound) \(limits.unit)"))
+                            continue
+                        }
+                    }
+                    if fromSOM { derivedCount += 1 }
+                    rowValues[v] = value
+                }
+                tops.append(top)
+                bottoms.append(bottom)
+                lines.append(line)
+                for v in 0..<rowValues.count { columns[v].append(rowValues[v]) }
+            }
+            starts.append(tops.count)
+        }
+
+        // Site columns: the first non-missing value of a profile wins; a conflicting later value is reported.
+        var sites = [SiteAttributes](repeating: SiteAttributes(), count: ids.count)
+        let lonColumn = options.readSiteColumns ? csv.column(mapping.source(of: "lon")) : nil
+        let latColumn = options.readSiteColumns ? csv.column(mapping.source(of: "lat")) : nil
+        let ecosystemColumn = options.readSiteColumns ? csv.column(mapping.source(of: "ecosystem")) : nil
+        let studyColumn = options.readSiteColumns ? csv.column(mapping.source(of: "study")) : nil
+        let hasSite = lonColumn != nil || latColumn != nil || ecosystemColumn != nil || studyColumn != nil
+        if hasSite {
+            for p in 0..<ids.count {
+                var reader = SiteFieldReader(csv: csv, profileID: ids[p], label: label)
+                for row in rowsOfProfile[p] {
+                    try reader.read(row: row, lonColumn: lonColumn, latColumn: latColumn,
+                                    ecosystemColumn: ecosystemColumn, studyColumn: studyColumn)
+                }
+                sites[p] = reader.site
+                issues.append(contentsOf: reader.issues)
+            }
+        }
+
+        self.source = csv.source
+        self.variables = options.variables
+        self.profileIDs = ids
+        self.profileStart = starts
+        self.topCm = tops
+        self.bottomCm = bottoms
+        self.lineOfHorizon = lines
+        self.values = columns
+        self.sites = sites
+        self.issues = issues
+        self.socFromSOMCount = derivedCount
+        self.hasSiteColumns = hasSite
+    }
+
+    /// Merges a separate site table (`id`, `lon`, `lat`, `ecosystem`, `study`; METHOD.md §1) into the
+    /// profiles' site attributes; values in the site table win over values on horizon rows.
+    /// Site rows whose id has no profile are reported as warnings.
+    /// - Throws: `CSVError` for a missing `id` column or non-numeric coordinates.
+    public mutating func mergeSites(_ csv: CSVTable, mapping: ColumnMapping = ColumnMapping()) throws {
+        let label: (String) -> String = { canonical in
+            let source = mapping.source(of: canonical)
+            return source == canonical ? canonical : "\(canonical) [\(source)]"
+        }
+        let idColumn = try csv.requireColumn(mapping.source(of: "id"), purpose: "profile identifier")
+        let lonColumn = csv.column(mapping.source(of: "lon"))
+        let latColumn = csv.column(mapping.source(of: "lat"))
+        let ecosystemColumn = csv.column(mapping.source(of: "ecosystem"))
+        let studyColumn = csv.column(mapping.source(of: "study"))
+        var profileOfID: [String: Int] = [:]
+        for (p, id) in profileIDs.enumerated() { profileOfID[id] = p }
+        var seen = Set<String>()
+        for row in 0..<csv.rows.count {
+            let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)
+            guard let p = profileOfID[id] else {
+                issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: id, field: label("id"),
+                                          action: .warning, reason: "site has no profile in the horizon table"))
+                continue
+            }
+            if !seen.insert(id).inserted {
+                issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: id, field: label("id"),
+                                          action: .warning, reason: "duplicate site row; the first one is used"))
+                continue
+            }
+            var reader = SiteFieldReader(csv: csv, profileID: id, label: label)
+            try reader.read(row: row, lonColumn: lonColumn, latColumn: latColumn,
+                            ecosystemColumn: ecosystemColumn, studyColumn: studyColumn)
+            var merged = sites[p]
+            if lonColumn != nil { merged.longitudeDeg = reader.site.longitudeDeg ?? merged.longitudeDeg }
+            if latColumn != nil { merged.latitudeDeg = reader.site.latitudeDeg ?? merged.latitudeDeg }
+            if ecosystemColumn != nil { merged.ecosystem = reader.site.ecosystem ?? merged.ecosystem }
+            if studyColumn != nil { merged.study = reader.site.study ?? merged.study }
+            sites[p] = merged
+            issues.append(contentsOf: reader.issues)
+        }
+    }
+}
+
+/// Reads and validates site fields row by row for one profile.
+private struct SiteFieldReader {
+    let csv: CSVTable
+    let profileID: String
+    let label: (String) -> String
+    var site = SiteAttributes()
+    var issues: [IngestIssue] = []
+    private var seenLon = false, seenLat = false, seenEcosystem = false, seenStudy = false
+
+    init(csv: CSVTable, profileID: String, label: @escaping (String) -> String) {
+        self.csv = csv
+        self.profileID = profileID
+        self.label = label
+    }
+
+    mutating func read(row: Int, lonColumn: Int?, latColumn: Int?, ecosystemColumn: Int?, studyColumn: Int?) throws {
+        let line = csv.lineOfRow[row]
+        if let lonColumn, let lon = try csv.number(row: row, column: lonColumn) {
+            if lon < -180 || lon > 180 {
+                report(line, "lon", .valueDropped, "\(lon) is outside −180…180 degrees")
+            } else if !seenLon { site.longitudeDeg = lon; seenLon = true }
+            else if site.longitudeDeg != lon { report(line, "lon", .warning, "differs from the profile's first value \(site.longitudeDeg!); the first is used") }
+        }
+        if let latColumn, let lat = try csv.number(row: row, column: latColumn) {
+            if lat < -90 || lat > 90 {
+                report(line, "lat", .valueDropped, "\(lat) is outside −90…90 degrees")
+            } else if !seenLat { site.latitudeDeg = lat; seenLat = true }
+            else if site.latitudeDeg != lat { report(line, "lat", .warning, "differs from the profile's first value \(site.latitudeDeg!); the first is used") }
+        }
+        if let ecosystemColumn, !csv.isMissing(row: row, column: ecosystemColumn) {
+            let text = csv.rows[row][ecosystemColumn]
+            if let ecosystem = Ecosystem(parsing: text) {
+                if !seenEcosystem { site.ecosystem = ecosystem; seenEcosystem = true }
+                else if site.ecosystem != ecosystem { report(line, "ecosystem", .warning, "differs from the profile's first value '\(site.ecosystem!.rawValue)'; the first is used") }
+            } else {
+                report(line, "ecosystem", .valueDropped, "unknown ecosystem '\(CSVTable.abbreviated(text))' (expected cropland, grassland or forestland)")
+            }
+        }
+        if let studyColumn, !csv.isMissing(row: row, column: studyColumn), !seenStudy {
+            site.study = csv.rows[row][studyColumn].trimmingCharacters(in: .whitespaces)
+            seenStudy = true
+        }
+    }
+
+    private mutating func report(_ line: Int, _ field: String, _ action: IngestIssue.Action, _ reason: String) {
+        issues.append(IngestIssue(file: csv.source, line: line, profileID: profileID, field: label(field), action: action, reason: reason))
+    }
+}

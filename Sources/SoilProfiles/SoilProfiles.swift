@@ -1,1 +1,0 @@
-// The SoilProfiles target of soilbeta; see the files beside this one.

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import SoilProfiles
+
+@Suite struct CSVTests {
+    @Test func parsesQuotedFieldsCRLFAndBOM() throws {
+        let text = "\u{FEFF}id,name,value\r\n\"a,1\",\"say \"\"hi\"\"\",1.5\r\nb,\"two\nlines\",NA\r\n"
+        let table = try CSVTable.parse(text: text, source: "t.csv")
+        #expect(table.header == ["id", "name", "value"])
+        #expect(table.rows == [["a,1", "say \"hi\"", "1.5"], ["b", "two\nlines", "NA"]])
+        #expect(table.lineOfRow == [2, 3])
+        #expect(try table.number(row: 0, column: 2) == 1.5)
+        #expect(try table.number(row: 1, column: 2) == nil)
+    }
+
+    @Test func raggedRowNamesFileAndLine() {
+        let text = "id,top,bottom\nx,0,10\nx,10\n"
+        #expect(throws: CSVError(file: "h.csv", line: 3, field: nil, message: "row has 2 field(s) but the header has 3")) {
+            try CSVTable.parse(text: text, source: "h.csv")
+        }
+    }
+
+    @Test(arguments: [
+        ("", "empty"),
+        ("id,top,top\n1,2,3\n", "duplicate"),
+        ("id,top\n\"x,1\n", "never closed"),
+        ("id,top\nx\"y,1\n", "stray"),
+        ("id,top\n\"x\"y,1\n", "after a closing quote"),
+        ("id,,bottom\n1,2,3\n", "no name"),
+    ])
+    func malformedFilesAreErrors(text: String, expected: String) {
+        do {
+            _ = try CSVTable.parse(text: text, source: "bad.csv")
+            Issue.record("accepted malformed input: \(text.debugDescription)")
+        } catch let error as CSVError {
+            #expect(error.description.contains(expected), "\(error)")
+            #expect(error.description.hasPrefix("bad.csv"))
+        } catch {
+            Issue.record("unexpected error type \(error)")
+        }
+    }
+
+    @Test(arguments: ["1", "-2.5", ".5", "5.", "1e3", "1E-3", "+4", " 7 "])
+    func acceptsDecimalNumbers(text: String) {
+        #expect(CSVTable.parseDecimal(text) == Double(text.trimmingCharacters(in: .whitespaces)))
+    }
+
+    @Test(arguments: ["nan", "NaN", "inf", "-Infinity", "0x10", "1,5", "1e999", "e5", "1e", "--1", "1-2", "1.2.3", "", "abc", "١٢"])
+    func rejectsNonDecimalNumbers(text: String) {
+        #expect(CSVTable.parseDecimal(text) == nil)
+    }
+
+    @Test func badNumberNamesLineAndField() throws {
+        let table = try CSVTable.parse(text: "id,soc\na,1\nb,1,5\n".replacingOccurrences(of: "1,5", with: "\"1,5\""), source: "s.csv")
+        #expect(throws: CSVError.self) { try table.numericColumn(1) }
+        do { _ = try table.numericColumn(1) } catch let error as CSVError {
+            #expect(error.line == 3 && error.field == "soc")
+        }
+    }
+
+    @Test func writerQuotesAndRoundTrips() throws {
+        var writer = CSVWriter(header: ["id", "value"])
+        writer.append(row: ["a \"b\", c", CSVWriter.format(0.1)])
+        writer.append(row: ["d", CSVWriter.format(Double.nan)])
+        let table = try CSVTable.parse(text: writer.csvText, source: "w")
+        #expect(table.rows == [["a \"b\", c", "0.1"], ["d", ""]])
+    }
+
+    @Test func atomicWriteLeavesNoTemporaryAndRefusesMissingFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("out.csv").path
+        try AtomicFile.write(text: "one", to: path)
+        try AtomicFile.write(text: "two", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.csv"])
+        #expect(throws: CSVError.self) { try AtomicFile.write(text: "x", to: folder.path + "/missing/out.csv") }
+    }
+}

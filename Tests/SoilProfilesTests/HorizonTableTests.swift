@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import SoilProfiles
+
+@Suite struct HorizonTableTests {
+    private func table(_ text: String, variables: [String] = ["soc", "bd"], columns: [String] = []) throws -> HorizonTable {
+        try HorizonTable(csv: CSVTable.parse(text: text, source: "h.csv"),
+                         options: HorizonReadOptions(variables: variables, mapping: ColumnMapping(pairs: columns)))
+    }
+
+    @Test func groupsNonContiguousProfilesInFirstAppearanceOrder() throws {
+        let horizons = try table("""
+        id,top,bottom,soc,bd
+        b,0,10,20,1.2
+        a,0,20,10,1.3
+        b,10,30,15,1.4
+        """)
+        #expect(horizons.profileIDs == ["b", "a"])
+        #expect(horizons.profileStart == [0, 2, 3])
+        #expect(horizons.topCm == [0, 10, 0])
+        #expect(horizons.values[0] == [20, 15, 10])
+        #expect(horizons.lineOfHorizon == [2, 4, 3])
+    }
+
+    @Test func mapsForeignHeaders() throws {
+        let horizons = try table("""
+        profile,UHDICM,LHDICM,ORCDRC,BLD
+        p1,0,10,12.5,1.1
+        """, columns: ["id=profile", "top=UHDICM", "bottom=LHDICM", "soc=ORCDRC", "bd=BLD"])
+        #expect(horizons.values[0] == [12.5] && horizons.values[1] == [1.1])
+    }
+
+    @Test func socFromSOMWhereSOCIsMissing() throws {
+        let fromGrams = try table("id,top,bottom,soc,som,bd\np,0,10,,50,1\np,10,20,7,50,1\n")
+        #expect(fromGrams.values[0][0] == 0.58 * 50)
+        #expect(fromGrams.values[0][1] == 7)
+        #expect(fromGrams.socFromSOMCount == 1)
+        let fromPercent = try table("id,top,bottom,som_pct,bd\np,0,10,3,1\n")
+        #expect(abs(fromPercent.values[0][0] - 17.4) < 1e-12)
+    }
+
+    @Test func missingRequiredColumnIsAnErrorNamingIt() {
+        do {
+            _ = try table("id,top,bottom,bd\np,0,10,1\n")
+            Issue.record("accepted a file without soc")
+        } catch let error as CSVError {
+            #expect(error.field == "soc" && error.file == "h.csv")
+            #expect(error.message.contains("som_pct"))
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func nonNumericValueIsAnErrorNamingLineAndField() {
+        do {
+            _ = try table("id,top,bottom,soc,bd\np,0,10,1.2,1\np,10,20,abc,1\n")
+            Issue.record("accepted a non-number")
+        } catch let error as CSVError {
+            #expect(error.line == 3 && error.field == "soc")
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func outOfRangeValuesAreDroppedAndReported() throws {
+        let horizons = try table("id,top,bottom,soc,bd\np,0,10,-1,3.1\np,10,20,10,0\n")
+        #expect(horizons.values[0][0].isNaN && horizons.values[1][0].isNaN && horizons.values[1][1].isNaN)
+        #expect(horizons.issues.count == 3)
+        #expect(horizons.issues.allSatisfy { $0.action == .valueDropped })
+        #expect(horizons.issues.map(\.line) == [2, 2, 3])
+        #expect(horizons.issues.map(\.field) == ["soc", "bd", "bd"])
+    }
+
+    @Test func rowsWithoutIdOrDepthAreDroppedAndReported() throws {
+        let horizons = try table("id,top,bottom,soc,bd\n,0,10,1,1\np,,10,1,1\np,0,10,1,1\n")
+        #expect(horizons.horizonCount == 1)
+        #expect(horizons.issues.map(\.line) == [2, 3])
+        #expect(horizons.issues.map(\.action) == [.horizonDropped, .horizonDropped])
+    }
+
+    @Test func siteColumnsAreValidated() throws {
+        let horizons = try table("""
+        id,top,bottom,soc,bd,lon,lat,ecosystem,study
+        a,0,10,1,1,10.5,50.1,Cropland,Smith 2020
+        a,10,20,1,1,10.5,50.1,forest,
+        b,0,10,1,1,200,95,tundra,
+        """)
+        #expect(horizons.sites[0] == SiteAttributes(longitudeDeg: 10.5, latitudeDeg: 50.1, ecosystem: .cropland, study: "Smith 2020"))
+        #expect(horizons.sites[1] == SiteAttributes())
+        #expect(horizons.issues.map(\.field) == ["ecosystem", "lon", "lat", "ecosystem"])
+        #expect(horizons.issues.map(\.line) == [3, 4, 4, 4])
+    }
+
+    @Test func separateSiteTableWins() throws {
+        var horizons = try table("id,top,bottom,soc,bd,ecosystem\na,0,10,1,1,cropland\n")
+        try horizons.mergeSites(CSVTable.parse(text: "id,lon,lat,ecosystem\na,1,2,GL\nz,0,0,CL\n", source: "s.csv"))
+        #expect(horizons.sites[0] == SiteAttributes(longitudeDeg: 1, latitudeDeg: 2, ecosystem: .grassland))
+        #expect(horizons.issues.count == 1 && horizons.issues[0].file == "s.csv" && horizons.issues[0].line == 3)
+    }
+
+    @Test func columnMappingRejectsMalformedPairs() {
+        #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc"]) }
+        #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc="]) }
+        #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc=A", "soc=B"]) }
+    }
+}
+
+@Suite struct SyntheticProfilesTests {
+    @Test func noiselessProfileCarriesTheClosedFormDensity() {
+        var random = SeededRandom(seed: 42)
+        for _ in 0..<50 {
+            let beta = random.uniform(0.95, 0.99)
+            let horizons = SyntheticProfiles.profile(beta: beta, topsoilSOC: 20, noise: 0, random: &random)
+            #expect((4...8).contains(horizons.count))
+            #expect(horizons.first!.topCm == 0 && horizons.last!.bottomCm >= 100)
+            let socDensity = horizons.reduce(0.0) { $0 + $1.socGPerKg * $1.bulkDensityGPerCm3 * ($1.bottomCm - $1.topCm) / 10 }
+            // Closed form of the β model: the 0–20 cm density fixes C; the profile holds C(1 − β^bottom).
+            let deepest = horizons.last!.bottomCm
+            let ratio = socDensity / (1 - Foundation.pow(beta, deepest)) * (1 - Foundation.pow(beta, 20))
+            // ratio is the implied 0–20 cm density; it must match 20 g/kg × mean topsoil BD × 20 cm / 10 within rounding.
+            #expect(ratio > 20 * 0.9 * 2 && ratio < 20 * 1.5 * 2)
+        }
+    }
+
+    @Test func tableIsDeterministicForASeed() throws {
+        let first = SyntheticProfiles.table(count: 30, seed: 9)
+        #expect(first == SyntheticProfiles.table(count: 30, seed: 9))
+        #expect(first != SyntheticProfiles.table(count: 30, seed: 10))
+        let table = try HorizonTable(csv: CSVTable.parse(text: first, source: "synthetic"),
+                                     options: HorizonReadOptions(variables: ["soc", "bd"]))
+        #expect(table.profileCount == 30 && table.issues.isEmpty)
+    }
+}
