@@ -111,6 +111,9 @@ public enum RasterAlignment {
             options.overviewResampling = "NEAREST"   // classes: overviews must not invent values
         }
         try RasterPublisher.publishCOG(from: warped, to: outputPath, options: options)
+        if let netCDFPath = options.netCDFPath {
+            try RasterPublisher.publishNetCDF(from: warped, to: netCDFPath, options: options)
+        }
         return AlignmentSummary(outputPath: outputPath, grid: grid, dataType: outputType, noDataValue: outputNoData)
     }
 

@@ -76,6 +76,8 @@ public struct ClassFractionSummary: Sendable {
 /// runs on that grid; the fractions are then exact for the nearest-resampled classes.
 public enum ClassFractionAggregation {
     /// Writes one fraction COG per group onto `grid`. `outputPaths` are parallel to `groups`.
+    /// When `output.netCDFPath` is set (any value), each group also gets a NetCDF copy named
+    /// like its COG with the extension `.nc`.
     /// Streams the target grid row by row (memory ∝ one band of source rows per target row).
     public static func write(sourcePath: String, groups: [ClassGroup], onto grid: RasterGrid, outputPaths: [String],
                              band: Int = 1, output: RasterOutputOptions = RasterOutputOptions()) throws -> ClassFractionSummary {
@@ -119,6 +121,9 @@ public enum ClassFractionAggregation {
             options.noDataValue = .nan
             options.bandDescriptions = [group.name]
             options.bandUnits = ["1"]
+            if output.netCDFPath != nil {
+                options.netCDFPath = (outputPaths[index] as NSString).deletingPathExtension + ".nc"
+            }
             options.overviewResampling = "AVERAGE"
             options.metadata["SOILBETA_CLASS_CODES"] = group.codes.map(formatNumber).joined(separator: ",")
             options.metadata["SOILBETA_SOURCE"] = (sourcePath as NSString).lastPathComponent
