@@ -84,8 +84,9 @@ public final class RasterWriter {
         guard let driver = GDALGetDriverByName("GTiff") else {
             throw RasterError.writeFailed(path: path, reason: "the GDAL build has no GTiff driver")
         }
-        let creation = GDALStringList(["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
-                                       "ZLEVEL=1", "BIGTIFF=IF_SAFER", "SPARSE_OK=TRUE"])
+        // Uncompressed tiles: the staging file lives only until finish(); compressing it twice costs time.
+        let creation = GDALStringList(["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
+                                       "BIGTIFF=IF_SAFER", "SPARSE_OK=TRUE"])
         GDALEnvironment.resetError()
         guard let handle = GDALCreate(driver, stagingPath, Int32(grid.columns), Int32(grid.rows), Int32(bandCount),
                                       options.dataType.gdalType, creation.pointer) else {
