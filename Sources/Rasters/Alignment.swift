@@ -76,7 +76,7 @@ public enum RasterAlignment {
                          "-r", resampling.gdalName,
                          "-ot", outputType.rawValue,
                          "-co", "TILED=YES", "-co", "COMPRESS=DEFLATE", "-co", "ZLEVEL=1", "-co", "BIGTIFF=IF_SAFER",
-                         "-wm", "256"]
+                         "-wm", "256", "-multi", "-wo", "NUM_THREADS=2"]
         if let outputNoData {
             arguments += ["-dstnodata", outputNoData.isNaN ? "nan" : RasterPublisher.formatNoData(outputNoData)]
         }
