@@ -187,7 +187,7 @@ public enum ClassFractionAggregation {
             }
             rowPieceIndex = pieceEnd
         }
-        for writer in writers { try writer.finish() }
+        try RasterWriter.finishAll(writers)
         return ClassFractionSummary(outputPaths: outputPaths, coveredCells: coveredCells,
                                     emptyCells: grid.cellCount - coveredCells, reprojected: reprojected)
     }
