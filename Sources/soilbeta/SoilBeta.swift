@@ -9,6 +9,9 @@ struct SoilBeta: AsyncParsableCommand {
         abstract: "Soil-profile SOC depth parameter β, subsoil SOC density and stocks (global maps).",
         version: version,
         subcommands: [
+            HarmonizeCommand.self,
+            BetaCommand.self,
+            SimulateProfilesCommand.self,
             PrepareCommand.self,
             ExtractCommand.self,
         ]
