@@ -67,7 +67,8 @@ public struct ClassFractionSummary: Sendable {
 /// is exact also when the grids do not nest (e.g. MODIS 0.05° onto 1/12°: 5/3 source cells per
 /// target cell), unlike GDAL's `average` of 0/1 masks, which weights by planar overlap.
 /// Target cells with no valid source area are nodata (NaN). Fractions are written as Float32
-/// in [0, 1], unit `1`.
+/// in [0, 1], unit `1`. Limitation: both grids must use the same longitude convention
+/// (a 0…360° source onto a −180…180° grid only fills the overlapping half; warp it first).
 ///
 /// When the source is in another CRS (e.g. MODIS sinusoidal), it is first resampled with
 /// `nearest` onto a grid in the target CRS nested k-fold in the target grid, with k chosen so
