@@ -13,6 +13,8 @@ struct SoilBeta: AsyncParsableCommand {
             BetaCommand.self,
             SimulateProfilesCommand.self,
             ForestCommand.self,
+            PrepareCommand.self,
+            ExtractCommand.self,
         ]
     )
 }
