@@ -25,6 +25,8 @@ public struct BetaRun: Sendable {
     public let fittedCount: Int
     /// Per-profile results, in input order.
     public let profiles: [ProfileBeta]
+    /// Horizons whose BD was filled, per profile.
+    public let filledHorizons: [Int]
 }
 
 /// β and layer densities of one profile (METHOD.md §3–§4).
@@ -100,10 +102,14 @@ public enum ProfileRuns {
 
     /// Layer SOC densities and β per profile (METHOD.md §2–§4): SOC and BD (and CF when the table has `cf`)
     /// splined separately to 0, 20, …, 100 cm, Eq. 1 per layer, β fitted where all five layers exist.
-    /// - Parameter bulkDensityFill: g cm⁻³ used where a horizon has no BD (a constant pedotransfer value,
-    ///   METHOD.md §3); `nil` leaves BD missing. Filled horizons are counted per profile (`bd_filled`).
+    /// - Parameters:
+    ///   - bulkDensityFill: g cm⁻³ used where a horizon has no BD (a constant pedotransfer value,
+    ///     METHOD.md §3); `nil` leaves BD missing. Filled horizons are counted per profile (`bd_filled`).
+    ///   - bulkDensityFillPerProfile: per-profile fill values (e.g. a BD raster sampled at the site, else the
+    ///     pedotransfer value; NaN = none); overrides `bulkDensityFill` when given.
     /// - Throws: `CSVError` when the table lacks `soc` or `bd`.
     public static func beta(_ table: HorizonTable, bulkDensityFill: Double? = nil,
+                            bulkDensityFillPerProfile: [Double]? = nil,
                             splineOptions: SplineOptions = SplineOptions(),
                             threadCount: Int? = nil) throws -> BetaRun {
         guard let socIndex = table.variableIndex("soc") else {
@@ -114,12 +120,13 @@ public enum ProfileRuns {
         }
         var bulkDensity = table.values[bdIndex]
         var filledPerProfile = [Int](repeating: 0, count: table.profileCount)
-        if let bulkDensityFill {
-            for p in 0..<table.profileCount {
-                for i in table.horizons(ofProfile: p) where bulkDensity[i].isNaN && !table.values[socIndex][i].isNaN {
-                    bulkDensity[i] = bulkDensityFill
-                    filledPerProfile[p] += 1
-                }
+        let fills = bulkDensityFillPerProfile
+            ?? [Double](repeating: bulkDensityFill ?? .nan, count: table.profileCount)
+        precondition(fills.count == table.profileCount, "one BD fill value per profile")
+        for p in 0..<table.profileCount where !fills[p].isNaN {
+            for i in table.horizons(ofProfile: p) where bulkDensity[i].isNaN && !table.values[socIndex][i].isNaN {
+                bulkDensity[i] = fills[p]
+                filledPerProfile[p] += 1
             }
         }
         let coarse = table.variableIndex("cf").map { table.values[$0] }
@@ -160,7 +167,7 @@ public enum ProfileRuns {
                                         rmse: fit.rmse, status: status, site: site))
         }
         return BetaRun(table: writer, issues: issues, profileCount: table.profileCount, fittedCount: fitted,
-                       profiles: profiles)
+                       profiles: profiles, filledHorizons: filledPerProfile)
     }
 
     /// Why profile `p` has (or has no) β, in words.

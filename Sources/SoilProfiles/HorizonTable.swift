@@ -199,8 +199,8 @@ public struct HorizonTable: Sendable {
     public internal(set) var issues: [IngestIssue]
     /// Number of horizons whose SOC was derived from SOM (×0.58, or ×5.8 for `som_pct`).
     public let socFromSOMCount: Int
-    /// `true` when the file had lon/lat, ecosystem or study columns.
-    public let hasSiteColumns: Bool
+    /// `true` when the file (or a merged site table) had lon/lat, ecosystem or study columns.
+    public internal(set) var hasSiteColumns: Bool
 
     /// Number of profiles.
     public var profileCount: Int { profileIDs.count }
@@ -371,6 +371,7 @@ public struct HorizonTable: Sendable {
         let studyColumn = csv.column(mapping.source(of: "study"))
         var profileOfID: [String: Int] = [:]
         for (p, id) in profileIDs.enumerated() { profileOfID[id] = p }
+        hasSiteColumns = hasSiteColumns || lonColumn != nil || latColumn != nil || ecosystemColumn != nil || studyColumn != nil
         var seen = Set<String>()
         for row in 0..<csv.rows.count {
             let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)
