@@ -1,5 +1,6 @@
 // β fit (METHOD.md §4) against the R nls reference, model recovery, and Eq. 4 / §5 identities.
 import Foundation
+import SoilProfiles
 import Testing
 import DepthFunctions
 
@@ -14,18 +15,6 @@ private func referenceSelection(_ profiles: [FixtureProfile]) -> [FixtureProfile
         }
         guard q.top.count >= 3, (q.bottom.max() ?? 0) >= 100 else { return nil }
         return q
-    }
-}
-
-/// Deterministic pseudo-random numbers for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -78,7 +67,7 @@ struct SplitMix64: RandomNumberGenerator {
     /// recovery test adds the model's remainder below 100 cm as a sixth layer ending deep enough
     /// that β^d ≈ 0 there; then Y(d) = 1 − β^d holds exactly at every layer bottom.
     @Test func recoversKnownBeta() throws {
-        var rng = SplitMix64(state: 42)
+        var rng = SeededRandom(seed: 42)
         let options = try BetaFitOptions(layerBottomsCentimetres: [20, 40, 60, 80, 100, 1e6])
         for _ in 0..<200 {
             let beta = Double.random(in: 0.90...0.999, using: &rng)
@@ -102,7 +91,7 @@ struct SplitMix64: RandomNumberGenerator {
     /// The optimiser's answer is a minimum: no point of a fine scan of the bounds does better, and
     /// the derivative vanishes (independent check of the Brent/Newton code by brute force).
     @Test func fittedBetaIsTheGlobalMinimum() throws {
-        var rng = SplitMix64(state: 7)
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<40 {
             let densities = (0..<5).map { _ in Double.random(in: 0...100, using: &rng) }
             let fit = try fitBeta(layerDensitiesMgPerHa: densities)
@@ -148,7 +137,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func equationFourAndLayerIdentities() {
-        var rng = SplitMix64(state: 3)
+        var rng = SeededRandom(seed: 3)
         for _ in 0..<100 {
             let beta = Double.random(in: 0.5...0.99999, using: &rng)
             let x020 = Double.random(in: 1...300, using: &rng)
