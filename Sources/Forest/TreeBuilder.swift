@@ -105,11 +105,12 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
         for f in 0..<p {
             var k = f * m
             let base = f * n
-            for j in 0..<n {
+            var j = 0
+            while j < n {
                 let row = sorted[base + j]
-                let copies = inBag[Int(row)]
-                if copies == 0 { continue }
-                for _ in 0..<copies { ord[k] = row; k += 1 }
+                var copies = inBag[Int(row)]
+                while copies > 0 { ord[k] = row; k += 1; copies -= 1 }
+                j += 1
             }
         }
 
@@ -125,11 +126,13 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
             let count = task.end - task.start
             var sum = 0.0
             var yMin = Double.infinity, yMax = -Double.infinity
-            for k in task.start..<task.end {
-                let v = y[Int(ord[k])]
+            var position = task.start
+            while position < task.end {
+                let v = y[Int(ord[position])]
                 sum += v
                 if v < yMin { yMin = v }
                 if v > yMax { yMax = v }
+                position += 1
             }
             let mean = sum / Double(count)
             tree.nodeValue[task.node] = mean
@@ -149,7 +152,9 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
                 let column = x.baseAddress! + f * n
                 var sumLeft = 0.0
                 var current = column[Int(rows[task.start])]
-                for k in task.start..<(task.end - 1) {
+                var k = task.start
+                while k < task.end - 1 {
+                    defer { k += 1 }
                     sumLeft += y[Int(rows[k])]
                     let next = column[Int(rows[k + 1])]
                     if next > current {
@@ -173,19 +178,29 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
             // Partition every feature's range stably into left and right parts.
             let splitColumn = x.baseAddress! + bestFeature * n
             let splitRows = ord.baseAddress! + bestFeature * m
-            for k in task.start..<task.end {
-                let row = Int(splitRows[k])
+            var position2 = task.start
+            while position2 < task.end {
+                let row = Int(splitRows[position2])
                 left[row] = splitColumn[row] <= bestThreshold
+                position2 += 1
             }
             for f in 0..<p {
                 let rows = ord.baseAddress! + f * m
                 var l = task.start
                 var r = 0
-                for k in task.start..<task.end {
+                var k = task.start
+                while k < task.end {
+                    // Branch-free: write to both sides, advance the one the row belongs to.
                     let row = rows[k]
-                    if left[Int(row)] { rows[l] = row; l += 1 } else { tmp[r] = row; r += 1 }
+                    let goesLeft = left[Int(row)] ? 1 : 0
+                    rows[l] = row
+                    tmp[r] = row
+                    l += goesLeft
+                    r += 1 - goesLeft
+                    k += 1
                 }
-                for k in 0..<r { rows[l + k] = tmp[k] }
+                k = 0
+                while k < r { rows[l + k] = tmp[k]; k += 1 }
             }
             impurity[bestFeature] += bestGain
             let leftChild = tree.nodeFeature.count
@@ -233,18 +248,20 @@ private func finishTree(_ tree: inout GrownTree, data: TrainingSet, parameters: 
             }
             permutationIncrease = [Double](repeating: 0, count: p)
             var permuted = oobRows
-            var rowValues = [Double](repeating: 0, count: p)
             for f in 0..<p {
                 for k in stride(from: permuted.count - 1, to: 0, by: -1) {
                     permuted.swapAt(k, rng.uniformInt(below: k + 1))
                 }
                 var error = 0.0
                 for (k, row) in oobRows.enumerated() {
-                    for g in 0..<p { rowValues[g] = x[g * n + Int(row)] }
-                    rowValues[f] = x[f * n + Int(permuted[k])]
+                    // Feature f is read from the permuted row, every other feature from the row itself.
+                    let own = Int(row), other = Int(permuted[k])
                     var node = 0
-                    while feature[node] >= 0 {
-                        node = Int(left[node]) + (rowValues[Int(feature[node])] <= value[node] ? 0 : 1)
+                    while true {
+                        let g = Int(feature[node])
+                        if g < 0 { break }
+                        let v = x[g * n + (g == f ? other : own)]
+                        node = Int(left[node]) + (v <= value[node] ? 0 : 1)
                     }
                     let e = data.responses[Int(row)] - value[node]
                     error += e * e
