@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(libgdal-dev gdal-bin pkg-config)
 case "${1:-build}" in
-  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest) ;;
+  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

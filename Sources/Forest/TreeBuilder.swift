@@ -95,6 +95,8 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
     var goesLeft = [Bool](repeating: false, count: n)
     var impurity = [Double](repeating: 0, count: p)
     var candidatePool = Array(0..<p)
+    // 1/k for node sizes k (0 for k = 0), so split scans multiply instead of divide.
+    let inverse = [0.0] + (1...max(m, 1)).map { 1.0 / Double($0) }
 
     data.features.withUnsafeBufferPointer { x in
     data.responses.withUnsafeBufferPointer { y in
@@ -153,24 +155,26 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
                 var sumLeft = 0.0
                 var current = column[Int(rows[task.start])]
                 var k = task.start
-                while k < task.end - 1 {
-                    defer { k += 1 }
+                let last = task.end - 1
+                // Branch-free scan: the gain is computed at every position (reciprocals instead of
+                // divisions) and only counts where the next value differs; the rare improvement branches.
+                while k < last {
                     sumLeft += y[Int(rows[k])]
                     let next = column[Int(rows[k + 1])]
-                    if next > current {
-                        let nLeft = Double(k + 1 - task.start)
-                        let sumRight = sum - sumLeft
-                        let gain = sumLeft * sumLeft / nLeft + sumRight * sumRight / (Double(count) - nLeft) - parentCriterion
-                        if gain > bestGain {
-                            bestGain = gain
-                            bestFeature = f
-                            var threshold = (current + next) * 0.5
-                            if !(threshold < next) { threshold = current }
-                            bestThreshold = threshold
-                            bestLeftCount = k + 1 - task.start
-                        }
-                        current = next
+                    let leftCount = k + 1 - task.start
+                    let sumRight = sum - sumLeft
+                    let gain = sumLeft * sumLeft * inverse[leftCount] + sumRight * sumRight * inverse[count - leftCount] - parentCriterion
+                    let candidate = next > current ? gain : -Double.infinity
+                    if candidate > bestGain {
+                        bestGain = candidate
+                        bestFeature = f
+                        var threshold = (current + next) * 0.5
+                        if !(threshold < next) { threshold = current }
+                        bestThreshold = threshold
+                        bestLeftCount = leftCount
                     }
+                    current = next
+                    k += 1
                 }
             }
             if bestFeature < 0 { continue }
@@ -253,18 +257,39 @@ private func finishTree(_ tree: inout GrownTree, data: TrainingSet, parameters: 
                     permuted.swapAt(k, rng.uniformInt(below: k + 1))
                 }
                 var error = 0.0
-                for (k, row) in oobRows.enumerated() {
-                    // Feature f is read from the permuted row, every other feature from the row itself.
-                    let own = Int(row), other = Int(permuted[k])
-                    var node = 0
+                // Feature f is read from the permuted row, every other feature from the row itself.
+                // Four OOB rows descend in lockstep (branch-free; a row at a leaf stays there).
+                @inline(__always) func step(_ node: inout Int, own: Int, other: Int) -> Int32 {
+                    let g = feature[node]
+                    let inner = g >= 0
+                    let column = inner ? Int(g) : 0
+                    let v = x[column * n + (column == f ? other : own)]
+                    node = inner ? Int(left[node]) + (v <= value[node] ? 0 : 1) : node
+                    return g
+                }
+                let q = oobRows.count
+                var k = 0
+                while k + 4 <= q {
+                    let o0 = Int(oobRows[k]), o1 = Int(oobRows[k + 1]), o2 = Int(oobRows[k + 2]), o3 = Int(oobRows[k + 3])
+                    let p0 = Int(permuted[k]), p1 = Int(permuted[k + 1]), p2 = Int(permuted[k + 2]), p3 = Int(permuted[k + 3])
+                    var n0 = 0, n1 = 0, n2 = 0, n3 = 0
                     while true {
-                        let g = Int(feature[node])
-                        if g < 0 { break }
-                        let v = x[g * n + (g == f ? other : own)]
-                        node = Int(left[node]) + (v <= value[node] ? 0 : 1)
+                        let g0 = step(&n0, own: o0, other: p0), g1 = step(&n1, own: o1, other: p1)
+                        let g2 = step(&n2, own: o2, other: p2), g3 = step(&n3, own: o3, other: p3)
+                        if (g0 & g1 & g2 & g3) < 0 { break }
                     }
-                    let e = data.responses[Int(row)] - value[node]
+                    let e0 = data.responses[o0] - value[n0], e1 = data.responses[o1] - value[n1]
+                    let e2 = data.responses[o2] - value[n2], e3 = data.responses[o3] - value[n3]
+                    error += e0 * e0; error += e1 * e1; error += e2 * e2; error += e3 * e3
+                    k += 4
+                }
+                while k < q {
+                    let own = Int(oobRows[k]), other = Int(permuted[k])
+                    var node = 0
+                    while step(&node, own: own, other: other) >= 0 {}
+                    let e = data.responses[own] - value[node]
                     error += e * e
+                    k += 1
                 }
                 permutationIncrease[f] = (error - baseError) / Double(oobRows.count)
             }
