@@ -95,6 +95,8 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
     var goesLeft = [Bool](repeating: false, count: n)
     var impurity = [Double](repeating: 0, count: p)
     var candidatePool = Array(0..<p)
+    // 1/k for node sizes k (0 for k = 0), so split scans multiply instead of divide.
+    let inverse = [0.0] + (1...max(m, 1)).map { 1.0 / Double($0) }
 
     data.features.withUnsafeBufferPointer { x in
     data.responses.withUnsafeBufferPointer { y in
@@ -105,11 +107,12 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
         for f in 0..<p {
             var k = f * m
             let base = f * n
-            for j in 0..<n {
+            var j = 0
+            while j < n {
                 let row = sorted[base + j]
-                let copies = inBag[Int(row)]
-                if copies == 0 { continue }
-                for _ in 0..<copies { ord[k] = row; k += 1 }
+                var copies = inBag[Int(row)]
+                while copies > 0 { ord[k] = row; k += 1; copies -= 1 }
+                j += 1
             }
         }
 
@@ -125,11 +128,13 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
             let count = task.end - task.start
             var sum = 0.0
             var yMin = Double.infinity, yMax = -Double.infinity
-            for k in task.start..<task.end {
-                let v = y[Int(ord[k])]
+            var position = task.start
+            while position < task.end {
+                let v = y[Int(ord[position])]
                 sum += v
                 if v < yMin { yMin = v }
                 if v > yMax { yMax = v }
+                position += 1
             }
             let mean = sum / Double(count)
             tree.nodeValue[task.node] = mean
@@ -149,23 +154,27 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
                 let column = x.baseAddress! + f * n
                 var sumLeft = 0.0
                 var current = column[Int(rows[task.start])]
-                for k in task.start..<(task.end - 1) {
+                var k = task.start
+                let last = task.end - 1
+                // Branch-free scan: the gain is computed at every position (reciprocals instead of
+                // divisions) and only counts where the next value differs; the rare improvement branches.
+                while k < last {
                     sumLeft += y[Int(rows[k])]
                     let next = column[Int(rows[k + 1])]
-                    if next > current {
-                        let nLeft = Double(k + 1 - task.start)
-                        let sumRight = sum - sumLeft
-                        let gain = sumLeft * sumLeft / nLeft + sumRight * sumRight / (Double(count) - nLeft) - parentCriterion
-                        if gain > bestGain {
-                            bestGain = gain
-                            bestFeature = f
-                            var threshold = (current + next) * 0.5
-                            if !(threshold < next) { threshold = current }
-                            bestThreshold = threshold
-                            bestLeftCount = k + 1 - task.start
-                        }
-                        current = next
+                    let leftCount = k + 1 - task.start
+                    let sumRight = sum - sumLeft
+                    let gain = sumLeft * sumLeft * inverse[leftCount] + sumRight * sumRight * inverse[count - leftCount] - parentCriterion
+                    let candidate = next > current ? gain : -Double.infinity
+                    if candidate > bestGain {
+                        bestGain = candidate
+                        bestFeature = f
+                        var threshold = (current + next) * 0.5
+                        if !(threshold < next) { threshold = current }
+                        bestThreshold = threshold
+                        bestLeftCount = leftCount
                     }
+                    current = next
+                    k += 1
                 }
             }
             if bestFeature < 0 { continue }
@@ -173,19 +182,29 @@ func growTree(data: TrainingSet, parameters: ForestParameters, treeIndex: Int) -
             // Partition every feature's range stably into left and right parts.
             let splitColumn = x.baseAddress! + bestFeature * n
             let splitRows = ord.baseAddress! + bestFeature * m
-            for k in task.start..<task.end {
-                let row = Int(splitRows[k])
+            var position2 = task.start
+            while position2 < task.end {
+                let row = Int(splitRows[position2])
                 left[row] = splitColumn[row] <= bestThreshold
+                position2 += 1
             }
             for f in 0..<p {
                 let rows = ord.baseAddress! + f * m
                 var l = task.start
                 var r = 0
-                for k in task.start..<task.end {
+                var k = task.start
+                while k < task.end {
+                    // Branch-free: write to both sides, advance the one the row belongs to.
                     let row = rows[k]
-                    if left[Int(row)] { rows[l] = row; l += 1 } else { tmp[r] = row; r += 1 }
+                    let goesLeft = left[Int(row)] ? 1 : 0
+                    rows[l] = row
+                    tmp[r] = row
+                    l += goesLeft
+                    r += 1 - goesLeft
+                    k += 1
                 }
-                for k in 0..<r { rows[l + k] = tmp[k] }
+                k = 0
+                while k < r { rows[l + k] = tmp[k]; k += 1 }
             }
             impurity[bestFeature] += bestGain
             let leftChild = tree.nodeFeature.count
@@ -233,21 +252,44 @@ private func finishTree(_ tree: inout GrownTree, data: TrainingSet, parameters: 
             }
             permutationIncrease = [Double](repeating: 0, count: p)
             var permuted = oobRows
-            var rowValues = [Double](repeating: 0, count: p)
             for f in 0..<p {
                 for k in stride(from: permuted.count - 1, to: 0, by: -1) {
                     permuted.swapAt(k, rng.uniformInt(below: k + 1))
                 }
                 var error = 0.0
-                for (k, row) in oobRows.enumerated() {
-                    for g in 0..<p { rowValues[g] = x[g * n + Int(row)] }
-                    rowValues[f] = x[f * n + Int(permuted[k])]
-                    var node = 0
-                    while feature[node] >= 0 {
-                        node = Int(left[node]) + (rowValues[Int(feature[node])] <= value[node] ? 0 : 1)
+                // Feature f is read from the permuted row, every other feature from the row itself.
+                // Four OOB rows descend in lockstep (branch-free; a row at a leaf stays there).
+                @inline(__always) func step(_ node: inout Int, own: Int, other: Int) -> Int32 {
+                    let g = feature[node]
+                    let inner = g >= 0
+                    let column = inner ? Int(g) : 0
+                    let v = x[column * n + (column == f ? other : own)]
+                    node = inner ? Int(left[node]) + (v <= value[node] ? 0 : 1) : node
+                    return g
+                }
+                let q = oobRows.count
+                var k = 0
+                while k + 4 <= q {
+                    let o0 = Int(oobRows[k]), o1 = Int(oobRows[k + 1]), o2 = Int(oobRows[k + 2]), o3 = Int(oobRows[k + 3])
+                    let p0 = Int(permuted[k]), p1 = Int(permuted[k + 1]), p2 = Int(permuted[k + 2]), p3 = Int(permuted[k + 3])
+                    var n0 = 0, n1 = 0, n2 = 0, n3 = 0
+                    while true {
+                        let g0 = step(&n0, own: o0, other: p0), g1 = step(&n1, own: o1, other: p1)
+                        let g2 = step(&n2, own: o2, other: p2), g3 = step(&n3, own: o3, other: p3)
+                        if (g0 & g1 & g2 & g3) < 0 { break }
                     }
-                    let e = data.responses[Int(row)] - value[node]
+                    let e0 = data.responses[o0] - value[n0], e1 = data.responses[o1] - value[n1]
+                    let e2 = data.responses[o2] - value[n2], e3 = data.responses[o3] - value[n3]
+                    error += e0 * e0; error += e1 * e1; error += e2 * e2; error += e3 * e3
+                    k += 4
+                }
+                while k < q {
+                    let own = Int(oobRows[k]), other = Int(permuted[k])
+                    var node = 0
+                    while step(&node, own: own, other: other) >= 0 {}
+                    let e = data.responses[own] - value[node]
                     error += e * e
+                    k += 1
                 }
                 permutationIncrease[f] = (error - baseError) / Double(oobRows.count)
             }
