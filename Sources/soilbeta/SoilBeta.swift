@@ -16,6 +16,7 @@ struct SoilBeta: AsyncParsableCommand {
             PrepareCommand.self,
             ExtractCommand.self,
             RunCommand.self,
+            DriversCommand.self,
         ]
     )
 }
