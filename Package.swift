@@ -48,7 +48,7 @@ let package = Package(
         ]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
-        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
