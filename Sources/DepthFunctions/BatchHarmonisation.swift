@@ -217,11 +217,14 @@ public func harmoniseProfiles(_ table: ProfileHorizonTable, values: [Double],
 /// Fits β for many profiles (METHOD.md §4) in parallel; `layerDensitiesMgPerHa` is row-major,
 /// `options.layerBottomsCentimetres.count` densities (Mg C ha⁻¹) per profile. Results are identical
 /// for any `threadCount`.
-public func fitBetas(layerDensitiesMgPerHa: [Double], options: BetaFitOptions = BetaFitOptions(),
-                     threadCount: Int? = nil) -> [BetaFit] {
+/// - Throws: ``DepthFunctionsError/lengthMismatch(detail:)`` unless the density count is a
+///   multiple of the layer count.
+public func fitBetas(layerDensitiesMgPerHa: [Double], options: BetaFitOptions = .standard,
+                     threadCount: Int? = nil) throws(DepthFunctionsError) -> [BetaFit] {
     let layers = options.layerBottomsCentimetres.count
-    precondition(layerDensitiesMgPerHa.count % layers == 0,
-                 "fitBetas: density count must be a multiple of the layer count")
+    guard layerDensitiesMgPerHa.count % layers == 0 else {
+        throw .lengthMismatch(detail: "\(layerDensitiesMgPerHa.count) densities is not a multiple of \(layers) layers")
+    }
     let profileCount = layerDensitiesMgPerHa.count / layers
     var fits = [BetaFit](repeating: BetaFit(beta: .nan, rmse: .nan, status: .missingLayerDensity),
                          count: profileCount)
@@ -277,7 +280,7 @@ public struct ProfileBetaResult: Sendable {
 public func fitProfileBetas(_ table: ProfileHorizonTable, soc: [Double], bulkDensity: [Double],
                             coarseFragments: [Double]? = nil,
                             splineOptions: SplineOptions = SplineOptions(),
-                            betaOptions: BetaFitOptions = BetaFitOptions(),
+                            betaOptions: BetaFitOptions = .standard,
                             threadCount: Int? = nil) throws(DepthFunctionsError) -> ProfileBetaResult {
     let depths = try OutputDepths(centimetres: [0] + betaOptions.layerBottomsCentimetres)
     let socLayers = try harmoniseProfiles(table, values: soc, depths: depths, options: splineOptions,
@@ -301,7 +304,7 @@ public func fitProfileBetas(_ table: ProfileHorizonTable, soc: [Double], bulkDen
                                                   coarseFragmentsVolumePercent: cfLayers?.intervalMeans[k])
         }
     }
-    let fits = fitBetas(layerDensitiesMgPerHa: densities, options: betaOptions, threadCount: threadCount)
+    let fits = try fitBetas(layerDensitiesMgPerHa: densities, options: betaOptions, threadCount: threadCount)
     return ProfileBetaResult(soc: socLayers, bulkDensity: bdLayers, coarseFragments: cfLayers,
                              layerDensitiesMgPerHa: densities, fits: fits)
 }

@@ -50,15 +50,34 @@ public struct BetaFitOptions: Sendable, Equatable {
     /// The paper's five 20-cm layers of 0–100 cm.
     public static let paperLayerBottoms: [Double] = [20, 40, 60, 80, 100]
 
-    /// Creates options (defaults: the paper's layers and the reference bounds 0.5 … 0.99999).
-    public init(layerBottomsCentimetres: [Double] = BetaFitOptions.paperLayerBottoms,
-                lowerBound: Double = 0.5, upperBound: Double = 0.99999) {
-        precondition(!layerBottomsCentimetres.isEmpty, "BetaFitOptions: at least one layer")
-        precondition(0 < lowerBound && lowerBound < upperBound && upperBound <= 1,
-                     "BetaFitOptions: need 0 < lowerBound < upperBound ≤ 1")
-        self.layerBottomsCentimetres = layerBottomsCentimetres
-        self.lowerBound = lowerBound
-        self.upperBound = upperBound
+    /// The paper's layers and the reference bounds 0.5 … 0.99999 (METHOD.md §4).
+    public static let standard = BetaFitOptions(validated: paperLayerBottoms, lower: 0.5, upper: 0.99999)
+
+    private init(validated bottoms: [Double], lower: Double, upper: Double) {
+        layerBottomsCentimetres = bottoms
+        lowerBound = lower
+        upperBound = upper
+    }
+
+    /// The standard options (``standard``).
+    public init() { self = .standard }
+
+    /// Creates options, validating them.
+    /// - Throws: ``DepthFunctionsError/invalidOption(detail:)`` unless the layer bottoms are
+    ///   positive and strictly ascending and 0 < lowerBound < upperBound ≤ 1.
+    public init(layerBottomsCentimetres: [Double], lowerBound: Double = 0.5,
+                upperBound: Double = 0.99999) throws(DepthFunctionsError) {
+        guard let first = layerBottomsCentimetres.first, first > 0 else {
+            throw .invalidOption(detail: "layer bottoms must be given and positive")
+        }
+        for i in 1..<layerBottomsCentimetres.count
+        where !(layerBottomsCentimetres[i] > layerBottomsCentimetres[i - 1]) || !layerBottomsCentimetres[i].isFinite {
+            throw .invalidOption(detail: "layer bottoms must be strictly ascending and finite")
+        }
+        guard lowerBound > 0, lowerBound < upperBound, upperBound <= 1 else {
+            throw .invalidOption(detail: "β bounds must satisfy 0 < lower (\(lowerBound)) < upper (\(upperBound)) ≤ 1")
+        }
+        self.init(validated: layerBottomsCentimetres, lower: lowerBound, upper: upperBound)
     }
 }
 
@@ -69,9 +88,14 @@ public struct BetaFitOptions: Sendable, Equatable {
 /// method and a Newton polish.
 ///
 /// Zero layer densities are allowed (a clamped spline gives them); NaN or negative ones are not.
-public func fitBeta(layerDensitiesMgPerHa: [Double], options: BetaFitOptions = BetaFitOptions()) -> BetaFit {
-    precondition(layerDensitiesMgPerHa.count == options.layerBottomsCentimetres.count,
-                 "fitBeta: one density per layer bottom")
+///
+/// - Throws: ``DepthFunctionsError/lengthMismatch(detail:)`` unless there is one density per layer.
+public func fitBeta(layerDensitiesMgPerHa: [Double],
+                    options: BetaFitOptions = .standard) throws(DepthFunctionsError) -> BetaFit {
+    guard layerDensitiesMgPerHa.count == options.layerBottomsCentimetres.count else {
+        throw .lengthMismatch(detail: "\(layerDensitiesMgPerHa.count) layer densities for "
+                              + "\(options.layerBottomsCentimetres.count) layer bottoms")
+    }
     var fitter = BetaFitter(options: options)
     return layerDensitiesMgPerHa.withUnsafeBufferPointer { fitter.fit($0) }
 }

@@ -41,7 +41,7 @@ public enum HorizonIssueKind: String, Sendable, Equatable, CaseIterable {
 
 /// One finding of the horizon checks: which input horizon (0-based index into the arrays given
 /// to the check; `nil` for a whole-profile rejection) and why.
-public struct HorizonIssue: Sendable, Equatable {
+public struct HorizonIssue: Sendable, Equatable, CustomStringConvertible {
     /// 0-based index of the horizon in the input order, or `nil` when the issue concerns the profile.
     public var horizonIndex: Int?
     /// What was found.
@@ -51,6 +51,12 @@ public struct HorizonIssue: Sendable, Equatable {
     public init(horizonIndex: Int?, kind: HorizonIssueKind) {
         self.horizonIndex = horizonIndex
         self.kind = kind
+    }
+
+    /// E.g. `horizon 2: negative depth` or `profile: overlapping depth intervals` (0-based index).
+    public var description: String {
+        if let horizonIndex { return "horizon \(horizonIndex): \(kind.rawValue)" }
+        return "profile: \(kind.rawValue)"
     }
 }
 

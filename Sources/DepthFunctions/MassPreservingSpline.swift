@@ -95,14 +95,24 @@ public struct SplineOptions: Sendable, Equatable {
     }
 }
 
-/// How one profile was handled by the spline.
-public enum SplineProfileStatus: Sendable, Equatable {
+/// How one profile was handled by the spline. `description` gives the text for a per-profile
+/// `status` column (METHOD.md §1: every drop is reported).
+public enum SplineProfileStatus: Sendable, Equatable, CustomStringConvertible {
     /// Two or more horizons: splined.
     case splined
     /// One horizon: not splined, its value copied to the output intervals it covers (METHOD.md §2).
     case singleHorizon
     /// Profile rejected by the checks: every output is NA (NaN).
     case rejected(HorizonIssueKind)
+
+    /// `splined`, `single horizon` or `rejected: <reason>`.
+    public var description: String {
+        switch self {
+        case .splined: return "splined"
+        case .singleHorizon: return "single horizon"
+        case .rejected(let kind): return "rejected: \(kind.rawValue)"
+        }
+    }
 }
 
 /// Result of splining one profile (mpspline2 `mpspline_one` outputs). NA is NaN throughout.

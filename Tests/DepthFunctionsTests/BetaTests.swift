@@ -1,7 +1,8 @@
 // β fit (METHOD.md §4) against the R nls reference, model recovery, and Eq. 4 / §5 identities.
 import Foundation
+import SoilProfiles
 import Testing
-@testable import DepthFunctions
+import DepthFunctions
 
 /// Reference-only selection rule of dutch_beta.csv (PROVENANCE.md), test code only: horizons with
 /// top ≥ 100 cm dropped; profile kept with ≥ 3 remaining horizons reaching ≥ 100 cm.
@@ -14,18 +15,6 @@ private func referenceSelection(_ profiles: [FixtureProfile]) -> [FixtureProfile
         }
         guard q.top.count >= 3, (q.bottom.max() ?? 0) >= 100 else { return nil }
         return q
-    }
-}
-
-/// Deterministic pseudo-random numbers for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -61,8 +50,8 @@ struct SplitMix64: RandomNumberGenerator {
         let reference = try FixtureTable("dutch_beta.csv")
         var densities: [Double] = []
         for row in reference.rows { densities += (1...5).map { FixtureTable.number(row[$0]) } }
-        let fits = fitBetas(layerDensitiesMgPerHa: densities)
-        let oneThread = fitBetas(layerDensitiesMgPerHa: densities, threadCount: 1)
+        let fits = try fitBetas(layerDensitiesMgPerHa: densities)
+        let oneThread = try fitBetas(layerDensitiesMgPerHa: densities, threadCount: 1)
         #expect(fits == oneThread)
         var worst = 0.0
         for (i, row) in reference.rows.enumerated() {
@@ -77,9 +66,9 @@ struct SplitMix64: RandomNumberGenerator {
     /// (METHOD.md §4) the untruncated model cannot fit exactly (Y(100) = 1 ≠ 1 − β¹⁰⁰), so the
     /// recovery test adds the model's remainder below 100 cm as a sixth layer ending deep enough
     /// that β^d ≈ 0 there; then Y(d) = 1 − β^d holds exactly at every layer bottom.
-    @Test func recoversKnownBeta() {
-        var rng = SplitMix64(state: 42)
-        let options = BetaFitOptions(layerBottomsCentimetres: [20, 40, 60, 80, 100, 1e6])
+    @Test func recoversKnownBeta() throws {
+        var rng = SeededRandom(seed: 42)
+        let options = try BetaFitOptions(layerBottomsCentimetres: [20, 40, 60, 80, 100, 1e6])
         for _ in 0..<200 {
             let beta = Double.random(in: 0.90...0.999, using: &rng)
             let topsoil = Double.random(in: 10...200, using: &rng)
@@ -88,12 +77,12 @@ struct SplitMix64: RandomNumberGenerator {
                                                   upperCentimetres: Double(20 * i), lowerCentimetres: Double(20 * i + 20))
             }
             exact.append(topsoil * pow(beta, 100) / (1 - pow(beta, 20)))  // 100 cm … ∞
-            let fit = fitBeta(layerDensitiesMgPerHa: exact, options: options)
+            let fit = try fitBeta(layerDensitiesMgPerHa: exact, options: options)
             #expect(fit.status == .ok)
             #expect(abs(fit.beta - beta) < 1e-9, "β \(beta) fitted \(fit.beta)")
             #expect(fit.rmse < 1e-9)
             let noisy = exact.map { $0 * (1 + Double.random(in: -0.01...0.01, using: &rng)) }
-            let noisyFit = fitBeta(layerDensitiesMgPerHa: noisy, options: options)
+            let noisyFit = try fitBeta(layerDensitiesMgPerHa: noisy, options: options)
             #expect(noisyFit.status == .ok)
             #expect(abs(noisyFit.beta - beta) < 1e-3, "β \(beta) noisy fit \(noisyFit.beta)")
         }
@@ -101,11 +90,11 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// The optimiser's answer is a minimum: no point of a fine scan of the bounds does better, and
     /// the derivative vanishes (independent check of the Brent/Newton code by brute force).
-    @Test func fittedBetaIsTheGlobalMinimum() {
-        var rng = SplitMix64(state: 7)
+    @Test func fittedBetaIsTheGlobalMinimum() throws {
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<40 {
             let densities = (0..<5).map { _ in Double.random(in: 0...100, using: &rng) }
-            let fit = fitBeta(layerDensitiesMgPerHa: densities)
+            let fit = try fitBeta(layerDensitiesMgPerHa: densities)
             guard fit.status == .ok || fit.status == .atLowerBound || fit.status == .atUpperBound else {
                 Issue.record("unexpected status \(fit.status)"); continue
             }
@@ -124,25 +113,31 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 
-    @Test func boundsAndInvalidInputs() {
+    @Test func boundsAndInvalidInputs() throws {
         // All carbon in the top layer: Y = 1 everywhere, β → lower bound.
-        let top = fitBeta(layerDensitiesMgPerHa: [50, 0, 0, 0, 0])
+        let top = try fitBeta(layerDensitiesMgPerHa: [50, 0, 0, 0, 0])
         #expect(top.status == .atLowerBound && top.beta == 0.5)
         // With the paper's layers Y(100) = 1 pulls β below the upper bound: even carbon increasing
         // with depth gives an interior minimum.
-        #expect(fitBeta(layerDensitiesMgPerHa: [1, 2, 4, 8, 16]).status == .ok)
+        #expect(try fitBeta(layerDensitiesMgPerHa: [1, 2, 4, 8, 16]).status == .ok)
         // Almost all carbon below 100 cm (sixth layer to 100 km): Y(20) ≈ 1e-6 needs β > 0.99999.
-        let deepOptions = BetaFitOptions(layerBottomsCentimetres: [20, 40, 60, 80, 100, 1e7])
-        let deep = fitBeta(layerDensitiesMgPerHa: [1, 1, 1, 1, 1, 1e6], options: deepOptions)
+        let deepOptions = try BetaFitOptions(layerBottomsCentimetres: [20, 40, 60, 80, 100, 1e7])
+        let deep = try fitBeta(layerDensitiesMgPerHa: [1, 1, 1, 1, 1, 1e6], options: deepOptions)
         #expect(deep.status == .atUpperBound && deep.beta == 0.99999)
-        #expect(fitBeta(layerDensitiesMgPerHa: [1, .nan, 1, 1, 1]).status == .missingLayerDensity)
-        #expect(fitBeta(layerDensitiesMgPerHa: [1, -1, 1, 1, 1]).status == .negativeLayerDensity)
-        #expect(fitBeta(layerDensitiesMgPerHa: [0, 0, 0, 0, 0]).status == .nonPositiveTotal)
-        #expect(fitBeta(layerDensitiesMgPerHa: [0, 0, 0, 0, 0]).beta.isNaN)
+        #expect(try fitBeta(layerDensitiesMgPerHa: [1, .nan, 1, 1, 1]).status == .missingLayerDensity)
+        #expect(try fitBeta(layerDensitiesMgPerHa: [1, -1, 1, 1, 1]).status == .negativeLayerDensity)
+        #expect(try fitBeta(layerDensitiesMgPerHa: [0, 0, 0, 0, 0]).status == .nonPositiveTotal)
+        #expect(try fitBeta(layerDensitiesMgPerHa: [0, 0, 0, 0, 0]).beta.isNaN)
+        #expect(throws: DepthFunctionsError.self) { try fitBeta(layerDensitiesMgPerHa: [1, 2, 3]) }
+        #expect(throws: DepthFunctionsError.self) { try fitBetas(layerDensitiesMgPerHa: [1, 2, 3, 4, 5, 6]) }
+        #expect(throws: DepthFunctionsError.self) { try BetaFitOptions(layerBottomsCentimetres: [20, 10]) }
+        #expect(throws: DepthFunctionsError.self) {
+            try BetaFitOptions(layerBottomsCentimetres: [20, 40], lowerBound: 0.9, upperBound: 0.8)
+        }
     }
 
     @Test func equationFourAndLayerIdentities() {
-        var rng = SplitMix64(state: 3)
+        var rng = SeededRandom(seed: 3)
         for _ in 0..<100 {
             let beta = Double.random(in: 0.5...0.99999, using: &rng)
             let x020 = Double.random(in: 1...300, using: &rng)

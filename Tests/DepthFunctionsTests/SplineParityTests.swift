@@ -1,7 +1,7 @@
 // Parity of the spline with mpspline2 0.1.9 reference outputs (Fixtures/PROVENANCE.md).
 import Foundation
 import Testing
-@testable import DepthFunctions
+import DepthFunctions
 
 /// Parses an mpspline2 horizon label such as `010_025_cm` into (10, 25).
 private func parseLabel(_ label: String) -> (Double, Double) {
