@@ -33,7 +33,7 @@ struct DriversCommand: ParsableCommand {
             help: "Covariates (site columns) for the driver curves, comma-separated or repeated. Default: every numeric site column except id, lon, lat.")
     var features: [String] = []
 
-    @Option(help: "Permutation importance CSV (columns feature,importance) of the forest; without it contributions.csv is not written.")
+    @Option(help: "Permutation importance CSV of the forest: columns feature,importance, or the output of `soilbeta forest importance` (feature,inc_mse,…). Without it contributions.csv is not written.")
     var importance: String?
 
     @Option(help: "Output folder (created if missing).")
@@ -206,11 +206,13 @@ struct DriverInputs {
         return inputs
     }
 
-    /// Relative contributions from a `feature,importance` CSV.
+    /// Relative contributions from a `feature,importance` CSV or a `soilbeta forest importance` table.
     static func contributions(path: String) throws -> [RelativeContribution] {
         let table = try CSVTable.read(path: path)
         let featureColumn = try table.requireColumn("feature")
-        let importanceColumn = try table.requireColumn("importance")
+        // `feature,importance`, or the table of `soilbeta forest importance` (permutation importance in inc_mse).
+        let importanceColumn = try table.column("importance") ?? table.column("inc_mse")
+            ?? table.requireColumn("importance", purpose: "or inc_mse, as `soilbeta forest importance` writes")
         var names: [String] = [], values: [Double] = []
         var lineOfFeature: [String: Int] = [:]
         for row in 0..<table.rows.count {
