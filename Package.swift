@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Rasters", targets: ["Rasters"]),
         .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "DemoData", targets: ["DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,9 +36,11 @@ let package = Package(
         .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
         // Plots, maps and the HTML report.
         .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
+        // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
+        .target(name: "DemoData", dependencies: ["SoilProfiles", "DepthFunctions", "Rasters"]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
-            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
+            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Rasters", "SoilProfiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
     ],
     swiftLanguageModes: [.v6]

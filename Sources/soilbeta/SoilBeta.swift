@@ -15,6 +15,7 @@ struct SoilBeta: AsyncParsableCommand {
             ForestCommand.self,
             PrepareCommand.self,
             ExtractCommand.self,
+            DemoDataCommand.self,
         ]
     )
 }
