@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Rasters", "SoilProfiles"]),
+        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
     ],
     swiftLanguageModes: [.v6]
