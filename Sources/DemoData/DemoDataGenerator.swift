@@ -22,6 +22,7 @@ public struct DemoDataOptions: Sendable {
     /// Worker threads for the per-cell loop (nil: all processors). Results do not depend on it.
     public var threadCount: Int?
 
+    /// Options with the defaults of `soilbeta demo-data` (seed 2024, 1,221 profiles, 1/12° grid).
     public init(modisPath: String, koppenPath: String, outputFolder: String, seed: UInt64 = 2024,
                 profileCount: Int = 1221, resolutionDeg: Double = 0.0833333333, overwrite: Bool = false,
                 threadCount: Int? = nil) {
