@@ -167,7 +167,7 @@ public enum DemoDataGenerator {
         precondition(grid.cellCount < Int(Int32.max), "grid too large for 32-bit cell indices")
         let eligible = try timed("areas, land mask, covariates and true β rasters") {
             try writeCellRasters(grid: grid, model: model, folder: building, landCoverPaths: landCoverPaths,
-                                 koppenPaths: koppenPaths, seed: options.seed, threadCount: options.threadCount)
+                                 koppenPaths: koppenPaths, seed: options.seed, threadCount: options.threadCount, log: log)
         }
         // 4. Profiles.
         let profiles = try timed("profiles: sites and horizons") {
@@ -275,7 +275,8 @@ struct EligibleAreas {
 extension DemoDataGenerator {
     /// Feature rasters, area rasters, land mask and truth rasters, row block by row block.
     static func writeCellRasters(grid: RasterGrid, model: DemoCovariateModel, folder: String, landCoverPaths: [String],
-                                 koppenPaths: [String], seed: UInt64, threadCount: Int?) throws -> EligibleAreas {
+                                 koppenPaths: [String], seed: UInt64, threadCount: Int?,
+                                 log: (String) -> Void) throws -> EligibleAreas {
         let landCover = try landCoverPaths.map { try Raster(path: $0) }
         let zones = try koppenPaths.map { try Raster(path: $0) }
         let cellAreas = try grid.cellAreaHaPerRow()
@@ -331,6 +332,7 @@ extension DemoDataGenerator {
             var eligibleCells = [[Int32]](repeating: [], count: 3), eligibleAreas = [[Float]](repeating: [], count: 3)
             var rowStarts = [[Int]](repeating: [0], count: 3)
             let threads = max(1, threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
+            let computeStart = Date()
             var first = 0
             while first < grid.rows {
                 let rowCount = min(blockRows, grid.rows - first)
@@ -423,6 +425,8 @@ extension DemoDataGenerator {
                 }
                 first += rowCount
             }
+            log(String(format: "  cells computed (%.1f s); writing %d Cloud-Optimised GeoTIFFs",
+                       Date().timeIntervalSince(computeStart), writers.count))
             try RasterWriter.finishAll(writers)
             var totals: [Ecosystem: Double] = [:]
             for (e, ecosystem) in ecosystems.enumerated() { totals[ecosystem] = areaRowTotals[e].reduce(0, +) }
