@@ -111,9 +111,12 @@ public enum DemoDataGenerator {
         do { grid = try RasterGrid.covering(.global, resolution: options.resolutionDeg) } catch {
             throw DemoDataError.invalidOption(name: "--grid", reason: "\(error)")
         }
-        let modis = try openInput(options.modisPath, what: "MODIS land cover")
-        let koppen = try openInput(options.koppenPath, what: "Köppen–Geiger zones")
-        _ = modis; _ = koppen
+        guard grid.cellCount <= 200_000_000 else {
+            throw DemoDataError.invalidOption(name: "--grid", reason: "\(grid.columns) × \(grid.rows) cells is too fine for the demo (at most 2·10⁸ cells, e.g. 1/48°)")
+        }
+        // Check both inputs before any work, so a wrong path fails at once and names the file.
+        _ = try openInput(options.modisPath, what: "MODIS land cover")
+        _ = try openInput(options.koppenPath, what: "Köppen–Geiger zones")
 
         let fileManager = FileManager.default
         let finalURL = URL(fileURLWithPath: options.outputFolder).standardizedFileURL
@@ -136,10 +139,11 @@ public enum DemoDataGenerator {
         var steps: [(step: String, seconds: Double)] = []
         func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
+            log("\(name) …")
             let result = try body()
             let seconds = Date().timeIntervalSince(start)
             steps.append((name, seconds))
-            log(String(format: "%@ (%.1f s)", name, seconds))
+            log(String(format: "  done in %.1f s", seconds))
             return result
         }
 
@@ -164,7 +168,6 @@ public enum DemoDataGenerator {
         }
         // 3. Areas, land mask, covariates and true β per cell.
         let model = DemoCovariateModel(seed: options.seed)
-        precondition(grid.cellCount < Int(Int32.max), "grid too large for 32-bit cell indices")
         let eligible = try timed("areas, land mask, covariates and true β rasters") {
             try writeCellRasters(grid: grid, model: model, folder: building, landCoverPaths: landCoverPaths,
                                  koppenPaths: koppenPaths, seed: options.seed, threadCount: options.threadCount, log: log)
@@ -172,7 +175,7 @@ public enum DemoDataGenerator {
         // 4. Profiles.
         let profiles = try timed("profiles: sites and horizons") {
             try writeProfiles(grid: grid, model: model, folder: building, eligible: eligible,
-                              landCoverPaths: landCoverPaths, koppenPaths: koppenPaths, options: options)
+                              koppenPaths: koppenPaths, options: options)
         }
         try fileManager.removeItem(atPath: work)
         // Publish: replace an existing folder only after the new one is complete.

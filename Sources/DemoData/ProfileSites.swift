@@ -33,8 +33,7 @@ extension DemoDataGenerator {
     /// Draws the sites (probability ∝ ecosystem area among cells with covariates), generates the
     /// horizons and writes `sites.csv`, `horizons.csv` and `truth/sites_beta.csv`.
     static func writeProfiles(grid: RasterGrid, model: DemoCovariateModel, folder: String, eligible: EligibleAreas,
-                              landCoverPaths: [String], koppenPaths: [String],
-                              options: DemoDataOptions) throws -> ProfileOutcome {
+                              koppenPaths: [String], options: DemoDataOptions) throws -> ProfileOutcome {
         let zones = try koppenPaths.map { try Raster(path: $0) }
         let counts = profileCounts(total: options.profileCount)
         let generatorTable = try GeneratorParameterTable()
