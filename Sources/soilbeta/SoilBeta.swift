@@ -17,6 +17,7 @@ struct SoilBeta: AsyncParsableCommand {
             ExtractCommand.self,
             RunCommand.self,
             DriversCommand.self,
+            DemoDataCommand.self,
         ]
     )
 }
