@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Ingest, validation and units of horizon/site tables (METHOD.md §1).
@@ -32,7 +33,8 @@ let package = Package(
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
         .target(name: "Rasters", dependencies: ["CGDAL"]),
         // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
+        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters", "SoilProfiles",
+                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
         .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
         // The command-line program: parses arguments, calls the libraries.
@@ -45,7 +47,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ForestTests", dependencies: ["Forest"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "Rasters", "Forest"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
     ],

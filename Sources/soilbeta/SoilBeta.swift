@@ -15,6 +15,9 @@ struct SoilBeta: AsyncParsableCommand {
             ForestCommand.self,
             PrepareCommand.self,
             ExtractCommand.self,
+            MapCommand.self,
+            MosaicCommand.self,
+            MapSyntheticInputsCommand.self,
         ]
     )
 }
