@@ -35,7 +35,7 @@ public enum SyntheticMapInputs {
     static func fractions(lat: Double, lon: Double) -> [Double] {
         let p = lat * .pi / 180, l = lon * .pi / 180
         let land = sin(2 * l) * cos(3 * p) + 0.35 * sin(5 * l + 2 * p) + 0.45 * cos(p)
-        guard land > 0.12, abs(lat) < 84 else { return [0, 0, 0] }
+        guard land > 0.7, abs(lat) < 84 else { return [0, 0, 0] }
         let cl = max(0, sin(3 * l + p) + 0.2) * 0.5
         let gl = max(0, cos(2 * l - 3 * p) + 0.3) * 0.4
         let fl = max(0, sin(4 * p + l) + 0.1) * 0.5

@@ -126,9 +126,9 @@ struct TileEngine {
                     let base = f * predictedCount
                     for k in 0..<predictedCount { matrixValues[base + k] = buffer[Int(mask[k])] }
                 }
-                let matrix = try FeatureMatrix(featureNames: model.featureNames, rowCount: predictedCount, columnMajorValues: matrixValues)
                 usedSaved = false
-                let predicted = try model.predictWithQuantiles(matrix, quantiles: [0.05, 0.95], threads: threads)
+                let predicted = try GridPrediction.predict(forest: model, columnMajor: matrixValues, rowCount: predictedCount,
+                                                           probabilities: [0.05, 0.95], threads: threads)
                 mean = predicted.mean
                 q05 = predicted.quantiles[0]
                 q95 = predicted.quantiles[1]
