@@ -72,6 +72,9 @@ public enum MapRun {
     /// Loads the models and checks the inputs (feature names, grids), then runs. Every check
     /// happens before any output is created.
     public static func run(config: MapConfig, options: MapRunOptions = MapRunOptions()) throws -> MapRunSummary {
+        // Bound GDAL's block cache to 512 MB (default 5 % of RAM) unless the user set it: the run streams
+        // tiles into staging files and needs no large cache (bounded memory, issue 4 item 4).
+        setenv("GDAL_CACHEMAX", "512", 0)
         let threads = resolvedThreadCount(options.threads ?? config.threads)
         let grid = config.grid
         // Rows of this run.
