@@ -34,7 +34,8 @@ let package = Package(
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
         .target(name: "Rasters", dependencies: ["CGDAL"]),
         // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
+        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters", "SoilProfiles",
+                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
         .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
         // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
@@ -54,7 +55,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "Rasters", "Forest"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),

@@ -18,6 +18,9 @@ struct SoilBeta: AsyncParsableCommand {
             RunCommand.self,
             DriversCommand.self,
             DemoDataCommand.self,
+            MapCommand.self,
+            MosaicCommand.self,
+            MapSyntheticInputsCommand.self,
         ]
     )
 }
