@@ -34,7 +34,7 @@ let package = Package(
         // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
         .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
         // Plots, maps and the HTML report.
-        .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
+        .target(name: "Report", dependencies: ["Mapping", "Statistics", "Rasters", "CGDAL"]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
             "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",

@@ -9,6 +9,7 @@ struct SoilBeta: AsyncParsableCommand {
         abstract: "Soil-profile SOC depth parameter β, subsoil SOC density and stocks (global maps).",
         version: version,
         subcommands: [
+            ReportCommand.self,
         ]
     )
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Report
+
+/// The figures the issue requires (Fig. 1–4, Table 1), as `data-figure` ids of the report.
+let requiredFigures = [
+    "fig1-sites", "fig2-drivers", "fig2-mat", "fig2-clay", "fig2-contributions",
+    "fig3-cv-random-CL", "fig3-cv-spatial-CL", "fig3-cv-random-GL", "fig3-cv-spatial-GL",
+    "fig3-cv-random-FL", "fig3-cv-spatial-FL", "fig3-map-CL", "fig3-map-GL", "fig3-map-FL",
+    "fig4-map-CL", "fig4-map-GL", "fig4-map-FL", "fig4-profile", "table1",
+]
+
+/// The package root (for scripts/ and the screenshot location).
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+@Suite struct RunReportTests {
+    @Test func emptyRunFolderGivesNotesNotACrash() throws {
+        let folder = try TemporaryFolder()
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("Not available in this run"))
+        for piece in ["beta.csv", "maps/stocks.csv", "run.json", "drivers/contributions.csv", "maps/CL_beta.tif", "forest/GL/cv_random.csv"] {
+            #expect(report.missing.contains(piece), "missing list lacks \(piece)")
+        }
+        #expect(!html.contains("class=\"demo-banner\""))
+        #expect(!html.contains("data-figure=\"fig1-sites\""))
+    }
+
+    @Test func missingFolderIsAnError() {
+        var report = RunReport(runFolder: "/nonexistent/soilbeta-run")
+        #expect(throws: ReportError.noRunFolder(path: "/nonexistent/soilbeta-run")) { try report.html() }
+    }
+
+    @Test func malformedFileIsNamedWithLineAndFieldAndNoOutputAppears() throws {
+        let folder = try TemporaryFolder()
+        try "id,lon,lat,ecosystem,beta\nA,10,50,cropland,0.97\nB,12,51,grassland,zero\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let output = folder.file("report.html")
+        do {
+            try report.write(to: output)
+            Issue.record("a malformed beta.csv must be an error")
+        } catch let error as ReportError {
+            #expect(error.description == "\(folder.file("beta.csv")), line 3, field 'beta': 'zero' is not a number")
+        }
+        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["beta.csv"])
+    }
+
+    @Test func latitudeOutOfRangeIsAnError() throws {
+        let folder = try TemporaryFolder()
+        try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        #expect(throws: ReportError.malformed(path: folder.file("beta.csv"), line: 2, field: "lat", reason: "latitude 95.0 out of range")) {
+            try report.html()
+        }
+    }
+
+    @Test func fullSyntheticRunHasEveryFigureTableAndTheDemoBanner() throws {
+        let folder = try TemporaryFolder()
+        try makeSyntheticRun(at: folder.path)
+        var report = RunReport(runFolder: folder.path, software: "soilbeta test")
+        let output = folder.file("report.html")
+        let bytes = try report.write(to: output)
+        let html = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(bytes == html.utf8.count)
+        #expect(bytes < 20 * 1_048_576)
+        for id in requiredFigures { #expect(html.contains("data-figure=\"\(id)\""), "figure \(id) missing") }
+        #expect(report.missing.isEmpty, "unexpectedly missing: \(report.missing)")
+        #expect(!html.contains("Not available in this run"))
+        #expect(html.contains("class=\"demo-banner\""))
+        // No network: nothing is fetched from elsewhere.
+        #expect(!html.contains("http://") || html.components(separatedBy: "http://").dropFirst().allSatisfy { $0.hasPrefix("www.w3.org/2000/svg") })
+        #expect(!html.contains("https://"))
+        // Table 1: cropland subsoil stock with its interval, from the synthetic stocks.csv.
+        #expect(html.contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"))
+        #expect(html.contains(">cropland<") && html.contains("Subsoil 20–100 (Pg C)"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
+    }
+
+    @Test func table1ShowsStocksWithIntervals() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("maps"), withIntermediateDirectories: true)
+        try """
+        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
+        CL,0-20,1.56,50,78,70,90
+        CL,20-100,1.56,62,96.72,80.5,110.25
+        CL,0-100,1.56,112,174.72,150,200
+        GL,20–100,3.2,70,224,,
+
+        """.write(toFile: folder.file("maps/stocks.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("<td>96.7 (80.5–110.2)</td>") || html.contains("<td class=\"text\">96.7 (80.5–110.2)</td>"))
+        #expect(html.contains("224.0"))
+        #expect(html.contains("subsoil 320.7 Pg C"))
+    }
+}
