@@ -257,6 +257,105 @@ public func encodePNG(rgba: [UInt8], width: Int, height: Int) throws -> [UInt8] 
     return Array(UnsafeBufferPointer(start: bytes, count: Int(length)))
 }
 
+/// The palette of indexed map images: indices 0…252 are viridis from the low to the high end
+/// of the colour scale, then land without a value, ocean, and transparent (nodata).
+public enum MapPalette {
+    /// Number of viridis levels (indices 0…252).
+    public static let viridisLevels = 253
+    /// Index of "land without this ecosystem".
+    public static let landIndex: UInt8 = 253
+    /// Index of ocean.
+    public static let oceanIndex: UInt8 = 254
+    /// Index of transparent nodata.
+    public static let transparentIndex: UInt8 = 255
+
+    /// The 256 palette colours.
+    public static let colors: [RGBA] = {
+        var colors = (0..<viridisLevels).map { level -> RGBA in
+            let c = Viridis.rgb(at: Double(level) / Double(viridisLevels - 1))
+            return RGBA(c.red, c.green, c.blue)
+        }
+        colors.append(MapBackground.landWithoutValue)
+        colors.append(MapBackground.ocean)
+        colors.append(.transparent)
+        return colors
+    }()
+}
+
+/// Colours a grid as palette indices (`MapPalette`), one byte per cell: the same rules as
+/// `renderMapRGBA` with 253 viridis levels. A quarter of the RGBA size, so that a report with
+/// six 1440 × 720 maps stays far below 20 MB even for noisy maps.
+public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: GeoGrid? = nil) -> [UInt8] {
+    var indices = [UInt8](repeating: MapPalette.transparentIndex, count: grid.columns * grid.rows)
+    let low = range.lowerBound, span = max(range.upperBound - range.lowerBound, .leastNormalMagnitude)
+    let columns = grid.columns, top = Double(MapPalette.viridisLevels - 1)
+    grid.values.withUnsafeBufferPointer { values in
+        indices.withUnsafeMutableBufferPointer { out in
+            let source = UnsafeSendablePointer(values.baseAddress!)
+            let target = UnsafeSendableMutablePointer(out.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: grid.rows) { row in
+                let lat = grid.north - (Double(row) + 0.5) * grid.cellHeight
+                for column in 0..<columns {
+                    let index = row * columns + column
+                    let v = source.pointer[index]
+                    if !v.isNaN {
+                        let f = min(max((Double(v) - low) / span, 0), 1)
+                        target.pointer[index] = UInt8((f * top).rounded())
+                    } else if let land {
+                        let l = land.value(lon: grid.west + (Double(column) + 0.5) * grid.cellWidth, lat: lat)
+                        target.pointer[index] = (!l.isNaN && l > 0) ? MapPalette.landIndex : MapPalette.oceanIndex
+                    }
+                }
+            }
+        }
+    }
+    return indices
+}
+
+/// Encodes a paletted image (`width × height` indices into `palette`, ≤ 256 colours; alpha
+/// < 255 becomes PNG transparency) as a deflate-compressed PNG through GDAL's PNG driver.
+public func encodeIndexedPNG(indices: [UInt8], width: Int, height: Int, palette: [RGBA]) throws -> [UInt8] {
+    precondition(indices.count == width * height, "index buffer must hold width × height bytes")
+    precondition(!palette.isEmpty && palette.count <= 256, "a PNG palette holds 1…256 colours")
+    GDALEnvironment.ensureRegistered()
+    guard let memDriver = GDALGetDriverByName("MEM"), let pngDriver = GDALGetDriverByName("PNG") else {
+        throw ImageEncodingError(description: "GDAL has no MEM or PNG driver")
+    }
+    guard let dataset = GDALCreate(memDriver, "", Int32(width), Int32(height), 1, GDT_Byte, nil) else {
+        throw ImageEncodingError(description: "GDAL could not create a \(width)×\(height) in-memory image")
+    }
+    defer { GDALClose(dataset) }
+    let band = GDALGetRasterBand(dataset, 1)
+    var buffer = indices
+    let written = buffer.withUnsafeMutableBytes { bytes in
+        GDALRasterIO(band, GF_Write, 0, 0, Int32(width), Int32(height), bytes.baseAddress, Int32(width), Int32(height), GDT_Byte, 0, 0)
+    }
+    guard written == CE_None else { throw ImageEncodingError(description: "GDAL could not fill the in-memory image") }
+    let table = GDALCreateColorTable(GPI_RGB)
+    defer { GDALDestroyColorTable(table) }
+    for (i, c) in palette.enumerated() {
+        var entry = GDALColorEntry(c1: Int16(c.red), c2: Int16(c.green), c3: Int16(c.blue), c4: Int16(c.alpha))
+        GDALSetColorEntry(table, Int32(i), &entry)
+    }
+    GDALSetRasterColorTable(band, table)
+    GDALSetRasterColorInterpretation(band, GCI_PaletteIndex)
+    let path = "/vsimem/soilbeta-report-\(UUID().uuidString).png"
+    defer {
+        VSIUnlink(path)
+        VSIUnlink(path + ".aux.xml")
+    }
+    guard let copy = GDALCreateCopy(pngDriver, path, dataset, 0, nil, nil, nil) else {
+        throw ImageEncodingError(description: "GDAL's PNG driver failed: " + String(cString: CPLGetLastErrorMsg()))
+    }
+    GDALClose(copy)
+    var length: vsi_l_offset = 0
+    guard let bytes = VSIGetMemFileBuffer(path, &length, 1) else {
+        throw ImageEncodingError(description: "GDAL wrote no PNG bytes")
+    }
+    defer { VSIFree(bytes) }
+    return Array(UnsafeBufferPointer(start: bytes, count: Int(length)))
+}
+
 /// A `data:` URI of PNG bytes (base64), for embedding maps in the self-contained report.
 public func pngDataURI(_ png: [UInt8]) -> String {
     "data:image/png;base64," + Data(png).base64EncodedString()

@@ -208,7 +208,9 @@ public struct RunReport {
         body += "<figure class=\"map\" data-figure=\"fig1-sites\"><div class=\"mapframe\" style=\"aspect-ratio: \(svgNumber(width)) / \(svgNumber(height))\">"
         if let land {
             let background = land.blockMean(maxColumns: maxMapColumns)
-            let png = try encodePNG(rgba: renderLandRGBA(background), width: background.columns, height: background.rows)
+            let landIndices = background.values.map { (!$0.isNaN && $0 > 0) ? UInt8(0) : UInt8(1) }
+            let png = try encodeIndexedPNG(indices: landIndices, width: background.columns, height: background.rows,
+                                           palette: [MapBackground.siteMapLand, MapBackground.ocean])
             body += "<img src=\"\(pngDataURI(png))\" alt=\"land background\" width=\"\(background.columns)\" height=\"\(background.rows)\">"
         } else {
             missing.append("land.tif")
@@ -304,9 +306,16 @@ public struct RunReport {
                 let unit = RunReport.featureUnits[feature.lowercased()]
                 let label = feature.uppercased() + (unit.map { " (\($0))" } ?? "")
                 body += XYPlot(title: feature.uppercased(), xLabel: label, yLabel: "β (–)", layers: layers,
-                               width: 380, height: 290, figureID: "fig2-\(feature)").svg()
+                               width: 380, height: 290, showLegend: false, figureID: "fig2-\(feature)").svg()
             }
-            body += "</div><p class=\"note\">Points: profiles (red cropland, amber grassland, blue forestland); black line: LOESS (degree 2, span 0.75) with its pointwise 95 % confidence band; dashed purple line: mean β of all profiles.</p>"
+            body += "</div><div class=\"legend-row\">"
+            for (_, name) in RunReport.ecosystems {
+                body += "<span><span class=\"swatch\" style=\"background:\(EcosystemColors.color(for: name))\"></span>\(name)</span>"
+            }
+            body += "<span><span class=\"swatch box\" style=\"background:rgba(51,51,51,0.25)\"></span>95 % confidence band</span>"
+            body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>LOESS line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#111\" stroke-width=\"2\"/></svg> LOESS fit</span>"
+            body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>mean line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#7a1fa2\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/></svg> mean β</span></div>"
+            body += "<p class=\"note\">One panel per covariate. Points: profiles; black line: LOESS of β on the covariate (degree 2, span 0.75) with its pointwise 95 % confidence band; dashed purple line: mean β of all profiles.</p>"
             if profiles == nil { missing.append("beta.csv (points of Fig. 2)") }
         }
         body += "<h3>Relative contributions of the covariates</h3>"
@@ -386,14 +395,14 @@ public struct RunReport {
         let bar = colorBarSVG(range: low...high, title: "\(quantity) (\(unit))", width: 380)
         body += "<div class=\"maps\">"
         for (code, name, grid) in grids {
-            let rgba = renderMapRGBA(grid, range: low...high, land: land)
-            let png = try encodePNG(rgba: rgba, width: grid.columns, height: grid.rows)
+            let indices = renderMapIndexed(grid, range: low...high, land: land)
+            let png = try encodeIndexedPNG(indices: indices, width: grid.columns, height: grid.rows, palette: MapPalette.colors)
             let valid = grid.values.filter { !$0.isNaN }
             let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
             body += "<figure class=\"map\" data-figure=\"\(figurePrefix)-\(code)\"><h3>\(name.capitalized): \(xmlEscaped(quantity))</h3>"
             body += "<img src=\"\(pngDataURI(png))\" alt=\"\(code) \(xmlEscaped(quantity)) map\" width=\"\(grid.columns)\" height=\"\(grid.rows)\">"
             body += bar
-            body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean)) \(unit)."
+            body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
             body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
             body += "</figcaption></figure>"
         }

@@ -220,3 +220,41 @@ import Testing
         #expect(throws: ReportError.self) { try CSVTable(text: "", path: "x.csv") }
     }
 }
+
+@Suite struct IndexedMapTests {
+    @Test func indicesFollowTheScaleAndBackgrounds() {
+        let nan = Float.nan
+        let grid = GeoGrid(columns: 5, rows: 1, west: 0, north: 1, cellWidth: 1, cellHeight: 1, values: [0, 5, 10, nan, nan])
+        let land = GeoGrid(columns: 5, rows: 1, west: 0, north: 1, cellWidth: 1, cellHeight: 1, values: [1, 1, 1, 1, nan])
+        #expect(renderMapIndexed(grid, range: 0...10, land: land) == [0, 126, 252, MapPalette.landIndex, MapPalette.oceanIndex])
+        #expect(renderMapIndexed(grid, range: 0...10)[3] == MapPalette.transparentIndex)
+        #expect(MapPalette.colors.count == 256)
+        #expect(MapPalette.colors[0] == RGBA(68, 1, 84) && MapPalette.colors[252] == RGBA(253, 231, 37))
+    }
+
+    @Test func indexedPNGDecodesToThePaletteColoursWithTransparency() throws {
+        let width = 6, height = 3
+        let indices: [UInt8] = (0..<(width * height)).map { [0, 100, 252, 253, 254, 255][$0 % 6] }
+        let png = try encodeIndexedPNG(indices: indices, width: width, height: height, palette: MapPalette.colors)
+        let folder = try TemporaryFolder()
+        let file = folder.file("indexed.png")
+        try Data(png).write(to: URL(fileURLWithPath: file))
+        GDALEnvironment.ensureRegistered()
+        // Decode with GDAL's PNG reader, expanded to RGBA through GDAL's own colour table handling.
+        let dataset = try #require(GDALOpen(file, GA_ReadOnly))
+        defer { GDALClose(dataset) }
+        let band = GDALGetRasterBand(dataset, 1)
+        let table = try #require(GDALGetRasterColorTable(band))
+        var decoded = [UInt8](repeating: 0, count: width * height)
+        _ = decoded.withUnsafeMutableBytes {
+            GDALRasterIO(band, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress, Int32(width), Int32(height), GDT_Byte, 0, 0)
+        }
+        #expect(decoded == indices)
+        for index in [0, 100, 252, 253, 254, 255] {
+            let entry = try #require(GDALGetColorEntry(table, Int32(index))).pointee
+            let want = MapPalette.colors[index]
+            #expect([entry.c1, entry.c2, entry.c3].map(Int.init) == [want.red, want.green, want.blue].map(Int.init))
+            #expect(Int(entry.c4) == (index == 255 ? 0 : 255))
+        }
+    }
+}
