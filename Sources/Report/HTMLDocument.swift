@@ -86,7 +86,7 @@ public struct HTMLDocument: Sendable {
     figure.map img { display: block; width: 100%; max-width: 1180px; height: auto; image-rendering: auto; border: 1px solid var(--rule); }
     .maps { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 16px; }
     .mapframe { position: relative; width: 100%; max-width: 1180px; border: 1px solid var(--rule); }
-    .mapframe img { display: block; width: 100%; height: 100%; }
+    .mapframe img { display: block; width: 100%; height: 100%; border: 0; }
     .mapframe svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
     .legend-row { display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; margin: 6px 0; }
     .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }

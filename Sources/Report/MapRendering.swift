@@ -47,8 +47,12 @@ public struct GeoGrid: Sendable {
     /// its nodata value becomes NaN. Errors name the file.
     public static func read(path: String) throws -> GeoGrid {
         let raster = try Raster(path: path)
-        var buffer: [Float] = []
-        try raster.readRows(band: 1, firstRow: 0, rowCount: raster.grid.rows, into: &buffer)
+        // Pre-sized buffer filled by one GDALRasterIO call (growing an empty array through the
+        // generic `readRows` costs seconds per global 1/12° grid).
+        var buffer = [Float](repeating: .nan, count: raster.grid.columns * raster.grid.rows)
+        try buffer.withUnsafeMutableBufferPointer {
+            try raster.readWindow(band: 1, column: 0, row: 0, columnCount: raster.grid.columns, rowCount: raster.grid.rows, into: $0)
+        }
         let nodata = try raster.noDataValue(band: 1).map { Float($0) }
         let g = raster.grid
         return GeoGrid(columns: g.columns, rows: g.rows, west: g.west, north: g.north,

@@ -198,6 +198,29 @@ public struct RunReport {
         }
     }
 
+    /// An SVG overlay (for a `.mapframe`) with a frame and a graticule (every 30° on global maps);
+    /// `content` is drawn on top (in lon/−lat coordinates).
+    static func mapOverlay(west: Double, north: Double, width: Double, height: Double,
+                           title: String, figureID: String?, content: String = "") -> String {
+        let ticks = Ticks.pretty(0, min(width, height), count: 4)
+        let step = width >= 90 && height >= 60 ? 30 : max(ticks.count > 1 ? ticks[1] - ticks[0] : width, 1e-6)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"\(svgNumber(west)) \(svgNumber(-north)) \(svgNumber(width)) \(svgNumber(height))\" preserveAspectRatio=\"none\" role=\"img\""
+        if let figureID { s += " data-figure=\"\(figureID)\"" }
+        s += "><title>\(xmlEscaped(title))</title><g stroke=\"#8a96a3\" stroke-opacity=\"0.45\" stroke-width=\"0.6\" vector-effect=\"non-scaling-stroke\" fill=\"none\">"
+        var lon = (west / step).rounded(.up) * step
+        while lon <= west + width + 1e-9 {
+            s += "<line x1=\"\(svgNumber(lon))\" y1=\"\(svgNumber(-north))\" x2=\"\(svgNumber(lon))\" y2=\"\(svgNumber(-north + height))\" vector-effect=\"non-scaling-stroke\"/>"
+            lon += step
+        }
+        var lat = ((north - height) / step).rounded(.up) * step
+        while lat <= north + 1e-9 {
+            s += "<line x1=\"\(svgNumber(west))\" y1=\"\(svgNumber(-lat))\" x2=\"\(svgNumber(west + width))\" y2=\"\(svgNumber(-lat))\" vector-effect=\"non-scaling-stroke\"/>"
+            lat += step
+        }
+        s += "<rect x=\"\(svgNumber(west))\" y=\"\(svgNumber(-north))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" vector-effect=\"non-scaling-stroke\"/>"
+        return s + "</g>" + content + "</svg>"
+    }
+
     // MARK: - Fig. 1
 
     mutating func siteMapSection(_ profiles: Profiles?, land: GeoGrid?) throws -> String {
@@ -215,25 +238,26 @@ public struct RunReport {
         } else {
             missing.append("land.tif")
         }
-        let radius = max(width / 360, 0.01) * 0.9 * max(1, width / height / 2)
-        body += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"\(svgNumber(west)) \(svgNumber(-north)) \(svgNumber(width)) \(svgNumber(height))\" preserveAspectRatio=\"none\" role=\"img\" data-figure=\"fig1-points\"><title>Profile locations by ecosystem</title>"
+        let radius = max(width / 360, 0.01) * 1.15 * max(1, width / height / 2)
+        var points = ""
         if land == nil {
             let o = MapBackground.ocean
-            body += "<rect x=\"\(svgNumber(west))\" y=\"\(svgNumber(-north))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" fill=\"rgb(\(o.red),\(o.green),\(o.blue))\"/>"
+            points += "<rect x=\"\(svgNumber(west))\" y=\"\(svgNumber(-north))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" fill=\"rgb(\(o.red),\(o.green),\(o.blue))\"/>"
         }
         var counts: [String: Int] = [:]
-        for (code, name) in RunReport.ecosystems {
-            _ = code
+        for (_, name) in RunReport.ecosystems {
             let color = EcosystemColors.color(for: name)
-            body += "<g fill=\"\(color)\" stroke=\"#fff\" stroke-width=\"\(svgNumber(radius * 0.25))\">"
+            points += "<g fill=\"\(color)\" stroke=\"#fff\" stroke-width=\"\(svgNumber(radius * 0.25))\">"
             for i in profiles.lon.indices where RunReport.ecosystemName(profiles.ecosystem[i]) == name
                 && profiles.lon[i].isFinite && profiles.lat[i].isFinite {
                 counts[name, default: 0] += 1
-                body += "<circle cx=\"\(svgNumber(profiles.lon[i]))\" cy=\"\(svgNumber(-profiles.lat[i]))\" r=\"\(svgNumber(radius))\"/>"
+                points += "<circle cx=\"\(svgNumber(profiles.lon[i]))\" cy=\"\(svgNumber(-profiles.lat[i]))\" r=\"\(svgNumber(radius))\"/>"
             }
-            body += "</g>"
+            points += "</g>"
         }
-        body += "</svg></div>"
+        body += RunReport.mapOverlay(west: west, north: north, width: width, height: height, title: "Profile locations by ecosystem",
+                                     figureID: "fig1-points", content: points)
+        body += "</div>"
         body += "<div class=\"legend-row\">"
         for (_, name) in RunReport.ecosystems {
             body += "<span><span class=\"swatch\" style=\"background:\(EcosystemColors.color(for: name))\"></span>\(name) (n = \(counts[name] ?? 0))</span>"
@@ -245,7 +269,7 @@ public struct RunReport {
         }
         body += "</div><figcaption>Locations of the \(profiles.lon.count) soil profiles by ecosystem (WGS84, equirectangular)."
         body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : ""
-        body += "</figcaption></figure>"
+        body += " Thin lines: graticule.</figcaption></figure>"
         return body
     }
 
@@ -400,10 +424,14 @@ public struct RunReport {
             let valid = grid.values.filter { !$0.isNaN }
             let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
             body += "<figure class=\"map\" data-figure=\"\(figurePrefix)-\(code)\"><h3>\(name.capitalized): \(xmlEscaped(quantity))</h3>"
+            body += "<div class=\"mapframe\" style=\"aspect-ratio: \(grid.columns) / \(grid.rows)\">"
             body += "<img src=\"\(pngDataURI(png))\" alt=\"\(code) \(xmlEscaped(quantity)) map\" width=\"\(grid.columns)\" height=\"\(grid.rows)\">"
+            body += RunReport.mapOverlay(west: grid.west, north: grid.north, width: grid.east - grid.west, height: grid.north - grid.south,
+                                         title: "graticule", figureID: nil) + "</div>"
             body += bar
             body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
             body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
+            body += " Equirectangular; thin lines: graticule."
             body += "</figcaption></figure>"
         }
         body += "</div><p class=\"note\">Colour scale: viridis, spanning the \(Int(colorScaleQuantiles.low * 100))–\(Int(colorScaleQuantiles.high * 100)) % quantiles of all shown cells of the group (values beyond are clamped).</p>"
