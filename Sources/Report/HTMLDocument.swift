@@ -187,6 +187,8 @@ public func htmlTable(header: [String], rows: [[String]], numberFormat: ((Double
             let trimmed = cell.trimmingCharacters(in: .whitespaces)
             if let value = Double(trimmed), trimmed.range(of: "^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$", options: .regularExpression) != nil {
                 h += "<td>\(xmlEscaped(numberFormat?(value) ?? trimmed))</td>"
+            } else if trimmed.range(of: "^[-+]?[0-9.]+ \\(", options: .regularExpression) != nil {
+                h += "<td>\(xmlEscaped(trimmed))</td>"
             } else {
                 h += "<td class=\"text\">\(xmlEscaped(trimmed))</td>"
             }
@@ -206,7 +208,7 @@ public func formatTableNumber(_ value: Double) -> String {
         if text.contains("e") { text = String(format: "%.4f", value) }
         return text
     }
-    return String(format: "%.3e", value)
+    return String(format: "%.4g", value)
 }
 
 /// The "not available in this run" note for a missing piece of the run folder.

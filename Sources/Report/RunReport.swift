@@ -520,8 +520,40 @@ public struct RunReport {
 
     // MARK: - Provenance
 
+    /// The run-folder files a report reads (those present), relative paths in sorted order.
+    func filesUsed() -> [String] {
+        var files = ["run.json", "beta.csv", "land.tif"].filter { exists($0) }
+        for folder in ["drivers", "forest", "maps"] {
+            guard let enumerator = FileManager.default.enumerator(atPath: path(folder)) else { continue }
+            while let item = enumerator.nextObject() as? String {
+                let lower = item.lowercased()
+                if lower.hasSuffix(".csv") || lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") {
+                    files.append(folder + "/" + item)
+                }
+            }
+        }
+        return files.sorted()
+    }
+
+    /// The report's own provenance: software, time of rendering and the SHA-256 of every file read.
+    func renderedFromTable() -> String {
+        let formatter = ISO8601DateFormatter()
+        var body = "<h3>This report</h3>"
+        body += htmlTable(header: ["Item", "Value"], rows: [["software", software], ["rendered (UTC)", formatter.string(from: Date())],
+                                                           ["run folder", runFolder]], id: "report")
+        body += "<h3>Files of the run folder this report was rendered from</h3>"
+        let rows = filesUsed().map { relative -> [String] in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path(relative))[.size] as? Int) ?? nil
+            return [relative, size.map(String.init) ?? "", SHA256.hex(ofFile: path(relative)) ?? "unreadable"]
+        }
+        body += htmlTable(header: ["File", "Bytes", "SHA-256"], rows: rows, id: "files")
+        return body
+    }
+
     mutating func provenanceSection(_ provenance: Provenance) -> String {
-        guard provenance.present else { return note("provenance (inputs, checksums, parameters, version, date)", "run.json") }
+        guard provenance.present else {
+            return note("provenance of the run (inputs, checksums, parameters, version, date)", "run.json") + renderedFromTable()
+        }
         func text(_ value: Any) -> String {
             if let s = value as? String { return s }
             if type(of: value) == Bool.self, let b = value as? Bool { return b ? "true" : "false" }
@@ -556,6 +588,6 @@ public struct RunReport {
                 body += htmlTable(header: ["Item", "Value"], rows: nested.keys.sorted().map { [$0, text(nested[$0]!)] }, id: key)
             }
         }
-        return body
+        return body + renderedFromTable()
     }
 }

@@ -79,6 +79,19 @@ let packageRoot: String = {
         #expect(html.contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"))
         #expect(html.contains(">cropland<") && html.contains("Subsoil 20–100 (Pg C)"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
+        // Checksums of the files read, against coreutils' sha256sum.
+        for relative in ["beta.csv", "maps/CL_beta.tif"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            process.arguments = [folder.file(relative)]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let digest = String(output.prefix(64))
+            #expect(digest.count == 64 && html.contains("<td class=\"text\">\(relative)</td>") && html.contains(digest), "\(relative) \(digest)")
+        }
     }
 
     @Test func table1ShowsStocksWithIntervals() throws {
