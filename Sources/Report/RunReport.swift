@@ -62,7 +62,7 @@ public struct RunReport {
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
 
     mutating func note(_ what: String, _ relative: String) -> String {
-        missing.append(relative)
+        if !missing.contains(relative) { missing.append(relative) }
         return missingNote(what, expected: relative)
     }
 
@@ -236,7 +236,7 @@ public struct RunReport {
                                            palette: [MapBackground.siteMapLand, MapBackground.ocean])
             body += "<img src=\"\(pngDataURI(png))\" alt=\"land background\" width=\"\(background.columns)\" height=\"\(background.rows)\">"
         } else {
-            missing.append("land.tif")
+            if !missing.contains("land.tif") { missing.append("land.tif") }
         }
         let radius = max(width / 360, 0.01) * 1.15 * max(1, width / height / 2)
         var points = ""

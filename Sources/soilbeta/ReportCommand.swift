@@ -11,28 +11,30 @@ struct ReportCommand: ParsableCommand {
         abstract: "Render the self-contained HTML report (figures, maps, tables, provenance) of a run folder.",
         discussion: """
         Renders whatever the run folder holds; a missing piece becomes a visible \
-        "not available in this run" note. Expected layout (all parts optional):
+        "not available in this run" note. Expected layout (all optional):
 
-          run.json                      provenance: software, date, synthetic, parameters,
-                                        inputs [{path, sha256, ...}]
-          beta.csv                      id, lon, lat, ecosystem, beta (+ covariate columns)
-          land.tif | maps/land.tif      land mask or fraction (> 0 = land), map background
-          drivers/beta_summary.csv      β summary table
-          drivers/anova.csv             ANOVA table
-          drivers/tukey.csv             Tukey HSD table
-          drivers/smooth_<feature>.csv  x, fit, se, lower95, upper95
-          drivers/contributions.csv     feature, contribution_pct
-          forest/<ECO>/cv_random.csv    observed, predicted, fold
-          forest/<ECO>/cv_spatial.csv   observed, predicted, fold
-          forest/<ECO>/tuning.csv       tuning grid
-          maps/<ECO>_beta.tif           β map
-          maps/<ECO>_20-100_SOCD.tif    subsoil SOC density map (Mg C ha-1)
-          maps/stocks.csv               ecosystem, layer, area_1e9_ha, socd_mean_mg_ha,
-                                        stock_pg, stock_pg_q05, stock_pg_q95
+          run.json                    software, date, synthetic, parameters,
+                                      inputs [{path, sha256, ...}]
+          beta.csv                    id, lon, lat, ecosystem, beta
+                                      (+ covariate columns for Fig. 2)
+          land.tif, maps/land.tif     land mask/fraction (> 0 = land)
+          drivers/beta_summary.csv    β summary table
+          drivers/anova.csv           ANOVA table
+          drivers/tukey.csv           Tukey HSD table
+          drivers/smooth_<f>.csv      x, fit, se, lower95, upper95
+          drivers/contributions.csv   feature, contribution_pct
+          forest/<ECO>/cv_random.csv  observed, predicted, fold
+          forest/<ECO>/cv_spatial.csv observed, predicted, fold
+          forest/<ECO>/tuning.csv     tuning grid
+          maps/<ECO>_beta.tif         β map
+          maps/<ECO>_20-100_SOCD.tif  subsoil SOCD map (Mg C ha-1)
+          maps/stocks.csv             ecosystem, layer, area_1e9_ha,
+                                      socd_mean_mg_ha, stock_pg,
+                                      stock_pg_q05, stock_pg_q95
 
-        <ECO> is CL, GL or FL (cropland, grassland, forestland). The report is written \
-        atomically (temporary file, then rename); a malformed file stops it with an error \
-        naming the file, line and field.
+        <ECO> is CL, GL or FL (cropland, grassland, forestland). The report \
+        is written atomically (temporary file, then rename); a malformed file \
+        stops it with an error naming the file, line and field.
         """
     )
 
