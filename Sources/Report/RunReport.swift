@@ -8,14 +8,18 @@ import Foundation
 ///     DIR/
 ///       run.json                     provenance: {"software", "date", "synthetic", "parameters": {…},
 ///                                    "inputs": [{"path", "sha256", "rows"?, "synthetic"?}, …]}
-///       beta.csv                     one row per profile: id, lon, lat, ecosystem, beta
-///                                    (+ optional covariate columns named as the features)
+///       sites.csv                    one row per profile: id, lon, lat, ecosystem, beta and the
+///                                    covariates named as the features (the pipeline's site table)
+///       beta.csv                     used instead of sites.csv when that is absent and beta.csv
+///                                    has lon, lat, ecosystem
 ///       land.tif (or maps/land.tif)  land mask / land fraction (> 0 = land) for map backgrounds
 ///       drivers/beta_summary.csv     β summary by ecosystem and overall (any columns, shown as a table)
 ///       drivers/anova.csv            one-way ANOVA table (shown as a table)
 ///       drivers/tukey.csv            Tukey HSD table (shown as a table)
-///       drivers/smooth_<feature>.csv x, fit, se, lower95, upper95 (LOESS of β on <feature>)
-///       drivers/contributions.csv    feature, contribution_pct (% of permutation importance)
+///       drivers/smooth_<feature>.csv [group,] x, fit, se, lower95, upper95[, mean_beta] (LOESS of β
+///                                    on <feature>; group "all" is the band, ecosystems thin lines)
+///       drivers/contributions.csv    feature, percent (or contribution_pct): % of permutation importance
+///       forest/<ECO>/NOT_MODELLED.txt  shown instead of the CV panels when present
 ///       forest/<ECO>/cv_random.csv   observed, predicted, fold (10-fold CV)
 ///       forest/<ECO>/cv_spatial.csv  observed, predicted, fold (spatial block CV)
 ///       forest/<ECO>/tuning.csv      tuning grid (any columns, shown as a table)
@@ -165,9 +169,20 @@ public struct RunReport {
         var beta: [Double]
     }
 
+    /// Profiles with location, ecosystem, β and covariates: `sites.csv` (the pipeline's site
+    /// table) when present, else `beta.csv` when it carries lon/lat/ecosystem; nil otherwise.
     func loadProfiles() throws -> Profiles? {
-        guard exists("beta.csv") else { return nil }
-        let table = try CSVTable.read(path: path("beta.csv"))
+        var candidates: [String] = []
+        for relative in ["sites.csv", "beta.csv"] where exists(relative) { candidates.append(relative) }
+        var chosen: CSVTable?
+        for relative in candidates {
+            let table = try CSVTable.read(path: path(relative))
+            if table.column("lon") != nil && table.column("lat") != nil && table.column("ecosystem") != nil {
+                chosen = table
+                break
+            }
+        }
+        guard let table = chosen else { return nil }
         let columns = try table.require(["lon", "lat", "ecosystem", "beta"])
         let lon = try table.numbers(columns[0]), lat = try table.numbers(columns[1])
         for (k, (x, y)) in zip(lon, lat).enumerated() where x.isFinite && y.isFinite {
@@ -224,7 +239,7 @@ public struct RunReport {
     // MARK: - Fig. 1
 
     mutating func siteMapSection(_ profiles: Profiles?, land: GeoGrid?) throws -> String {
-        guard let profiles else { return note("profile locations (Fig. 1)", "beta.csv") }
+        guard let profiles else { return note("profile locations (Fig. 1)", "sites.csv or beta.csv with lon, lat, ecosystem, beta") }
         var body = ""
         let west = land?.west ?? -180, east = land?.east ?? 180, north = land?.north ?? 90, south = land?.south ?? -90
         let width = east - west, height = north - south
@@ -249,7 +264,7 @@ public struct RunReport {
             let color = EcosystemColors.color(for: name)
             points += "<g fill=\"\(color)\" stroke=\"#fff\" stroke-width=\"\(svgNumber(radius * 0.25))\">"
             for i in profiles.lon.indices where RunReport.ecosystemName(profiles.ecosystem[i]) == name
-                && profiles.lon[i].isFinite && profiles.lat[i].isFinite {
+                && profiles.lon[i].isFinite && profiles.lat[i].isFinite && profiles.beta[i].isFinite {
                 counts[name, default: 0] += 1
                 points += "<circle cx=\"\(svgNumber(profiles.lon[i]))\" cy=\"\(svgNumber(-profiles.lat[i]))\" r=\"\(svgNumber(radius))\"/>"
             }
@@ -267,7 +282,7 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(l.red),\(l.green),\(l.blue))\"></span>land</span>"
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(o.red),\(o.green),\(o.blue))\"></span>ocean</span>"
         }
-        body += "</div><figcaption>Locations of the \(profiles.lon.count) soil profiles by ecosystem (WGS84, equirectangular)."
+        body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.path.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
         body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : ""
         body += " Thin lines: graticule.</figcaption></figure>"
         return body
@@ -312,8 +327,17 @@ public struct RunReport {
                 let feature = String(file.dropFirst("smooth_".count).dropLast(".csv".count))
                 let table = try CSVTable.read(path: (folder as NSString).appendingPathComponent(file))
                 let c = try table.require(["x", "fit", "lower95", "upper95"])
-                let x = try table.numbers(c[0]), fit = try table.numbers(c[1])
-                let lower = try table.numbers(c[2]), upper = try table.numbers(c[3])
+                let allX = try table.numbers(c[0]), allFit = try table.numbers(c[1])
+                let allLower = try table.numbers(c[2]), allUpper = try table.numbers(c[3])
+                // With a `group` column (the drivers command writes "all" and one curve per
+                // ecosystem): the band and black line are the "all" curve, ecosystems thin lines.
+                let groups = table.column("group").map { table.strings($0).map { $0.lowercased() } }
+                let overall = allX.indices.filter { groups == nil || groups![$0] == "all" }
+                let x = overall.map { allX[$0] }, fit = overall.map { allFit[$0] }
+                let lower = overall.map { allLower[$0] }, upper = overall.map { allUpper[$0] }
+                let fileMeanBeta: Double? = try table.column("mean_beta").flatMap { column in
+                    try overall.map { try table.numbers(column)[$0] }.first { $0.isFinite }
+                }
                 var layers: [PlotLayer] = []
                 if let profiles, let column = profiles.table.column(feature) {
                     let values = try profiles.table.numbers(column)
@@ -325,8 +349,16 @@ public struct RunReport {
                     }
                 }
                 layers.append(.band(x: x, lower: lower, upper: upper, color: "#333333", label: "95 % CI", opacity: 0.2))
+                if let groups {
+                    for (_, name) in RunReport.ecosystems {
+                        let rows = allX.indices.filter { RunReport.ecosystemName(groups[$0]) == name }
+                        if rows.isEmpty { continue }
+                        layers.append(.line(x: rows.map { allX[$0] }, y: rows.map { allFit[$0] },
+                                            color: EcosystemColors.color(for: name), label: nil, width: 1.4, dash: "4 2"))
+                    }
+                }
                 layers.append(.line(x: x, y: fit, color: "#111111", label: "LOESS", width: 2))
-                if let meanBeta { layers.append(.horizontalLine(y: meanBeta, color: "#7a1fa2", label: "mean β")) }
+                if let mean = fileMeanBeta ?? meanBeta { layers.append(.horizontalLine(y: mean, color: "#7a1fa2", label: "mean β")) }
                 let unit = RunReport.featureUnits[feature.lowercased()]
                 let label = feature.uppercased() + (unit.map { " (\($0))" } ?? "")
                 body += XYPlot(title: feature.uppercased(), xLabel: label, yLabel: "β (–)", layers: layers,
@@ -339,8 +371,8 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgba(51,51,51,0.25)\"></span>95 % confidence band</span>"
             body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>LOESS line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#111\" stroke-width=\"2\"/></svg> LOESS fit</span>"
             body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>mean line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#7a1fa2\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/></svg> mean β</span></div>"
-            body += "<p class=\"note\">One panel per covariate. Points: profiles; black line: LOESS of β on the covariate (degree 2, span 0.75) with its pointwise 95 % confidence band; dashed purple line: mean β of all profiles.</p>"
-            if profiles == nil { missing.append("beta.csv (points of Fig. 2)") }
+            body += "<p class=\"note\">One panel per covariate. Points: profiles; black line: LOESS of β on the covariate over all profiles (degree 2, span 0.75) with its pointwise 95 % confidence band; thin dashed coloured lines (when given): LOESS per ecosystem; dashed purple line: mean β of all profiles.</p>"
+            if profiles == nil, !missing.contains("sites.csv (points of Fig. 2)") { missing.append("sites.csv (points of Fig. 2)") }
         }
         body += "<h3>Relative contributions of the covariates</h3>"
         if exists("drivers/contributions.csv") {
@@ -382,7 +414,10 @@ public struct RunReport {
         for (code, name) in RunReport.ecosystems {
             let color = EcosystemColors.color(for: name)
             body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
-            if let folder = forestFolder(code, name) {
+            if let folder = forestFolder(code, name), exists("\(folder)/NOT_MODELLED.txt") {
+                let text = (try? String(contentsOfFile: path("\(folder)/NOT_MODELLED.txt"), encoding: .utf8)) ?? ""
+                body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
+            } else if let folder = forestFolder(code, name) {
                 body += try cvPlot("\(folder)/cv_random.csv", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
                 body += try cvPlot("\(folder)/cv_spatial.csv", title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
             } else {
@@ -522,7 +557,7 @@ public struct RunReport {
 
     /// The run-folder files a report reads (those present), relative paths in sorted order.
     func filesUsed() -> [String] {
-        var files = ["run.json", "beta.csv", "land.tif"].filter { exists($0) }
+        var files = ["run.json", "sites.csv", "beta.csv", "land.tif"].filter { exists($0) }
         for folder in ["drivers", "forest", "maps"] {
             guard let enumerator = FileManager.default.enumerator(atPath: path(folder)) else { continue }
             while let item = enumerator.nextObject() as? String {
@@ -583,7 +618,13 @@ public struct RunReport {
             body += htmlTable(header: ["Parameter", "Value"], rows: parameters.keys.sorted().map { [$0, text(parameters[$0]!)] }, id: "parameters")
         }
         for key in provenance.object.keys.sorted() where key != "inputs" && key != "parameters" {
-            if let nested = provenance.object[key] as? [String: Any] {
+            if let list = provenance.object[key] as? [[String: Any]], !list.isEmpty {
+                body += "<h3>\(xmlEscaped(key.capitalized))</h3>"
+                var keys: [String] = []
+                for item in list { for k in item.keys.sorted() where !keys.contains(k) { keys.append(k) } }
+                if keys.contains("name") { keys.removeAll { $0 == "name" }; keys.insert("name", at: 0) }
+                body += htmlTable(header: keys, rows: list.map { item in keys.map { item[$0].map(text) ?? "" } }, id: key)
+            } else if let nested = provenance.object[key] as? [String: Any] {
                 body += "<h3>\(xmlEscaped(key))</h3>"
                 body += htmlTable(header: ["Item", "Value"], rows: nested.keys.sorted().map { [$0, text(nested[$0]!)] }, id: key)
             }

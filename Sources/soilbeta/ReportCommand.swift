@@ -15,14 +15,14 @@ struct ReportCommand: ParsableCommand {
 
           run.json                    software, date, synthetic, parameters,
                                       inputs [{path, sha256, ...}]
-          beta.csv                    id, lon, lat, ecosystem, beta
-                                      (+ covariate columns for Fig. 2)
+          sites.csv                   id, lon, lat, ecosystem, beta, covariates
+                                      (else beta.csv with lon, lat, ecosystem)
           land.tif, maps/land.tif     land mask/fraction (> 0 = land)
           drivers/beta_summary.csv    β summary table
           drivers/anova.csv           ANOVA table
           drivers/tukey.csv           Tukey HSD table
-          drivers/smooth_<f>.csv      x, fit, se, lower95, upper95
-          drivers/contributions.csv   feature, contribution_pct
+          drivers/smooth_<f>.csv      [group,] x, fit, se, lower95, upper95
+          drivers/contributions.csv   feature, percent
           forest/<ECO>/cv_random.csv  observed, predicted, fold
           forest/<ECO>/cv_spatial.csv observed, predicted, fold
           forest/<ECO>/tuning.csv     tuning grid

@@ -23,7 +23,7 @@ let packageRoot: String = {
         var report = RunReport(runFolder: folder.path)
         let html = try report.html()
         #expect(html.contains("Not available in this run"))
-        for piece in ["beta.csv", "maps/stocks.csv", "run.json", "drivers/contributions.csv", "maps/CL_beta.tif", "forest/GL/cv_random.csv"] {
+        for piece in ["sites.csv or beta.csv with lon, lat, ecosystem, beta", "maps/stocks.csv", "run.json", "drivers/contributions.csv", "maps/CL_beta.tif", "forest/GL/cv_random.csv"] {
             #expect(report.missing.contains(piece), "missing list lacks \(piece)")
         }
         #expect(!html.contains("class=\"demo-banner\""))
@@ -80,7 +80,7 @@ let packageRoot: String = {
         #expect(html.contains(">cropland<") && html.contains("Subsoil 20–100 (Pg C)"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
         // Checksums of the files read, against coreutils' sha256sum.
-        for relative in ["beta.csv", "maps/CL_beta.tif"] {
+        for relative in ["sites.csv", "beta.csv", "maps/CL_beta.tif"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
             process.arguments = [folder.file(relative)]
@@ -110,5 +110,43 @@ let packageRoot: String = {
         #expect(html.contains("<td>96.7 (80.5–110.2)</td>") || html.contains("<td class=\"text\">96.7 (80.5–110.2)</td>"))
         #expect(html.contains("224.0"))
         #expect(html.contains("subsoil 320.7 Pg C"))
+    }
+}
+
+@Suite struct RunLayoutVariantsTests {
+    @Test func notModelledEcosystemShowsItsNoteAndBetaCSVWithoutSitesIsNoError() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("forest/GL"), withIntermediateDirectories: true)
+        try "12 complete profiles of grassland (< min_profiles 30): not modelled\n"
+            .write(toFile: folder.file("forest/GL/NOT_MODELLED.txt"), atomically: true, encoding: .utf8)
+        // beta.csv as the pipeline writes it without site columns: no map, no error.
+        try "id,beta,rmse,status\nA,0.97,0.01,ok\nB,,,dropped\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("Not modelled in this run:</strong> 12 complete profiles of grassland (&lt; min_profiles 30): not modelled"))
+        #expect(report.missing.contains("sites.csv or beta.csv with lon, lat, ecosystem, beta"))
+    }
+
+    @Test func smoothCurvesPerGroupUseTheAllCurveForTheBand() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("drivers"), withIntermediateDirectories: true)
+        try """
+        group,n,x,fit,se,lower95,upper95,mean_beta
+        all,10,0,0.970,0.001,0.968,0.972,0.9712
+        all,10,10,0.974,0.001,0.972,0.976,0.9712
+        cropland,5,0,0.969,0.002,0.965,0.973,0.9700
+        cropland,5,10,0.975,0.002,0.971,0.979,0.9700
+
+        """.write(toFile: folder.file("drivers/smooth_mat.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("data-figure=\"fig2-mat\""))
+        #expect(html.contains(">MAT (°C)<"))
+        // One band (the "all" rows), the black "all" line, one dashed cropland line, the mean line.
+        let svg = String(html[html.range(of: "data-figure=\"fig2-mat\"")!.lowerBound...].prefix { $0 != "\u{0}" })
+        let panel = String(svg[..<svg.range(of: "</svg>")!.lowerBound])
+        #expect(panel.components(separatedBy: "fill-opacity=\"0.20\"").count - 1 == 1)
+        #expect(panel.contains("stroke=\"\(EcosystemColors.cropland)\" stroke-width=\"1.40\" stroke-dasharray=\"4 2\""))
+        #expect(panel.contains("stroke=\"#7a1fa2\""))
     }
 }

@@ -82,7 +82,10 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
                              columns: columns, rows: rows, values: socdMaps[eco])
     }
     // Profiles on land.
-    var beta = "id,lon,lat,ecosystem,beta,mat,clay\n"
+    // As the pipeline writes them: sites.csv (location, ecosystem, β, covariates) and beta.csv
+    // (layer densities, β, fit RMSE, status; no site columns).
+    var sites = "id,lon,lat,ecosystem,beta,mat,clay\n"
+    var beta = "id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,socd_0_100,beta,rmse,bd_filled,status\n"
     var profiles: [(eco: Int, beta: Double, mat: Double, clay: Double)] = []
     var k = 0
     while profiles.count < 150 {
@@ -94,36 +97,44 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
         let clay = generator.uniform(5, 55)
         let b = 0.968 + 0.0004 * mat - 0.00005 * clay + 0.002 * Double(eco) + generator.uniform(-0.004, 0.004)
         profiles.append((eco, b, mat, clay))
-        beta += "P\(profiles.count),\(String(format: "%.4f", lon)),\(String(format: "%.4f", lat)),\(names[eco]),\(String(format: "%.6f", b)),\(String(format: "%.2f", mat)),\(String(format: "%.1f", clay))\n"
+        sites += "P\(profiles.count),\(String(format: "%.4f", lon)),\(String(format: "%.4f", lat)),\(names[eco]),\(String(format: "%.6f", b)),\(String(format: "%.2f", mat)),\(String(format: "%.1f", clay))\n"
+        let layers = (0..<5).map { 40 * (pow(b, Double(20 * $0)) - pow(b, Double(20 * $0 + 20))) / (1 - pow(b, 20)) }
+        beta += "P\(profiles.count)," + layers.map { String(format: "%.3f", $0) }.joined(separator: ",")
+            + ",\(String(format: "%.3f", layers.reduce(0, +))),\(String(format: "%.6f", b)),0.004,false,ok\n"
     }
+    beta += "P999,,,,,,,,,false,dropped: fewer than five layers\n"
+    try write("sites.csv", sites)
     try write("beta.csv", beta)
     try write("drivers/beta_summary.csv", """
-    ecosystem,n,mean,median,q05,q95,sd,cv_pct
+    group,n,mean,median,p05,p95,sd,cv_pct
     cropland,50,0.9761,0.9766,0.9645,0.9831,0.0060,0.61
     grassland,50,0.9743,0.9750,0.9630,0.9820,0.0058,0.60
     forestland,50,0.9750,0.9752,0.9640,0.9829,0.0061,0.63
     all,150,0.9756,0.9766,0.9645,0.9831,0.0060,0.61
 
     """)
-    try write("drivers/anova.csv", "term,df,sum_sq,mean_sq,F,p\necosystem,2,0.00012,0.00006,1.71,0.184\nresiduals,147,0.00516,0.0000351,NA,NA\n")
-    try write("drivers/tukey.csv", "comparison,diff,lower95,upper95,p_adj\ngrassland-cropland,-0.0018,-0.0046,0.0010,0.28\nforestland-cropland,-0.0011,-0.0039,0.0017,0.62\nforestland-grassland,0.0007,-0.0021,0.0035,0.83\n")
+    try write("drivers/anova.csv", "term,df,sum_sq,mean_sq,f_value,p_value,significant\necosystem,2,0.00012,0.00006,1.71,0.184,false\nresiduals,147,0.00516,0.0000351,,,\n")
+    try write("drivers/tukey.csv", "comparison,group,reference,diff,lwr,upr,p_adj\ngrassland-cropland,grassland,cropland,-0.0018,-0.0046,0.0010,0.28\nforestland-cropland,forestland,cropland,-0.0011,-0.0039,0.0017,0.62\nforestland-grassland,forestland,grassland,0.0007,-0.0021,0.0035,0.83\n")
     for (feature, range) in [("mat", (-5.0, 27.0)), ("clay", (5.0, 55.0))] {
-        var text = "x,fit,se,lower95,upper95\n"
-        for j in 0..<40 {
-            let x = range.0 + (range.1 - range.0) * Double(j) / 39
-            let fit = feature == "mat" ? 0.968 + 0.0004 * x + 0.003 : 0.975 - 0.00005 * x + 0.0015
-            let se = 0.0008 + 0.0004 * abs(Double(j) - 19.5) / 19.5
-            text += "\(x),\(fit),\(se),\(fit - 1.96 * se),\(fit + 1.96 * se)\n"
+        var text = "group,n,x,fit,se,lower95,upper95,mean_beta\n"
+        for (g, group) in (["all"] + names).enumerated() {
+            for j in 0..<40 {
+                let x = range.0 + (range.1 - range.0) * Double(j) / 39
+                let shift = g == 0 ? 0 : 0.002 * Double(g - 2)
+                let fit = (feature == "mat" ? 0.968 + 0.0004 * x + 0.003 : 0.975 - 0.00005 * x + 0.0015) + shift
+                let se = 0.0008 + 0.0004 * abs(Double(j) - 19.5) / 19.5
+                text += "\(group),\(g == 0 ? 150 : 50),\(x),\(fit),\(se),\(fit - 1.96 * se),\(fit + 1.96 * se),0.9745\n"
+            }
         }
         try write("drivers/smooth_\(feature).csv", text)
     }
-    try write("drivers/contributions.csv", "feature,contribution_pct\nmat,61.5\nclay,38.5\n")
+    try write("drivers/contributions.csv", "feature,importance,percent\nmat,0.0000123,61.5\nclay,0.0000077,38.5\n")
     for eco in 0..<3 {
         for kind in ["random", "spatial"] {
-            var text = "observed,predicted,fold\n"
+            var text = "id,observed,predicted,fold\n"
             for (j, p) in profiles.enumerated() where p.eco == eco {
                 let noise = generator.uniform(-1, 1) * (kind == "random" ? 0.0015 : 0.0025)
-                text += "\(p.beta),\(p.beta * 0.7 + 0.975 * 0.3 + noise),\(j % (kind == "random" ? 10 : 5) + 1)\n"
+                text += "P\(j + 1),\(p.beta),\(p.beta * 0.7 + 0.975 * 0.3 + noise),\(j % (kind == "random" ? 10 : 5) + 1)\n"
             }
             try write("forest/\(codes[eco])/cv_\(kind).csv", text)
         }
@@ -147,7 +158,9 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
     {"software": "soilbeta 0.1.0", "date": "2026-11-25T17:00:00Z", "synthetic": true,
      "parameters": {"depths_cm": [0, 20, 40, 60, 80, 100], "lambda": 0.1, "ntree": 500, "seed": 42},
      "inputs": [{"path": "demo/horizons.csv", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "rows": 750, "synthetic": true},
-                {"path": "demo/covariates/mat.tif", "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}]}
+                {"path": "demo/covariates/mat.tif", "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}],
+     "steps": [{"name": "profiles", "status": "done", "seconds": 0.8, "summary": "150 profiles with beta", "outputs": ["beta.csv"]},
+               {"name": "forest-CL", "status": "done", "seconds": 4.2, "summary": "50 profiles", "outputs": ["forest/CL/cv_random.csv"]}]}
 
     """)
 }
