@@ -84,6 +84,8 @@ public enum RasterError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(String)
     /// A raster does not match the target grid (see `GridMismatch`).
     case gridMismatch(GridMismatch)
+    /// Several rasters do not match the target grid (all are listed, so one run finds them all).
+    case gridMismatches([GridMismatch])
 
     public var description: String {
         switch self {
@@ -94,6 +96,9 @@ public enum RasterError: Error, CustomStringConvertible, Equatable {
         case let .invalidCRS(definition, reason): return "invalid CRS '\(definition)': \(reason)"
         case let .invalidArgument(message): return message
         case let .gridMismatch(mismatch): return mismatch.description
+        case let .gridMismatches(mismatches):
+            return "\(mismatches.count) rasters do not match the target grid:\n"
+                + mismatches.map(\.description).joined(separator: "\n")
         }
     }
 }

@@ -197,6 +197,20 @@ public struct RasterGrid: Sendable, Equatable, CustomStringConvertible {
             throw RasterError.gridMismatch(GridMismatch(path: path, differences: found, target: target))
         }
     }
+
+    /// Opens every raster in `paths` and checks it against this grid before any work starts
+    /// (issue 4 item 5). Throws the first open error, or `RasterError.gridMismatch` /
+    /// `.gridMismatches` listing every raster that differs, each with its fix.
+    public func requireCompatibleRasters(_ paths: [String]) throws {
+        var mismatches: [GridMismatch] = []
+        for path in paths {
+            let raster = try Raster(path: path)
+            let found = raster.grid.differences(from: self)
+            if !found.isEmpty { mismatches.append(GridMismatch(path: path, differences: found, target: self)) }
+        }
+        if mismatches.count == 1 { throw RasterError.gridMismatch(mismatches[0]) }
+        if mismatches.count > 1 { throw RasterError.gridMismatches(mismatches) }
+    }
 }
 
 /// One way in which a raster's grid differs from the target grid.

@@ -84,8 +84,9 @@ public final class RasterWriter {
         guard let driver = GDALGetDriverByName("GTiff") else {
             throw RasterError.writeFailed(path: path, reason: "the GDAL build has no GTiff driver")
         }
-        let creation = GDALStringList(["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
-                                       "ZLEVEL=1", "BIGTIFF=IF_SAFER", "SPARSE_OK=TRUE"])
+        // Uncompressed tiles: the staging file lives only until finish(); compressing it twice costs time.
+        let creation = GDALStringList(["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
+                                       "BIGTIFF=IF_SAFER", "SPARSE_OK=TRUE"])
         GDALEnvironment.resetError()
         guard let handle = GDALCreate(driver, stagingPath, Int32(grid.columns), Int32(grid.rows), Int32(bandCount),
                                       options.dataType.gdalType, creation.pointer) else {
@@ -173,6 +174,38 @@ public final class RasterWriter {
         finished = true
     }
 
+    /// Finishes several writers, up to `maxConcurrent` at a time (GDAL handles distinct datasets
+    /// on distinct threads safely). All are attempted; the first error (in writer order) is
+    /// rethrown after the others completed. Writers that failed leave no output.
+    public static func finishAll(_ writers: [RasterWriter], maxConcurrent: Int = 2) throws {
+        let box = UncheckedWriters(writers: writers, errors: [Error?](repeating: nil, count: writers.count))
+        let lanes = max(1, min(maxConcurrent, writers.count))
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            var index = lane
+            while index < box.writers.count {
+                do { try box.writers[index].finish() } catch { box.setError(error, at: index) }
+                index += lanes
+            }
+        }
+        if let error = box.errors.compactMap({ $0 }).first { throw error }
+    }
+
+    /// Deletes hidden staging/partial files left beside `path` by a killed run (names
+    /// `.NAME.staging-*` and `.NAME.partial-*`); returns how many were removed. Call before
+    /// resuming a run, never while another process writes the same output.
+    @discardableResult
+    public static func removeLeftovers(besides path: String) -> Int {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+        var removed = 0
+        for entry in entries where entry.hasPrefix(".\(name).staging-") || entry.hasPrefix(".\(name).partial-") {
+            if unlink((folder as NSString).appendingPathComponent(entry)) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     /// Discards the output: closes and deletes the staging file. Safe to call more than once.
     public func abandon() {
         if let handle {
@@ -250,5 +283,24 @@ enum RasterPublisher {
             arguments += ["-a_nodata", noData.isNaN ? "nan" : formatNoData(noData)]
         }
         try translate(source, to: path, arguments: arguments, tag: "partial")
+    }
+}
+
+/// Writers and per-writer errors shared by the lanes of `RasterWriter.finishAll`; each lane
+/// touches only its own indices, and the error slots are guarded by a lock.
+private final class UncheckedWriters: @unchecked Sendable {
+    let writers: [RasterWriter]
+    private(set) var errors: [Error?]
+    private let lock = NSLock()
+
+    init(writers: [RasterWriter], errors: [Error?]) {
+        self.writers = writers
+        self.errors = errors
+    }
+
+    func setError(_ error: Error, at index: Int) {
+        lock.lock()
+        errors[index] = error
+        lock.unlock()
     }
 }

@@ -1,1 +1,0 @@
-// The Forest target of soilbeta; see the files beside this one.

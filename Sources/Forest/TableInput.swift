@@ -1,0 +1,55 @@
+// Reading forest training/prediction tables from CSV (issue 3 item 9: missing-value handling).
+import SoilProfiles
+
+/// Features (and optionally the response) taken from a CSV table, with rows holding a missing
+/// value either rejected (error naming the first rows and fields) or dropped and counted.
+public struct ForestTableInput: Sendable {
+    /// The feature matrix of the kept rows.
+    public var features: FeatureMatrix
+    /// The response of the kept rows, if a target column was requested.
+    public var responses: [Double]?
+    /// Indices (0-based data rows of the CSV) of the kept rows.
+    public var keptRows: [Int]
+    /// Number of rows dropped for a missing value (only with `dropMissing`).
+    public var droppedCount: Int
+
+    /// Extracts `featureNames` (and `target`, if given) from `table`. A non-numeric value is an
+    /// error naming file, line and field; a missing value (empty or NA) is an error listing up to
+    /// five offending lines, unless `dropMissing` is set, in which case those rows are dropped.
+    public init(table: CSVTable, featureNames: [String], target: String?, dropMissing: Bool) throws {
+        guard !featureNames.isEmpty else { throw ForestError.invalidParameter("no features given") }
+        if let target, featureNames.contains(target) {
+            throw ForestError.invalidParameter("target '\(target)' is also listed as a feature")
+        }
+        let featureColumns = try featureNames.map { try table.requireColumn($0, purpose: "model feature") }
+        let targetColumn = try target.map { try table.requireColumn($0, purpose: "target") }
+        let rowCount = table.rows.count
+        var columns = try featureColumns.map { try table.numericColumn($0) }
+        var response = try targetColumn.map { try table.numericColumn($0) }
+        var missingRows: [Int] = []
+        for row in 0..<rowCount {
+            if columns.contains(where: { $0[row].isNaN }) || (response?[row].isNaN ?? false) { missingRows.append(row) }
+        }
+        if !missingRows.isEmpty && !dropMissing {
+            let shown = missingRows.prefix(5).map { row -> String in
+                var fields = zip(featureNames, columns).filter { $0.1[row].isNaN }.map(\.0)
+                if let target, response?[row].isNaN ?? false { fields.append(target) }
+                return "line \(table.lineOfRow[row]) (\(fields.joined(separator: ", ")))"
+            }
+            throw ForestError.invalidInput("\(table.source): \(missingRows.count) row(s) have missing values: "
+                + shown.joined(separator: "; ") + (missingRows.count > 5 ? "; …" : "")
+                + " — fill them or pass --drop-missing")
+        }
+        var kept = Array(0..<rowCount)
+        if !missingRows.isEmpty {
+            let missing = Set(missingRows)
+            kept = kept.filter { !missing.contains($0) }
+            columns = columns.map { column in kept.map { column[$0] } }
+            response = response.map { values in kept.map { values[$0] } }
+        }
+        features = try FeatureMatrix(columns: Array(zip(featureNames, columns)).map { (name: $0.0, values: $0.1) })
+        responses = response
+        keptRows = kept
+        droppedCount = missingRows.count
+    }
+}

@@ -1,0 +1,252 @@
+import ArgumentParser
+import Foundation
+import Forest
+import SoilProfiles
+
+/// `soilbeta forest …`: random forest training, prediction, tuning, cross-validation and
+/// importance (METHOD.md §6–§7).
+struct ForestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forest",
+        abstract: "Random forest regression: train, predict (with QRF intervals), tune, cross-validate, importance.",
+        subcommands: [ForestTrain.self, ForestPredict.self, ForestTune.self, ForestCV.self, ForestImportance.self, ForestBench.self]
+    )
+}
+
+/// Options shared by the commands that train forests.
+struct ForestTrainingOptions: ParsableArguments {
+    @Option(help: "Training table (CSV with header).") var table: String
+    @Option(help: "Response column, e.g. beta.") var target: String
+    @Option(help: "Comma-separated feature columns.") var features: String
+    @Option(help: "Number of trees.") var trees: Int = 500
+    @Option(help: "Features tried per split (default max(⌊p/3⌋, 1)).") var mtry: Int?
+    @Option(name: .customLong("min-node"), help: "Nodes with at most this many samples are not split.") var minNode: Int = 5
+    @Option(name: .customLong("max-depth"), help: "Maximum tree depth (default unlimited).") var maxDepth: Int?
+    @Flag(name: .customLong("no-replace"), help: "Sample without replacement (fraction 0.632) instead of bootstrap.") var noReplace = false
+    @Option(help: "Random seed; the same seed gives the same forest for any thread count.") var seed: UInt64 = 1
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(name: .customLong("drop-missing"), help: "Drop rows with a missing feature or target value (counted) instead of failing.") var dropMissing = false
+
+    var featureList: [String] { features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    func parameters(quantiles: Bool = false) -> ForestParameters {
+        ForestParameters(treeCount: trees, mtry: mtry, minNodeSize: minNode, maxDepth: maxDepth,
+                         sampleWithReplacement: !noReplace, seed: seed, keepQuantileData: quantiles)
+    }
+
+    func load() throws -> (CSVTable, ForestTableInput) {
+        let csv = try CSVTable.read(path: table)
+        let input = try ForestTableInput(table: csv, featureNames: featureList, target: target, dropMissing: dropMissing)
+        if input.droppedCount > 0 { printError("dropped \(input.droppedCount) row(s) with missing values from \(table)") }
+        return (csv, input)
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Runs `body`, turning library errors into a message on stderr and exit status 1.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as ExitCode { throw error } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+struct ForestTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a forest and write the model file.")
+    @OptionGroup var options: ForestTrainingOptions
+    @Flag(help: "Keep leaf responses for quantile regression forest intervals.") var quantiles = false
+    @Option(help: "Model file to write.") var out: String
+    @Option(help: "Training summary JSON to write (OOB R², RMSE, n, features, importance).") var summary: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let (_, input) = try options.load()
+            let forest = try RandomForest.train(features: input.features, responses: input.responses!, targetName: options.target,
+                                                parameters: options.parameters(quantiles: quantiles), threads: options.threads)
+            try ForestModelFile.write(forest, to: out)
+            if let summary { try AtomicFile.write(try ForestOutputs.summaryJSON(forest), to: summary) }
+            print(String(format: "trained %d trees on %d rows × %d features: OOB R² %.4f, OOB RMSE %.6g → %@",
+                         forest.treeCount, forest.summary.sampleCount, forest.featureNames.count,
+                         forest.summary.oobR2, forest.summary.oobRMSE, out))
+        }
+    }
+}
+
+struct ForestPredict: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "predict", abstract: "Predict with a model file.")
+    @Option(help: "Model file written by `forest train`.") var model: String
+    @Option(help: "Table with the model's feature columns (CSV).") var table: String
+    @Option(help: "Comma-separated quantile probabilities, e.g. 0.05,0.95 (model trained with --quantiles).") var quantiles: String?
+    @Option(help: "Comma-separated input columns to carry into the output.") var keep: String?
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(name: .customLong("drop-missing"), help: "Drop rows with a missing feature value (counted) instead of failing.") var dropMissing = false
+    @Option(help: "Prediction table to write (CSV).") var out: String
+
+    func run() throws {
+        try runReportingErrors {
+            let forest = try ForestModelFile.read(from: model)
+            let csv = try CSVTable.read(path: table)
+            let input = try ForestTableInput(table: csv, featureNames: forest.featureNames, target: nil, dropMissing: dropMissing)
+            if input.droppedCount > 0 { printError("dropped \(input.droppedCount) row(s) with missing values from \(table)") }
+            var probabilities: [Double] = []
+            if let quantiles {
+                for text in quantiles.split(separator: ",") {
+                    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0, value <= 1 else {
+                        throw ValidationError("--quantiles: '\(text)' is not a probability in [0, 1]")
+                    }
+                    probabilities.append(value)
+                }
+            }
+            let keepNames = keep?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+            let keepColumns = try keepNames.map { name -> (name: String, values: [String]) in
+                let column = try csv.requireColumn(name, purpose: "--keep")
+                return (name, input.keptRows.map { csv.rows[$0][column] })
+            }
+            let mean: [Double]
+            var quantileColumns: [(probability: Double, values: [Double])] = []
+            if probabilities.isEmpty {
+                mean = try forest.predict(input.features, threads: threads)
+            } else {
+                let result = try forest.predictWithQuantiles(input.features, quantiles: probabilities, threads: threads)
+                mean = result.mean
+                quantileColumns = zip(probabilities, result.quantiles).map { ($0, $1) }
+            }
+            try AtomicFile.write(ForestOutputs.predictionCSV(predictions: mean, quantiles: quantileColumns, keep: keepColumns), to: out)
+            print("predicted \(mean.count) rows → \(out)")
+        }
+    }
+}
+
+struct ForestTune: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tune", abstract: "Grid over mtry × trees scored by OOB MSE.")
+    @OptionGroup var options: ForestTrainingOptions
+    @Option(name: .customLong("mtry-values"), help: "Comma-separated mtry values (default 1…p).") var mtryValues: String?
+    @Option(name: .customLong("tree-counts"), help: "Comma-separated tree counts.") var treeCounts: String = "100,250,500,1000"
+    @Option(help: "Grid table to write (CSV); printed if omitted.") var out: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let (_, input) = try options.load()
+            let mtrys = try mtryValues.map { try parseIntegers($0, option: "--mtry-values") }
+            let counts = try parseIntegers(treeCounts, option: "--tree-counts")
+            let result = try RandomForest.tune(features: input.features, responses: input.responses!, mtryValues: mtrys,
+                                               treeCounts: counts, base: options.parameters(), threads: options.threads)
+            let table = ForestOutputs.tuningCSV(result)
+            if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
+            print(String(format: "chosen: mtry %d, %d trees (OOB MSE %.6g, OOB R² %.4f)",
+                         result.best.mtry, result.best.treeCount, result.best.oobMSE, result.best.oobR2))
+        }
+    }
+}
+
+func parseIntegers(_ text: String, option: String) throws -> [Int] {
+    try text.split(separator: ",").map {
+        guard let value = Int($0.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(option): '\($0)' is not an integer")
+        }
+        return value
+    }
+}
+
+struct ForestCV: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cv",
+        abstract: "k-fold and spatial block cross-validation: pooled and per-fold R² and RMSE (Eqs. 5–6).")
+    @OptionGroup var options: ForestTrainingOptions
+    @Option(help: "Number of folds.") var folds: Int = 10
+    @Option(name: .customLong("block-deg"), help: "Spatial block size in degrees (needs lon/lat columns).") var blockDeg: Double = 5
+    @Flag(name: .customLong("no-spatial"), help: "Only random folds (no lon/lat needed).") var noSpatial = false
+    @Option(help: "Longitude column.") var lon: String = "lon"
+    @Option(help: "Latitude column.") var lat: String = "lat"
+    @Option(help: "Figures JSON to write; printed if omitted.") var out: String?
+    @Option(name: .customLong("predictions"), help: "Observed-vs-predicted table to write (CSV).") var predictionsOut: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let (csv, input) = try options.load()
+            var results: [(name: String, result: CrossValidationResult)] = []
+            let parameters = options.parameters()
+            results.append(("random", try RandomForest.crossValidate(features: input.features, responses: input.responses!,
+                                                                     scheme: .random(folds: folds), parameters: parameters, threads: options.threads)))
+            if !noSpatial {
+                let lonValues = try csv.numericColumn(try csv.requireColumn(lon, purpose: "spatial blocks; or pass --no-spatial"))
+                let latValues = try csv.numericColumn(try csv.requireColumn(lat, purpose: "spatial blocks; or pass --no-spatial"))
+                let scheme = FoldScheme.spatialBlocks(folds: folds, blockDegrees: blockDeg,
+                                                      longitude: input.keptRows.map { lonValues[$0] }, latitude: input.keptRows.map { latValues[$0] })
+                results.append(("spatial", try RandomForest.crossValidate(features: input.features, responses: input.responses!,
+                                                                          scheme: scheme, parameters: parameters, threads: options.threads)))
+            }
+            let json = try ForestOutputs.crossValidationJSON(results)
+            if let out { try AtomicFile.write(json, to: out) } else { print(String(decoding: json, as: UTF8.self)) }
+            if let predictionsOut {
+                let labels = input.keptRows.map { String(csv.lineOfRow[$0]) }
+                try AtomicFile.write(text: ForestOutputs.crossValidationCSV(results, rowLabels: labels), to: predictionsOut)
+            }
+            for (name, result) in results {
+                print(String(format: "%@ %d-fold CV: pooled R² %.4f, RMSE %.6g", name, result.perFold.count, result.pooled.r2, result.pooled.rmse))
+            }
+        }
+    }
+}
+
+struct ForestImportance: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "importance",
+        abstract: "Importance of a model's features: %IncMSE, IncNodePurity, relative contribution (%).")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "CSV to write; printed if omitted.") var out: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let forest = try ForestModelFile.read(from: model)
+            let table = ForestOutputs.importanceCSV(forest)
+            if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
+        }
+    }
+}
+
+/// Times training and in-memory prediction of a tiled copy of the training rows (for `make bench`).
+struct ForestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Time training and prediction (used by scripts/bench-forest.sh).",
+                                                    shouldDisplay: false)
+    @OptionGroup var options: ForestTrainingOptions
+    @Option(name: .customLong("predict-rows"), help: "Rows to predict: the training features tiled to this length.") var predictRows: Int = 4_000_000
+    @Option(help: "Model file to write (its size is reported).") var out: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let (_, input) = try options.load()
+            let clock = ContinuousClock()
+            var forest: RandomForest?
+            let cpuStart = processCPUSeconds()
+            let trainTime = try clock.measure {
+                forest = try RandomForest.train(features: input.features, responses: input.responses!, targetName: options.target,
+                                                parameters: options.parameters(), threads: options.threads)
+            }
+            let model = forest!
+            let trainCPU = processCPUSeconds() - cpuStart
+            let bytes = ForestModelFile.encode(model)
+            if let out { try AtomicFile.write(Data(bytes), to: out) }
+            let n = input.features.rowCount
+            let tiled = try FeatureMatrix(featureNames: input.features.featureNames, rowCount: predictRows,
+                                          columnMajorValues: (0..<input.features.featureCount).flatMap { f in
+                                              (0..<predictRows).lazy.map { input.features.values[f * n + $0 % n] } })
+            var predictions: [Double] = []
+            let predictCPUStart = processCPUSeconds()
+            let predictTime = try clock.measure { predictions = try model.predict(tiled, threads: options.threads) }
+            let predictCPU = processCPUSeconds() - predictCPUStart
+            func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+            print(String(format: "{\"train_s\": %.3f, \"predict_s\": %.3f, \"train_cpu_s\": %.3f, \"predict_cpu_s\": %.3f, \"oob_r2\": %.5f, \"model_bytes\": %d, \"nodes\": %d, \"mean_prediction\": %.6g}",
+                         seconds(trainTime), seconds(predictTime), trainCPU, predictCPU, model.summary.oobR2, bytes.count, model.nodeCount,
+                         predictions.reduce(0, +) / Double(predictions.count)))
+        }
+    }
+}
+
+/// CPU seconds used so far by this process (all threads, user + system).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
