@@ -21,7 +21,8 @@ import Foundation
 ///       drivers/contributions.csv    feature, percent (or contribution_pct): % of permutation importance
 ///       forest/<ECO>/NOT_MODELLED.txt  shown instead of the CV panels when present
 ///       forest/<ECO>/cv_random.csv   observed, predicted, fold (10-fold CV)
-///       forest/<ECO>/cv_spatial.csv  observed, predicted, fold (spatial block CV)
+///       forest/<ECO>/cv_spatial.csv  observed, predicted, fold (spatial block CV); without these
+///                                    two, forest/<ECO>/cv.csv with a scheme column (random/spatial)
 ///       forest/<ECO>/tuning.csv      tuning grid (any columns, shown as a table)
 ///       maps/<ECO>_beta.tif          β map per ecosystem
 ///       maps/<ECO>_20-100_SOCD.tif   subsoil SOC density map per ecosystem (Mg C ha⁻¹)
@@ -167,22 +168,39 @@ public struct RunReport {
         var lat: [Double]
         var ecosystem: [String]
         var beta: [Double]
+        /// The site table when it is not `table` itself (covariates joined on `id`).
+        var sites: CSVTable?
+
+        /// Values of a covariate for every profile: a column of `table`, else of `sites.csv`
+        /// joined on `id`; nil when neither has it.
+        func covariate(_ feature: String) throws -> [Double]? {
+            if let column = table.column(feature) { return try table.numbers(column) }
+            guard let sites, let column = sites.column(feature), let siteID = sites.column("id"),
+                  let ownID = table.column("id") else { return nil }
+            let values = try sites.numbers(column)
+            var byID: [String: Double] = [:]
+            for (k, id) in sites.strings(siteID).enumerated() { byID[id] = values[k] }
+            return table.strings(ownID).map { byID[$0] ?? .nan }
+        }
     }
 
-    /// Profiles with location, ecosystem, β and covariates: `sites.csv` (the pipeline's site
-    /// table) when present, else `beta.csv` when it carries lon/lat/ecosystem; nil otherwise.
+    /// Profiles with location, ecosystem, β and covariates: the first of `sites.csv` (the
+    /// pipeline's site table) and `beta.csv` that has lon, lat, ecosystem and beta columns; nil
+    /// otherwise. Covariates missing from it are joined from `sites.csv` on `id`.
     func loadProfiles() throws -> Profiles? {
         var candidates: [String] = []
         for relative in ["sites.csv", "beta.csv"] where exists(relative) { candidates.append(relative) }
         var chosen: CSVTable?
+        var sites: CSVTable?
         for relative in candidates {
             let table = try CSVTable.read(path: path(relative))
-            if table.column("lon") != nil && table.column("lat") != nil && table.column("ecosystem") != nil {
+            if relative == "sites.csv" { sites = table }
+            if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column($0) != nil }) {
                 chosen = table
-                break
             }
         }
         guard let table = chosen else { return nil }
+        if let s = sites, s.path == table.path { sites = nil }
         let columns = try table.require(["lon", "lat", "ecosystem", "beta"])
         let lon = try table.numbers(columns[0]), lat = try table.numbers(columns[1])
         for (k, (x, y)) in zip(lon, lat).enumerated() where x.isFinite && y.isFinite {
@@ -194,7 +212,7 @@ public struct RunReport {
             }
         }
         return Profiles(table: table, lon: lon, lat: lat, ecosystem: table.strings(columns[2]).map { $0.lowercased() },
-                        beta: try table.numbers(columns[3]))
+                        beta: try table.numbers(columns[3]), sites: sites)
     }
 
     func loadLand() throws -> GeoGrid? {
@@ -339,8 +357,7 @@ public struct RunReport {
                     try overall.map { try table.numbers(column)[$0] }.first { $0.isFinite }
                 }
                 var layers: [PlotLayer] = []
-                if let profiles, let column = profiles.table.column(feature) {
-                    let values = try profiles.table.numbers(column)
+                if let profiles, let values = try profiles.covariate(feature) {
                     for (_, name) in RunReport.ecosystems {
                         let idx = values.indices.filter { RunReport.ecosystemName(profiles.ecosystem[$0]) == name }
                         if idx.isEmpty { continue }
@@ -401,11 +418,28 @@ public struct RunReport {
         return nil
     }
 
-    mutating func cvPlot(_ relative: String, title: String, color: String, figureID: String) throws -> String {
-        guard exists(relative) else { return note(title, relative) }
-        let table = try CSVTable.read(path: path(relative))
-        let c = try table.require(["observed", "predicted"])
-        return observedVersusPredictedPlot(title: title, observed: try table.numbers(c[0]), predicted: try table.numbers(c[1]),
+    /// One observed-vs-predicted panel from `<folder>/cv_<scheme>.csv`, or from the rows of
+    /// `<folder>/cv.csv` whose `scheme` column is `<scheme>` (the forest's combined table).
+    mutating func cvPlot(folder: String, scheme: String, title: String, color: String, figureID: String) throws -> String {
+        let single = "\(folder)/cv_\(scheme).csv", combined = "\(folder)/cv.csv"
+        var observed: [Double], predicted: [Double]
+        if exists(single) {
+            let table = try CSVTable.read(path: path(single))
+            let c = try table.require(["observed", "predicted"])
+            observed = try table.numbers(c[0])
+            predicted = try table.numbers(c[1])
+        } else if exists(combined) {
+            let table = try CSVTable.read(path: path(combined))
+            let c = try table.require(["scheme", "observed", "predicted"])
+            let rows = table.strings(c[0]).indices.filter { table.rows[$0][c[0]].lowercased() == scheme }
+            guard !rows.isEmpty else { return note(title, single) }
+            let o = try table.numbers(c[1]), p = try table.numbers(c[2])
+            observed = rows.map { o[$0] }
+            predicted = rows.map { p[$0] }
+        } else {
+            return note(title, single)
+        }
+        return observedVersusPredictedPlot(title: title, observed: observed, predicted: predicted,
                                            color: color, figureID: figureID).svg()
     }
 
@@ -418,8 +452,8 @@ public struct RunReport {
                 let text = (try? String(contentsOfFile: path("\(folder)/NOT_MODELLED.txt"), encoding: .utf8)) ?? ""
                 body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
             } else if let folder = forestFolder(code, name) {
-                body += try cvPlot("\(folder)/cv_random.csv", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
-                body += try cvPlot("\(folder)/cv_spatial.csv", title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
+                body += try cvPlot(folder: folder, scheme: "random", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
+                body += try cvPlot(folder: folder, scheme: "spatial", title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
             } else {
                 body += note("\(name) forest validation", "forest/\(code)/cv_random.csv")
             }
@@ -479,7 +513,14 @@ public struct RunReport {
         var body = "<h3>Subsoil (20–100 cm) SOC density</h3>"
         body += try mapGroup(suffix: "_20-100_SOCD.tif", figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
         body += "<h3>Mean SOC density profile</h3>"
-        guard exists("maps/stocks.csv") else { return body + note("mean SOC density by layer", "maps/stocks.csv") }
+        guard exists("maps/stocks.csv") else {
+            if let fromProfiles = try profileLayerMeans() {
+                body += depthProfilePlot(layerDensities: fromProfiles, figureID: "fig4-profile").svg()
+                body += "<p class=\"note\">Mean SOC density of each 20-cm layer over the profiles with all five layers (beta.csv), drawn at the layer mid-depth; maps/stocks.csv (area-weighted means of the maps) is not in this run.</p>"
+                return body
+            }
+            return body + note("mean SOC density by layer", "maps/stocks.csv")
+        }
         let table = try CSVTable.read(path: path("maps/stocks.csv"))
         let c = try table.require(["ecosystem", "layer", "socd_mean_mg_ha"])
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
@@ -499,6 +540,37 @@ public struct RunReport {
         body += depthProfilePlot(layerDensities: profiles, figureID: "fig4-profile").svg()
         body += "<p class=\"note\">Area-weighted mean SOC density of each 20-cm layer (from maps/stocks.csv), drawn at the layer mid-depth.</p>"
         return body
+    }
+
+    /// Mean SOC density per 20-cm layer and ecosystem over the profiles of `beta.csv` (columns
+    /// `socd_0_20` … `socd_80_100`; ecosystem from beta.csv or joined from sites.csv on id),
+    /// using only profiles with all five layers; nil when beta.csv lacks these columns.
+    func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
+        guard exists("beta.csv") else { return nil }
+        let table = try CSVTable.read(path: path("beta.csv"))
+        let names = ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"]
+        let columns = names.compactMap { table.column($0) }
+        guard columns.count == 5 else { return nil }
+        let layers = try columns.map { try table.numbers($0) }
+        var ecosystems: [String]
+        if let column = table.column("ecosystem") {
+            ecosystems = table.strings(column).map(RunReport.ecosystemName)
+        } else if exists("sites.csv"), let idColumn = table.column("id") {
+            let sites = try CSVTable.read(path: path("sites.csv"))
+            guard let siteID = sites.column("id"), let siteEco = sites.column("ecosystem") else { return nil }
+            var byID: [String: String] = [:]
+            for row in sites.rows { byID[row[siteID].trimmingCharacters(in: .whitespaces)] = RunReport.ecosystemName(row[siteEco].trimmingCharacters(in: .whitespaces)) }
+            ecosystems = table.strings(idColumn).map { byID[$0] ?? "" }
+        } else {
+            return nil
+        }
+        var result: [(ecosystem: String, meansMgPerHa: [Double])] = []
+        for (_, name) in RunReport.ecosystems {
+            let rows = ecosystems.indices.filter { row in ecosystems[row] == name && layers.allSatisfy { $0[row].isFinite } }
+            guard !rows.isEmpty else { continue }
+            result.append((name, layers.map { layer in rows.reduce(0.0) { $0 + layer[$1] } / Double(rows.count) }))
+        }
+        return result.isEmpty ? nil : result
     }
 
     // MARK: - Table 1

@@ -150,3 +150,56 @@ let packageRoot: String = {
         #expect(panel.contains("stroke=\"#7a1fa2\""))
     }
 }
+
+@Suite struct CombinedCVTableTests {
+    @Test func combinedCVTableIsSplitBySchemeAndFitsAreAnnotated() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("forest/CL"), withIntermediateDirectories: true)
+        // The forest's cv.csv layout (row, scheme, fold, observed, predicted); R² and RMSE by hand:
+        // random: o = (1,2,3), p = (1,2,4): SSres 1, SStot 2 → R² 0.5, RMSE √(1/3) = 0.5774
+        // spatial: o = (1,2,3), p = (2,2,3): SSres 1 → R² 0.5 as well; n = 3 each.
+        try """
+        row,scheme,fold,observed,predicted
+        A,random,1,1,1
+        B,random,2,2,2
+        C,random,3,3,4
+        A,spatial,1,1,2
+        B,spatial,1,2,2
+        C,spatial,2,3,3
+
+        """.write(toFile: folder.file("forest/CL/cv.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        for scheme in ["random", "spatial"] {
+            let start = try #require(html.range(of: "data-figure=\"fig3-cv-\(scheme)-CL\""))
+            let panel = html[start.lowerBound...].prefix { $0 != "\u{0}" }
+            let body = String(panel[..<panel.range(of: "</svg>")!.lowerBound])
+            #expect(body.contains("R² = 0.500") && body.contains("RMSE = 0.5774") && body.contains("n = 3"))
+        }
+    }
+}
+
+@Suite struct ProfileDepthFallbackTests {
+    @Test func depthProfileFromBetaCSVWhenStocksAreAbsent() throws {
+        let folder = try TemporaryFolder()
+        // Cropland means by hand: 0-20 (30+50)/2 = 40, 20-40 (20+30)/2 = 25, 40-60 15, 60-80 10, 80-100 5;
+        // profile C (incomplete) is left out; grassland ecosystem joined from sites.csv on id.
+        try """
+        id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,beta,status
+        A,30,20,14,9,4,0.97,ok
+        B,50,30,16,11,6,0.975,ok
+        C,90,,,,,,dropped
+        D,60,40,20,10,8,0.98,ok
+
+        """.write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        try "id,lon,lat,ecosystem\nA,1,2,cropland\nB,3,4,cropland\nC,5,6,cropland\nD,7,8,grassland\n"
+            .write(toFile: folder.file("sites.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let means = try #require(try report.profileLayerMeans())
+        #expect(means.map { $0.ecosystem } == ["cropland", "grassland"])
+        #expect(means[0].meansMgPerHa == [40, 25, 15, 10, 5])
+        #expect(means[1].meansMgPerHa == [60, 40, 20, 10, 8])
+        let html = try report.html()
+        #expect(html.contains("data-figure=\"fig4-profile\""))
+    }
+}
