@@ -21,7 +21,9 @@ trap 'rm -rf "$work"' EXIT
 flags=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --no-first-run
        --disable-extensions --disable-background-networking --user-data-dir="$work/profile"
        --virtual-time-budget=20000 --run-all-compositor-stages-before-draw)
-timeout 180 "$browser" "${flags[@]}" --window-size=1300,5200 --screenshot="$shot" "file://$abs" >"$work/shot.out" 2>"$work/shot.err" || {
+# A very first chromium start on a fresh machine can stall (seen once); bound each attempt and retry once.
+shoot() { timeout 120 "$browser" "${flags[@]}" --window-size=1300,5200 --screenshot="$shot" "file://$abs" >"$work/shot.out" 2>"$work/shot.err"; }
+shoot || shoot || {
   echo "report-check: chromium failed to take the screenshot:" >&2; tail -5 "$work/shot.err" >&2; exit 1; }
 timeout 180 "$browser" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$abs" >"$work/dom.html" 2>"$work/dom.err" || {
   echo "report-check: chromium failed to load the report:" >&2; tail -5 "$work/dom.err" >&2; exit 1; }
