@@ -17,6 +17,8 @@ public enum Ticks {
         let minCount = count / 3
         let intervals = max(1, count)
         let dx = up - lo
+        // Ranges wider than any axis needs (e.g. ±1e308) would overflow below: give the ends.
+        guard dx.isFinite else { return [lo, up] }
         var cell: Double
         let isSmall: Bool
         if dx == 0 && up == 0 {

@@ -30,6 +30,13 @@ import Testing
         for (a, b) in zip(ticks, expected) { #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "pretty(\(low), \(high)) = \(ticks)") }
     }
 
+    @Test func extremeAndNonFiniteRangesDoNotTrap() {
+        #expect(Ticks.pretty(-1e308, 1e308) == [-1e308, 1e308])
+        #expect(Ticks.pretty(.nan, .nan).count >= 2)
+        #expect(Ticks.pretty(.infinity, 3) == Ticks.pretty(3, 3))
+        #expect(Ticks.pretty(1e-300, 2e-300).count >= 2)
+    }
+
     @Test func labelsUseTheDecimalsOfTheStep() {
         #expect(Ticks.labels([0.96, 0.965, 0.97]) == ["0.960", "0.965", "0.970"])
         #expect(Ticks.labels([0, 500, 1000]) == ["0", "500", "1000"])
