@@ -277,3 +277,17 @@ import Testing
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
+
+@Suite struct ReportSizeBoundTests {
+    /// The size budget (issue 5: report < 20 MB): an indexed map costs at most about one byte
+    /// per pixel even for incompressible noise, so six 1440 × 720 maps plus the site map stay
+    /// below 7 × 1440 × 720 × 4/3 (base64) ≈ 9.7 MB.
+    @Test func noisyIndexedMapCostsAboutOneBytePerPixel() throws {
+        let width = 1440, height = 720
+        var generator = SplitMix64(seed: 7)
+        let indices = (0..<(width * height)).map { _ in UInt8(truncatingIfNeeded: generator.next() % 253) }
+        let png = try encodeIndexedPNG(indices: indices, width: width, height: height, palette: MapPalette.colors)
+        #expect(png.count < width * height + width * height / 50 + 4096, "\(png.count) bytes")
+        #expect(7 * pngDataURI(png).utf8.count < 20 * 1_048_576)
+    }
+}
