@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters", "SoilProfiles",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
-        .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
+        .target(name: "Report", dependencies: ["Mapping", "Statistics", "Rasters", "CGDAL"]),
         // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
         .target(name: "DemoData", dependencies: ["SoilProfiles", "DepthFunctions", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.

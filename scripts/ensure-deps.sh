@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs, only when missing, what soilbeta needs on Debian.
-#   scripts/ensure-deps.sh build   – GDAL headers and tools (needed to build and test)
+#   scripts/ensure-deps.sh build   – GDAL headers and tools, and chromium for the report browser check (needed to build and test)
 #   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
 set -euo pipefail
-want=(libgdal-dev gdal-bin pkg-config)
+want=(libgdal-dev gdal-bin pkg-config chromium)
 case "${1:-build}" in
   bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time bc) ;;
 esac

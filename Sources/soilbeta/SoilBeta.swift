@@ -21,6 +21,7 @@ struct SoilBeta: AsyncParsableCommand {
             MapCommand.self,
             MosaicCommand.self,
             MapSyntheticInputsCommand.self,
+            ReportCommand.self,
         ]
     )
 }

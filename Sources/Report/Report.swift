@@ -1,1 +1,0 @@
-// The Report target of soilbeta; see the files beside this one.

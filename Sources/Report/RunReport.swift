@@ -1,0 +1,706 @@
+import Foundation
+
+/// Builds the HTML report of a run folder (issue 5 item 3; METHOD.md §6–§9) from whatever
+/// the folder holds; every missing piece becomes a visible "not available in this run" note.
+///
+/// Expected run folder layout (all parts optional):
+///
+///     DIR/
+///       run.json                     provenance: {"software", "date", "synthetic", "parameters": {…},
+///                                    "inputs": [{"path", "sha256", "rows"?, "synthetic"?}, …]}
+///       sites.csv                    one row per profile: id, lon, lat, ecosystem, beta and the
+///                                    covariates named as the features (the pipeline's site table)
+///       beta.csv                     used instead of sites.csv when that is absent and beta.csv
+///                                    has lon, lat, ecosystem
+///       land.tif (or maps/land.tif)  land mask / land fraction (> 0 = land) for map backgrounds
+///       drivers/beta_summary.csv     β summary by ecosystem and overall (any columns, shown as a table)
+///       drivers/anova.csv            one-way ANOVA table (shown as a table)
+///       drivers/tukey.csv            Tukey HSD table (shown as a table)
+///       drivers/smooth_<feature>.csv [group,] x, fit, se, lower95, upper95[, mean_beta] (LOESS of β
+///                                    on <feature>; group "all" is the band, ecosystems thin lines)
+///       drivers/contributions.csv    feature, percent (or contribution_pct): % of permutation importance
+///       forest/<ECO>/NOT_MODELLED.txt  shown instead of the CV panels when present
+///       forest/<ECO>/cv_random.csv   observed, predicted, fold (10-fold CV)
+///       forest/<ECO>/cv_spatial.csv  observed, predicted, fold (spatial block CV); without these
+///                                    two, forest/<ECO>/cv.csv with a scheme column (random/spatial)
+///       forest/<ECO>/tuning.csv      tuning grid (any columns, shown as a table)
+///       maps/<ECO>_beta.tif          β map per ecosystem
+///       maps/<ECO>_20-100_SOCD.tif   subsoil SOC density map per ecosystem (Mg C ha⁻¹)
+///       maps/stocks.csv              ecosystem, layer, area_1e9_ha, socd_mean_mg_ha, stock_pg,
+///                                    stock_pg_q05, stock_pg_q95 (layers 0-20 … 80-100, 20-100, 0-100)
+///
+/// `<ECO>` is `CL`, `GL`, `FL` (cropland, grassland, forestland); forest folders may also be
+/// named `cropland`, `grassland`, `forestland`.
+public struct RunReport {
+    /// The run folder.
+    public let runFolder: String
+    /// Maximum width of a rendered map in pixels (maps are reduced by block means).
+    public var maxMapColumns: Int
+    /// Quantiles of the map values spanned by the colour scale (default 2 % – 98 %).
+    public var colorScaleQuantiles: (low: Double, high: Double)
+    /// Software name and version for the subtitle (e.g. "soilbeta 0.1.0").
+    public var software: String
+
+    /// A report of `runFolder` with the given rendering options.
+    public init(runFolder: String, maxMapColumns: Int = 1440, colorScaleQuantiles: (low: Double, high: Double) = (0.02, 0.98),
+                software: String = "soilbeta") {
+        self.runFolder = runFolder
+        self.maxMapColumns = maxMapColumns
+        self.colorScaleQuantiles = colorScaleQuantiles
+        self.software = software
+    }
+
+    /// The three ecosystems: code, name.
+    public static let ecosystems: [(code: String, name: String)] = [("CL", "cropland"), ("GL", "grassland"), ("FL", "forestland")]
+
+    /// Units of the paper's covariates, by lower-case feature name, for axis titles.
+    public static let featureUnits: [String: String] = [
+        "soc": "g kg⁻¹", "tn": "g kg⁻¹", "cn": "–", "c_n": "–", "c:n": "–", "mat": "°C", "map": "mm yr⁻¹",
+        "bd": "g cm⁻³", "mbc": "mg kg⁻¹", "mbn": "mg kg⁻¹", "clay": "%", "ph": "pH units",
+        "mbc_mbn": "–", "mbc:mbn": "–", "mbcmbn": "–", "sand": "%", "silt": "%", "elevation": "m",
+    ]
+
+    /// Pieces of the run that were missing (relative paths), filled by `html()`.
+    public private(set) var missing: [String] = []
+
+    func path(_ relative: String) -> String { (runFolder as NSString).appendingPathComponent(relative) }
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
+
+    mutating func note(_ what: String, _ relative: String) -> String {
+        if !missing.contains(relative) { missing.append(relative) }
+        return missingNote(what, expected: relative)
+    }
+
+    /// Builds the HTML text of the report. Throws (naming file, line, field) only for files
+    /// that exist but are malformed; missing files become notes.
+    public mutating func html() throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runFolder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReportError.noRunFolder(path: runFolder)
+        }
+        missing = []
+        let provenance = try loadProvenance()
+        let profiles = try loadProfiles()
+        let land = try loadLand()
+        var sections: [ReportSection] = []
+        sections.append(ReportSection(id: "fig1", title: "Fig. 1 — Profile locations", body: try siteMapSection(profiles, land: land)))
+        sections.append(ReportSection(id: "beta-summary", title: "β by ecosystem — summary, ANOVA and Tukey HSD", body: try betaTablesSection()))
+        sections.append(ReportSection(id: "fig2", title: "Fig. 2 — Drivers of β", body: try driversSection(profiles)))
+        sections.append(ReportSection(id: "fig3", title: "Fig. 3 — Random forest validation and β maps", body: try forestSection(land: land)))
+        sections.append(ReportSection(id: "fig4", title: "Fig. 4 — Subsoil SOC density", body: try subsoilSection(land: land)))
+        sections.append(ReportSection(id: "table1", title: "Table 1 — SOC stocks", body: try stocksSection()))
+        sections.append(ReportSection(id: "tuning", title: "Random forest tuning grid", body: try tuningSection()))
+        sections.append(ReportSection(id: "provenance", title: "Provenance", body: provenanceSection(provenance)))
+        let banner = provenance.isSynthetic
+            ? "DEMO — this run uses synthetic inputs; its numbers say nothing about real soils." : nil
+        let subtitle = "Run folder: \(runFolder) · report by \(software) · " + (provenance.date.map { "run of \($0)" } ?? "run date unknown")
+        return HTMLDocument(title: "Soil organic carbon depth distribution (β) and subsoil SOC — run report",
+                            subtitle: subtitle, demoBanner: banner, sections: sections).render()
+    }
+
+    /// Builds the report and writes it to `outputPath` atomically (a temporary file in the
+    /// same folder, renamed when complete). Returns the number of bytes written.
+    @discardableResult
+    public mutating func write(to outputPath: String) throws -> Int {
+        let text = try html()
+        let data = Data(text.utf8)
+        let folder = (outputPath as NSString).deletingLastPathComponent
+        let temporary = ((folder.isEmpty ? "." : folder) as NSString)
+            .appendingPathComponent(".\((outputPath as NSString).lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp")
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ReportError.cannotWrite(path: outputPath, reason: error.localizedDescription)
+        }
+        guard rename(temporary, outputPath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ReportError.cannotWrite(path: outputPath, reason: reason)
+        }
+        return data.count
+    }
+
+    // MARK: - Inputs
+
+    /// Provenance of a run, from `run.json`.
+    struct Provenance {
+        var object: [String: Any] = [:]
+        var present = false
+        var isSynthetic: Bool {
+            func synthetic(_ value: Any?) -> Bool {
+                if let b = value as? Bool { return b }
+                if let s = value as? String { return s.lowercased().contains("synthetic") || s.lowercased() == "true" }
+                return false
+            }
+            if synthetic(object["synthetic"]) || synthetic(object["demo"]) || synthetic(object["label"]) { return true }
+            if let inputs = object["inputs"] as? [[String: Any]] {
+                return inputs.contains { synthetic($0["synthetic"]) || synthetic($0["label"]) }
+            }
+            return false
+        }
+        var date: String? { object["date"] as? String }
+    }
+
+    func loadProvenance() throws -> Provenance {
+        let file = path("run.json")
+        guard FileManager.default.fileExists(atPath: file) else { return Provenance() }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            throw ReportError.unreadable(path: file, reason: error.localizedDescription)
+        }
+        do {
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ReportError.malformed(path: file, line: 1, field: "", reason: "the top level must be a JSON object")
+            }
+            return Provenance(object: object, present: true)
+        } catch let error as ReportError {
+            throw error
+        } catch {
+            throw ReportError.malformed(path: file, line: 1, field: "", reason: "invalid JSON: \(error.localizedDescription)")
+        }
+    }
+
+    /// Profiles of `beta.csv`.
+    struct Profiles {
+        var table: CSVTable
+        var lon: [Double]
+        var lat: [Double]
+        var ecosystem: [String]
+        var beta: [Double]
+        /// The site table when it is not `table` itself (covariates joined on `id`).
+        var sites: CSVTable?
+
+        /// Values of a covariate for every profile: a column of `table`, else of `sites.csv`
+        /// joined on `id`; nil when neither has it.
+        func covariate(_ feature: String) throws -> [Double]? {
+            if let column = table.column(feature) { return try table.numbers(column) }
+            guard let sites, let column = sites.column(feature), let siteID = sites.column("id"),
+                  let ownID = table.column("id") else { return nil }
+            let values = try sites.numbers(column)
+            var byID: [String: Double] = [:]
+            for (k, id) in sites.strings(siteID).enumerated() { byID[id] = values[k] }
+            return table.strings(ownID).map { byID[$0] ?? .nan }
+        }
+    }
+
+    /// Profiles with location, ecosystem, β and covariates: the first of `sites.csv` (the
+    /// pipeline's site table) and `beta.csv` that has lon, lat, ecosystem and beta columns; nil
+    /// otherwise. Covariates missing from it are joined from `sites.csv` on `id`.
+    func loadProfiles() throws -> Profiles? {
+        var candidates: [String] = []
+        for relative in ["sites.csv", "beta.csv"] where exists(relative) { candidates.append(relative) }
+        var chosen: CSVTable?
+        var sites: CSVTable?
+        for relative in candidates {
+            let table = try CSVTable.read(path: path(relative))
+            if relative == "sites.csv" { sites = table }
+            if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column($0) != nil }) {
+                chosen = table
+            }
+        }
+        guard let table = chosen else { return nil }
+        if let s = sites, s.path == table.path { sites = nil }
+        let columns = try table.require(["lon", "lat", "ecosystem", "beta"])
+        let lon = try table.numbers(columns[0]), lat = try table.numbers(columns[1])
+        for (k, (x, y)) in zip(lon, lat).enumerated() where x.isFinite && y.isFinite {
+            if !(-180...360).contains(x) {
+                throw ReportError.malformed(path: table.path, line: table.lineNumbers[k], field: "lon", reason: "longitude \(x) out of range")
+            }
+            if !(-90...90).contains(y) {
+                throw ReportError.malformed(path: table.path, line: table.lineNumbers[k], field: "lat", reason: "latitude \(y) out of range")
+            }
+        }
+        return Profiles(table: table, lon: lon, lat: lat, ecosystem: table.strings(columns[2]).map { $0.lowercased() },
+                        beta: try table.numbers(columns[3]), sites: sites)
+    }
+
+    func loadLand() throws -> GeoGrid? {
+        for candidate in ["land.tif", "maps/land.tif"] where exists(candidate) {
+            return try GeoGrid.read(path: path(candidate))
+        }
+        return nil
+    }
+
+    static func ecosystemName(_ text: String) -> String {
+        switch text.lowercased() {
+        case "cl", "cropland": return "cropland"
+        case "gl", "grassland": return "grassland"
+        case "fl", "forestland", "forest": return "forestland"
+        default: return text.lowercased()
+        }
+    }
+
+    /// An SVG overlay (for a `.mapframe`) with a frame and a graticule (every 30° on global maps);
+    /// `content` is drawn on top (in lon/−lat coordinates).
+    static func mapOverlay(west: Double, north: Double, width: Double, height: Double,
+                           title: String, figureID: String?, content: String = "") -> String {
+        let ticks = Ticks.pretty(0, min(width, height), count: 4)
+        let step = width >= 90 && height >= 60 ? 30 : max(ticks.count > 1 ? ticks[1] - ticks[0] : width, 1e-6)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"\(svgNumber(west)) \(svgNumber(-north)) \(svgNumber(width)) \(svgNumber(height))\" preserveAspectRatio=\"none\" role=\"img\""
+        if let figureID { s += " data-figure=\"\(figureID)\"" }
+        s += "><title>\(xmlEscaped(title))</title><g stroke=\"#8a96a3\" stroke-opacity=\"0.45\" stroke-width=\"0.6\" vector-effect=\"non-scaling-stroke\" fill=\"none\">"
+        var lon = (west / step).rounded(.up) * step
+        while lon <= west + width + 1e-9 {
+            s += "<line x1=\"\(svgNumber(lon))\" y1=\"\(svgNumber(-north))\" x2=\"\(svgNumber(lon))\" y2=\"\(svgNumber(-north + height))\" vector-effect=\"non-scaling-stroke\"/>"
+            lon += step
+        }
+        var lat = ((north - height) / step).rounded(.up) * step
+        while lat <= north + 1e-9 {
+            s += "<line x1=\"\(svgNumber(west))\" y1=\"\(svgNumber(-lat))\" x2=\"\(svgNumber(west + width))\" y2=\"\(svgNumber(-lat))\" vector-effect=\"non-scaling-stroke\"/>"
+            lat += step
+        }
+        s += "<rect x=\"\(svgNumber(west))\" y=\"\(svgNumber(-north))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" vector-effect=\"non-scaling-stroke\"/>"
+        return s + "</g>" + content + "</svg>"
+    }
+
+    // MARK: - Fig. 1
+
+    mutating func siteMapSection(_ profiles: Profiles?, land: GeoGrid?) throws -> String {
+        guard let profiles else { return note("profile locations (Fig. 1)", "sites.csv or beta.csv with lon, lat, ecosystem, beta") }
+        var body = ""
+        let west = land?.west ?? -180, east = land?.east ?? 180, north = land?.north ?? 90, south = land?.south ?? -90
+        let width = east - west, height = north - south
+        body += "<figure class=\"map\" data-figure=\"fig1-sites\"><div class=\"mapframe\" style=\"aspect-ratio: \(svgNumber(width)) / \(svgNumber(height))\">"
+        if let land {
+            let background = land.blockMean(maxColumns: maxMapColumns)
+            let landIndices = background.values.map { (!$0.isNaN && $0 > 0) ? UInt8(0) : UInt8(1) }
+            let png = try encodeIndexedPNG(indices: landIndices, width: background.columns, height: background.rows,
+                                           palette: [MapBackground.siteMapLand, MapBackground.ocean])
+            body += "<img src=\"\(pngDataURI(png))\" alt=\"land background\" width=\"\(background.columns)\" height=\"\(background.rows)\">"
+        } else {
+            if !missing.contains("land.tif") { missing.append("land.tif") }
+        }
+        let radius = max(width / 360, 0.01) * 1.15 * max(1, width / height / 2)
+        var points = ""
+        if land == nil {
+            let o = MapBackground.ocean
+            points += "<rect x=\"\(svgNumber(west))\" y=\"\(svgNumber(-north))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" fill=\"rgb(\(o.red),\(o.green),\(o.blue))\"/>"
+        }
+        var counts: [String: Int] = [:]
+        for (_, name) in RunReport.ecosystems {
+            let color = EcosystemColors.color(for: name)
+            points += "<g fill=\"\(color)\" stroke=\"#fff\" stroke-width=\"\(svgNumber(radius * 0.25))\">"
+            for i in profiles.lon.indices where RunReport.ecosystemName(profiles.ecosystem[i]) == name
+                && profiles.lon[i].isFinite && profiles.lat[i].isFinite && profiles.beta[i].isFinite {
+                counts[name, default: 0] += 1
+                points += "<circle cx=\"\(svgNumber(profiles.lon[i]))\" cy=\"\(svgNumber(-profiles.lat[i]))\" r=\"\(svgNumber(radius))\"/>"
+            }
+            points += "</g>"
+        }
+        body += RunReport.mapOverlay(west: west, north: north, width: width, height: height, title: "Profile locations by ecosystem",
+                                     figureID: "fig1-points", content: points)
+        body += "</div>"
+        body += "<div class=\"legend-row\">"
+        for (_, name) in RunReport.ecosystems {
+            body += "<span><span class=\"swatch\" style=\"background:\(EcosystemColors.color(for: name))\"></span>\(name) (n = \(counts[name] ?? 0))</span>"
+        }
+        if land != nil {
+            let l = MapBackground.siteMapLand, o = MapBackground.ocean
+            body += "<span><span class=\"swatch box\" style=\"background:rgb(\(l.red),\(l.green),\(l.blue))\"></span>land</span>"
+            body += "<span><span class=\"swatch box\" style=\"background:rgb(\(o.red),\(o.green),\(o.blue))\"></span>ocean</span>"
+        }
+        body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.path.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
+        body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : ""
+        body += " Thin lines: graticule.</figcaption></figure>"
+        return body
+    }
+
+    // MARK: - Tables of β
+
+    mutating func genericTable(_ relative: String, what: String) throws -> String {
+        guard exists(relative) else { return note(what, relative) }
+        let table = try CSVTable.read(path: path(relative))
+        return htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber,
+                         id: (relative as NSString).lastPathComponent)
+    }
+
+    mutating func betaTablesSection() throws -> String {
+        var body = "<h3>Summary of β by ecosystem</h3>"
+        body += try genericTable("drivers/beta_summary.csv", what: "β summary")
+        body += "<p class=\"note\">Percentiles are R type 7; CV = SD / mean × 100 %.</p>"
+        body += "<h3>One-way ANOVA of β among ecosystems</h3>"
+        body += try genericTable("drivers/anova.csv", what: "ANOVA table")
+        body += "<h3>Tukey HSD (95 % family-wise confidence)</h3>"
+        body += try genericTable("drivers/tukey.csv", what: "Tukey HSD table")
+        return body
+    }
+
+    // MARK: - Fig. 2
+
+    mutating func driversSection(_ profiles: Profiles?) throws -> String {
+        var body = ""
+        let folder = path("drivers")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasPrefix("smooth_") && $0.hasSuffix(".csv") }.sorted()
+        let meanBeta: Double? = profiles.flatMap { p in
+            let finite = p.beta.filter { $0.isFinite }
+            return finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count)
+        }
+        if files.isEmpty {
+            body += note("driver curves (LOESS of β on each covariate)", "drivers/smooth_<feature>.csv")
+        } else {
+            body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
+            for file in files {
+                let feature = String(file.dropFirst("smooth_".count).dropLast(".csv".count))
+                let table = try CSVTable.read(path: (folder as NSString).appendingPathComponent(file))
+                let c = try table.require(["x", "fit", "lower95", "upper95"])
+                let allX = try table.numbers(c[0]), allFit = try table.numbers(c[1])
+                let allLower = try table.numbers(c[2]), allUpper = try table.numbers(c[3])
+                // With a `group` column (the drivers command writes "all" and one curve per
+                // ecosystem): the band and black line are the "all" curve, ecosystems thin lines.
+                let groups = table.column("group").map { table.strings($0).map { $0.lowercased() } }
+                let overall = allX.indices.filter { groups == nil || groups![$0] == "all" }
+                let x = overall.map { allX[$0] }, fit = overall.map { allFit[$0] }
+                let lower = overall.map { allLower[$0] }, upper = overall.map { allUpper[$0] }
+                let fileMeanBeta: Double? = try table.column("mean_beta").flatMap { column in
+                    try overall.map { try table.numbers(column)[$0] }.first { $0.isFinite }
+                }
+                var layers: [PlotLayer] = []
+                if let profiles, let values = try profiles.covariate(feature) {
+                    for (_, name) in RunReport.ecosystems {
+                        let idx = values.indices.filter { RunReport.ecosystemName(profiles.ecosystem[$0]) == name }
+                        if idx.isEmpty { continue }
+                        layers.append(.points(x: idx.map { values[$0] }, y: idx.map { profiles.beta[$0] },
+                                              color: EcosystemColors.color(for: name), label: name, radius: 2.2, opacity: 0.55))
+                    }
+                }
+                layers.append(.band(x: x, lower: lower, upper: upper, color: "#333333", label: "95 % CI", opacity: 0.2))
+                if let groups {
+                    for (_, name) in RunReport.ecosystems {
+                        let rows = allX.indices.filter { RunReport.ecosystemName(groups[$0]) == name }
+                        if rows.isEmpty { continue }
+                        layers.append(.line(x: rows.map { allX[$0] }, y: rows.map { allFit[$0] },
+                                            color: EcosystemColors.color(for: name), label: nil, width: 1.4, dash: "4 2"))
+                    }
+                }
+                layers.append(.line(x: x, y: fit, color: "#111111", label: "LOESS", width: 2))
+                if let mean = fileMeanBeta ?? meanBeta { layers.append(.horizontalLine(y: mean, color: "#7a1fa2", label: "mean β")) }
+                let unit = RunReport.featureUnits[feature.lowercased()]
+                let label = feature.uppercased() + (unit.map { " (\($0))" } ?? "")
+                body += XYPlot(title: feature.uppercased(), xLabel: label, yLabel: "β (–)", layers: layers,
+                               width: 380, height: 290, showLegend: false, figureID: "fig2-\(feature)").svg()
+            }
+            body += "</div><div class=\"legend-row\">"
+            for (_, name) in RunReport.ecosystems {
+                body += "<span><span class=\"swatch\" style=\"background:\(EcosystemColors.color(for: name))\"></span>\(name)</span>"
+            }
+            body += "<span><span class=\"swatch box\" style=\"background:rgba(51,51,51,0.25)\"></span>95 % confidence band</span>"
+            body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>LOESS line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#111\" stroke-width=\"2\"/></svg> LOESS fit</span>"
+            body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>mean line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#7a1fa2\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/></svg> mean β</span></div>"
+            body += "<p class=\"note\">One panel per covariate. Points: profiles; black line: LOESS of β on the covariate over all profiles (degree 2, span 0.75) with its pointwise 95 % confidence band; thin dashed coloured lines (when given): LOESS per ecosystem; dashed purple line: mean β of all profiles.</p>"
+            if profiles == nil, !missing.contains("sites.csv (points of Fig. 2)") { missing.append("sites.csv (points of Fig. 2)") }
+        }
+        body += "<h3>Relative contributions of the covariates</h3>"
+        if exists("drivers/contributions.csv") {
+            let table = try CSVTable.read(path: path("drivers/contributions.csv"))
+            let nameColumn = table.column("feature", "covariate", "variable") ?? 0
+            guard let valueColumn = table.column("contribution_pct", "relative_pct", "percent", "contribution", "relative_contribution")
+                    ?? (table.header.count > 1 ? table.header.count - 1 : nil) else {
+                throw ReportError.malformed(path: table.path, line: 1, field: "contribution_pct", reason: "no value column")
+            }
+            let names = table.strings(nameColumn)
+            let values = try table.numbers(valueColumn)
+            let order = values.indices.sorted { (values[$0].isFinite ? values[$0] : -1) > (values[$1].isFinite ? values[$1] : -1) }
+            body += BarChart(title: "Relative contribution to β (permutation importance)",
+                             categories: order.map { names[$0] }, values: order.map { values[$0] },
+                             valueLabel: "Relative contribution (%)", width: 460, figureID: "fig2-contributions").svg()
+        } else {
+            body += note("relative contributions", "drivers/contributions.csv")
+        }
+        return body
+    }
+
+    // MARK: - Fig. 3
+
+    func forestFolder(_ code: String, _ name: String) -> String? {
+        for candidate in ["forest/\(code)", "forest/\(name)"] where exists(candidate) { return candidate }
+        return nil
+    }
+
+    /// One observed-vs-predicted panel from `<folder>/cv_<scheme>.csv`, or from the rows of
+    /// `<folder>/cv.csv` whose `scheme` column is `<scheme>` (the forest's combined table).
+    mutating func cvPlot(folder: String, scheme: String, title: String, color: String, figureID: String) throws -> String {
+        let single = "\(folder)/cv_\(scheme).csv", combined = "\(folder)/cv.csv"
+        var observed: [Double], predicted: [Double]
+        if exists(single) {
+            let table = try CSVTable.read(path: path(single))
+            let c = try table.require(["observed", "predicted"])
+            observed = try table.numbers(c[0])
+            predicted = try table.numbers(c[1])
+        } else if exists(combined) {
+            let table = try CSVTable.read(path: path(combined))
+            let c = try table.require(["scheme", "observed", "predicted"])
+            let rows = table.strings(c[0]).indices.filter { table.rows[$0][c[0]].lowercased() == scheme }
+            guard !rows.isEmpty else { return note(title, single) }
+            let o = try table.numbers(c[1]), p = try table.numbers(c[2])
+            observed = rows.map { o[$0] }
+            predicted = rows.map { p[$0] }
+        } else {
+            return note(title, single)
+        }
+        return observedVersusPredictedPlot(title: title, observed: observed, predicted: predicted,
+                                           color: color, figureID: figureID).svg()
+    }
+
+    mutating func forestSection(land: GeoGrid?) throws -> String {
+        var body = "<h3>Observed vs predicted β (random 10-fold and spatial block cross-validation)</h3>"
+        for (code, name) in RunReport.ecosystems {
+            let color = EcosystemColors.color(for: name)
+            body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
+            if let folder = forestFolder(code, name), exists("\(folder)/NOT_MODELLED.txt") {
+                let text = (try? String(contentsOfFile: path("\(folder)/NOT_MODELLED.txt"), encoding: .utf8)) ?? ""
+                body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
+            } else if let folder = forestFolder(code, name) {
+                body += try cvPlot(folder: folder, scheme: "random", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
+                body += try cvPlot(folder: folder, scheme: "spatial", title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
+            } else {
+                body += note("\(name) forest validation", "forest/\(code)/cv_random.csv")
+            }
+            body += "</div>"
+        }
+        body += "<p class=\"note\">R² and RMSE pooled over all folds (paper Eqs. 5–6); dashed line 1:1.</p>"
+        body += "<h3>Global β maps</h3>"
+        body += try mapGroup(suffix: "_beta.tif", figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
+        return body
+    }
+
+    // MARK: - Maps
+
+    mutating func mapGroup(suffix: String, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?) throws -> String {
+        var grids: [(code: String, name: String, grid: GeoGrid)] = []
+        var body = ""
+        for (code, name) in RunReport.ecosystems {
+            let relative = "maps/\(code)\(suffix)"
+            if exists(relative) {
+                grids.append((code, name, try GeoGrid.read(path: path(relative)).blockMean(maxColumns: maxMapColumns)))
+            } else {
+                body += note("\(name) \(quantity) map", relative)
+            }
+        }
+        guard !grids.isEmpty else { return body }
+        // One colour scale for the group so that ecosystems compare directly.
+        var pooled: [Double] = []
+        for g in grids { for v in g.grid.values where !v.isNaN { pooled.append(Double(v)) } }
+        let q = quantilesType7(pooled, [colorScaleQuantiles.low, colorScaleQuantiles.high])
+        var low = q[0] ?? 0, high = q[1] ?? 1
+        if !(high > low) { let mid = low; low = mid - 0.5 * max(abs(mid) * 1e-3, 1e-9); high = mid + 0.5 * max(abs(mid) * 1e-3, 1e-9) }
+        let bar = colorBarSVG(range: low...high, title: "\(quantity) (\(unit))", width: 380)
+        body += "<div class=\"maps\">"
+        for (code, name, grid) in grids {
+            let indices = renderMapIndexed(grid, range: low...high, land: land)
+            let png = try encodeIndexedPNG(indices: indices, width: grid.columns, height: grid.rows, palette: MapPalette.colors)
+            let valid = grid.values.filter { !$0.isNaN }
+            let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
+            body += "<figure class=\"map\" data-figure=\"\(figurePrefix)-\(code)\"><h3>\(name.capitalized): \(xmlEscaped(quantity))</h3>"
+            body += "<div class=\"mapframe\" style=\"aspect-ratio: \(grid.columns) / \(grid.rows)\">"
+            body += "<img src=\"\(pngDataURI(png))\" alt=\"\(code) \(xmlEscaped(quantity)) map\" width=\"\(grid.columns)\" height=\"\(grid.rows)\">"
+            body += RunReport.mapOverlay(west: grid.west, north: grid.north, width: grid.east - grid.west, height: grid.north - grid.south,
+                                         title: "graticule", figureID: nil) + "</div>"
+            body += bar
+            body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
+            body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
+            body += " Equirectangular; thin lines: graticule."
+            body += "</figcaption></figure>"
+        }
+        body += "</div><p class=\"note\">Colour scale: viridis, spanning the \(Int(colorScaleQuantiles.low * 100))–\(Int(colorScaleQuantiles.high * 100)) % quantiles of all shown cells of the group (values beyond are clamped).</p>"
+        return body
+    }
+
+    // MARK: - Fig. 4
+
+    mutating func subsoilSection(land: GeoGrid?) throws -> String {
+        var body = "<h3>Subsoil (20–100 cm) SOC density</h3>"
+        body += try mapGroup(suffix: "_20-100_SOCD.tif", figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
+        body += "<h3>Mean SOC density profile</h3>"
+        guard exists("maps/stocks.csv") else {
+            if let fromProfiles = try profileLayerMeans() {
+                body += depthProfilePlot(layerDensities: fromProfiles, figureID: "fig4-profile").svg()
+                body += "<p class=\"note\">Mean SOC density of each 20-cm layer over the profiles with all five layers (beta.csv), drawn at the layer mid-depth; maps/stocks.csv (area-weighted means of the maps) is not in this run.</p>"
+                return body
+            }
+            return body + note("mean SOC density by layer", "maps/stocks.csv")
+        }
+        let table = try CSVTable.read(path: path("maps/stocks.csv"))
+        let c = try table.require(["ecosystem", "layer", "socd_mean_mg_ha"])
+        let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
+        let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
+        let means = try table.numbers(c[2])
+        let wanted = ["0-20", "20-40", "40-60", "60-80", "80-100"]
+        var profiles: [(ecosystem: String, meansMgPerHa: [Double])] = []
+        for (_, name) in RunReport.ecosystems {
+            let values = wanted.map { layer in
+                table.rows.indices.first { ecosystems[$0] == name && layers[$0] == layer }.map { means[$0] } ?? .nan
+            }
+            if values.contains(where: { $0.isFinite }) { profiles.append((name, values)) }
+        }
+        if profiles.isEmpty {
+            return body + note("20-cm layers 0-20 … 80-100 in stocks.csv", "maps/stocks.csv")
+        }
+        body += depthProfilePlot(layerDensities: profiles, figureID: "fig4-profile").svg()
+        body += "<p class=\"note\">Area-weighted mean SOC density of each 20-cm layer (from maps/stocks.csv), drawn at the layer mid-depth.</p>"
+        return body
+    }
+
+    /// Mean SOC density per 20-cm layer and ecosystem over the profiles of `beta.csv` (columns
+    /// `socd_0_20` … `socd_80_100`; ecosystem from beta.csv or joined from sites.csv on id),
+    /// using only profiles with all five layers; nil when beta.csv lacks these columns.
+    func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
+        guard exists("beta.csv") else { return nil }
+        let table = try CSVTable.read(path: path("beta.csv"))
+        let names = ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"]
+        let columns = names.compactMap { table.column($0) }
+        guard columns.count == 5 else { return nil }
+        let layers = try columns.map { try table.numbers($0) }
+        var ecosystems: [String]
+        if let column = table.column("ecosystem") {
+            ecosystems = table.strings(column).map(RunReport.ecosystemName)
+        } else if exists("sites.csv"), let idColumn = table.column("id") {
+            let sites = try CSVTable.read(path: path("sites.csv"))
+            guard let siteID = sites.column("id"), let siteEco = sites.column("ecosystem") else { return nil }
+            var byID: [String: String] = [:]
+            for row in sites.rows { byID[row[siteID].trimmingCharacters(in: .whitespaces)] = RunReport.ecosystemName(row[siteEco].trimmingCharacters(in: .whitespaces)) }
+            ecosystems = table.strings(idColumn).map { byID[$0] ?? "" }
+        } else {
+            return nil
+        }
+        var result: [(ecosystem: String, meansMgPerHa: [Double])] = []
+        for (_, name) in RunReport.ecosystems {
+            let rows = ecosystems.indices.filter { row in ecosystems[row] == name && layers.allSatisfy { $0[row].isFinite } }
+            guard !rows.isEmpty else { continue }
+            result.append((name, layers.map { layer in rows.reduce(0.0) { $0 + layer[$1] } / Double(rows.count) }))
+        }
+        return result.isEmpty ? nil : result
+    }
+
+    // MARK: - Table 1
+
+    mutating func stocksSection() throws -> String {
+        guard exists("maps/stocks.csv") else { return note("SOC stocks (Table 1)", "maps/stocks.csv") }
+        let table = try CSVTable.read(path: path("maps/stocks.csv"))
+        let c = try table.require(["ecosystem", "layer", "area_1e9_ha", "stock_pg"])
+        let q05 = table.column("stock_pg_q05"), q95 = table.column("stock_pg_q95")
+        let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
+        let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
+        let area = try table.numbers(c[2]), stock = try table.numbers(c[3])
+        let low = try q05.map { try table.numbers($0) }, high = try q95.map { try table.numbers($0) }
+        let socd = try table.column("socd_mean_mg_ha").map { try table.numbers($0) }
+        func cell(_ name: String, _ layer: String) -> String {
+            guard let i = table.rows.indices.first(where: { ecosystems[$0] == name && layers[$0] == layer }) else { return "—" }
+            var text = String(format: "%.1f", stock[i])
+            if let low, let high, low[i].isFinite, high[i].isFinite { text += String(format: " (%.1f–%.1f)", low[i], high[i]) }
+            return text
+        }
+        var rows: [[String]] = []
+        var names = RunReport.ecosystems.map { $0.name }
+        for extra in Set(ecosystems) where !names.contains(extra) { names.append(extra) }
+        for name in names where ecosystems.contains(name) {
+            let areaValue = table.rows.indices.first { ecosystems[$0] == name && area[$0].isFinite }.map { area[$0] }
+            let subsoilSOCD = table.rows.indices.first { ecosystems[$0] == name && layers[$0] == "20-100" }.flatMap { i in socd.map { $0[i] } }
+            rows.append([name, areaValue.map { String(format: "%.3f", $0) } ?? "—", cell(name, "0-20"), cell(name, "20-100"),
+                         cell(name, "0-100"), subsoilSOCD.map { String(format: "%.1f", $0) } ?? "—"])
+        }
+        var body = "<div data-figure=\"table1\">" + htmlTable(header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil 0–20 (Pg C)", "Subsoil 20–100 (Pg C)",
+                                                                  "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
+        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest. Intervals of different ecosystems do not add, so no total interval is given.</p>"
+        let total = { (layer: String) -> String in
+            let values = table.rows.indices.filter { layers[$0] == layer }.map { stock[$0] }.filter { $0.isFinite }
+            return values.isEmpty ? "—" : String(format: "%.1f", values.reduce(0, +))
+        }
+        body += "<p>All ecosystems: topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
+        body += "<details><summary>All rows of maps/stocks.csv</summary>"
+        body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "stocks.csv") + "</details>"
+        return body
+    }
+
+    // MARK: - Tuning
+
+    mutating func tuningSection() throws -> String {
+        var body = ""
+        for (code, name) in RunReport.ecosystems {
+            body += "<h3>\(name.capitalized)</h3>"
+            let folder = forestFolder(code, name) ?? "forest/\(code)"
+            body += try genericTable("\(folder)/tuning.csv", what: "\(name) tuning grid")
+        }
+        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7).</p>"
+    }
+
+    // MARK: - Provenance
+
+    /// The run-folder files a report reads (those present), relative paths in sorted order.
+    func filesUsed() -> [String] {
+        var files = ["run.json", "sites.csv", "beta.csv", "land.tif"].filter { exists($0) }
+        for folder in ["drivers", "forest", "maps"] {
+            guard let enumerator = FileManager.default.enumerator(atPath: path(folder)) else { continue }
+            while let item = enumerator.nextObject() as? String {
+                let lower = item.lowercased()
+                if lower.hasSuffix(".csv") || lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") {
+                    files.append(folder + "/" + item)
+                }
+            }
+        }
+        return files.sorted()
+    }
+
+    /// The report's own provenance: software, time of rendering and the SHA-256 of every file read.
+    func renderedFromTable() -> String {
+        let formatter = ISO8601DateFormatter()
+        var body = "<h3>This report</h3>"
+        body += htmlTable(header: ["Item", "Value"], rows: [["software", software], ["rendered (UTC)", formatter.string(from: Date())],
+                                                           ["run folder", runFolder]], id: "report")
+        body += "<h3>Files of the run folder this report was rendered from</h3>"
+        let rows = filesUsed().map { relative -> [String] in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path(relative))[.size] as? Int) ?? nil
+            return [relative, size.map(String.init) ?? "", SHA256.hex(ofFile: path(relative)) ?? "unreadable"]
+        }
+        body += htmlTable(header: ["File", "Bytes", "SHA-256"], rows: rows, id: "files")
+        return body
+    }
+
+    mutating func provenanceSection(_ provenance: Provenance) -> String {
+        guard provenance.present else {
+            return note("provenance of the run (inputs, checksums, parameters, version, date)", "run.json") + renderedFromTable()
+        }
+        func text(_ value: Any) -> String {
+            if let s = value as? String { return s }
+            if type(of: value) == Bool.self, let b = value as? Bool { return b ? "true" : "false" }
+            if let n = value as? NSNumber {
+                // JSON booleans arrive as NSNumbers of C type char/bool.
+                let kind = String(cString: n.objCType)
+                if kind == "c" || kind == "B" { return n.boolValue ? "true" : "false" }
+                return n.stringValue
+            }
+            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]),
+               let s = String(data: data, encoding: .utf8) { return s }
+            return "\(value)"
+        }
+        var body = "<h3>Run</h3>"
+        let scalars = provenance.object.keys.sorted().filter { !(provenance.object[$0] is [Any]) && !(provenance.object[$0] is [String: Any]) }
+        body += htmlTable(header: ["Item", "Value"], rows: scalars.map { [$0, text(provenance.object[$0]!)] }, id: "run")
+        if let inputs = provenance.object["inputs"] as? [[String: Any]] {
+            body += "<h3>Inputs</h3>"
+            var keys = ["path", "sha256"]
+            for input in inputs { for key in input.keys.sorted() where !keys.contains(key) { keys.append(key) } }
+            body += htmlTable(header: keys, rows: inputs.map { input in keys.map { input[$0].map(text) ?? "" } }, id: "inputs")
+        } else {
+            body += note("input list with SHA-256 checksums", "run.json → inputs")
+        }
+        if let parameters = provenance.object["parameters"] as? [String: Any] {
+            body += "<h3>Parameters</h3>"
+            body += htmlTable(header: ["Parameter", "Value"], rows: parameters.keys.sorted().map { [$0, text(parameters[$0]!)] }, id: "parameters")
+        }
+        for key in provenance.object.keys.sorted() where key != "inputs" && key != "parameters" {
+            if let list = provenance.object[key] as? [[String: Any]], !list.isEmpty {
+                body += "<h3>\(xmlEscaped(key.capitalized))</h3>"
+                var keys: [String] = []
+                for item in list { for k in item.keys.sorted() where !keys.contains(k) { keys.append(k) } }
+                if keys.contains("name") { keys.removeAll { $0 == "name" }; keys.insert("name", at: 0) }
+                body += htmlTable(header: keys, rows: list.map { item in keys.map { item[$0].map(text) ?? "" } }, id: key)
+            } else if let nested = provenance.object[key] as? [String: Any] {
+                body += "<h3>\(xmlEscaped(key))</h3>"
+                body += htmlTable(header: ["Item", "Value"], rows: nested.keys.sorted().map { [$0, text(nested[$0]!)] }, id: key)
+            }
+        }
+        return body + renderedFromTable()
+    }
+}

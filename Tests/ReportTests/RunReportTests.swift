@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+@testable import Report
+
+/// The figures the issue requires (Fig. 1–4, Table 1), as `data-figure` ids of the report.
+let requiredFigures = [
+    "fig1-sites", "fig2-drivers", "fig2-mat", "fig2-clay", "fig2-contributions",
+    "fig3-cv-random-CL", "fig3-cv-spatial-CL", "fig3-cv-random-GL", "fig3-cv-spatial-GL",
+    "fig3-cv-random-FL", "fig3-cv-spatial-FL", "fig3-map-CL", "fig3-map-GL", "fig3-map-FL",
+    "fig4-map-CL", "fig4-map-GL", "fig4-map-FL", "fig4-profile", "table1",
+]
+
+/// The package root (for scripts/ and the screenshot location).
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+@Suite struct RunReportTests {
+    @Test func emptyRunFolderGivesNotesNotACrash() throws {
+        let folder = try TemporaryFolder()
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("Not available in this run"))
+        for piece in ["sites.csv or beta.csv with lon, lat, ecosystem, beta", "maps/stocks.csv", "run.json", "drivers/contributions.csv", "maps/CL_beta.tif", "forest/GL/cv_random.csv"] {
+            #expect(report.missing.contains(piece), "missing list lacks \(piece)")
+        }
+        #expect(!html.contains("class=\"demo-banner\""))
+        #expect(!html.contains("data-figure=\"fig1-sites\""))
+    }
+
+    @Test func missingFolderIsAnError() {
+        var report = RunReport(runFolder: "/nonexistent/soilbeta-run")
+        #expect(throws: ReportError.noRunFolder(path: "/nonexistent/soilbeta-run")) { try report.html() }
+    }
+
+    @Test func malformedFileIsNamedWithLineAndFieldAndNoOutputAppears() throws {
+        let folder = try TemporaryFolder()
+        try "id,lon,lat,ecosystem,beta\nA,10,50,cropland,0.97\nB,12,51,grassland,zero\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let output = folder.file("report.html")
+        do {
+            try report.write(to: output)
+            Issue.record("a malformed beta.csv must be an error")
+        } catch let error as ReportError {
+            #expect(error.description == "\(folder.file("beta.csv")), line 3, field 'beta': 'zero' is not a number")
+        }
+        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["beta.csv"])
+    }
+
+    @Test func latitudeOutOfRangeIsAnError() throws {
+        let folder = try TemporaryFolder()
+        try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        #expect(throws: ReportError.malformed(path: folder.file("beta.csv"), line: 2, field: "lat", reason: "latitude 95.0 out of range")) {
+            try report.html()
+        }
+    }
+
+    @Test func fullSyntheticRunHasEveryFigureTableAndTheDemoBanner() throws {
+        let folder = try TemporaryFolder()
+        try makeSyntheticRun(at: folder.path)
+        var report = RunReport(runFolder: folder.path, software: "soilbeta test")
+        let output = folder.file("report.html")
+        let bytes = try report.write(to: output)
+        let html = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(bytes == html.utf8.count)
+        #expect(bytes < 20 * 1_048_576)
+        for id in requiredFigures { #expect(html.contains("data-figure=\"\(id)\""), "figure \(id) missing") }
+        #expect(report.missing.isEmpty, "unexpectedly missing: \(report.missing)")
+        #expect(!html.contains("Not available in this run"))
+        #expect(html.contains("class=\"demo-banner\""))
+        // No network: nothing is fetched from elsewhere.
+        #expect(!html.contains("http://") || html.components(separatedBy: "http://").dropFirst().allSatisfy { $0.hasPrefix("www.w3.org/2000/svg") })
+        #expect(!html.contains("https://"))
+        // Table 1: cropland subsoil stock with its interval, from the synthetic stocks.csv.
+        #expect(html.contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"))
+        #expect(html.contains(">cropland<") && html.contains("Subsoil 20–100 (Pg C)"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
+        // Checksums of the files read, against coreutils' sha256sum.
+        for relative in ["sites.csv", "beta.csv", "maps/CL_beta.tif"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            process.arguments = [folder.file(relative)]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let digest = String(output.prefix(64))
+            #expect(digest.count == 64 && html.contains("<td class=\"text\">\(relative)</td>") && html.contains(digest), "\(relative) \(digest)")
+        }
+    }
+
+    @Test func table1ShowsStocksWithIntervals() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("maps"), withIntermediateDirectories: true)
+        try """
+        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
+        CL,0-20,1.56,50,78,70,90
+        CL,20-100,1.56,62,96.72,80.5,110.25
+        CL,0-100,1.56,112,174.72,150,200
+        GL,20–100,3.2,70,224,,
+
+        """.write(toFile: folder.file("maps/stocks.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("<td>96.7 (80.5–110.2)</td>") || html.contains("<td class=\"text\">96.7 (80.5–110.2)</td>"))
+        #expect(html.contains("224.0"))
+        #expect(html.contains("subsoil 320.7 Pg C"))
+    }
+}
+
+@Suite struct RunLayoutVariantsTests {
+    @Test func notModelledEcosystemShowsItsNoteAndBetaCSVWithoutSitesIsNoError() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("forest/GL"), withIntermediateDirectories: true)
+        try "12 complete profiles of grassland (< min_profiles 30): not modelled\n"
+            .write(toFile: folder.file("forest/GL/NOT_MODELLED.txt"), atomically: true, encoding: .utf8)
+        // beta.csv as the pipeline writes it without site columns: no map, no error.
+        try "id,beta,rmse,status\nA,0.97,0.01,ok\nB,,,dropped\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("Not modelled in this run:</strong> 12 complete profiles of grassland (&lt; min_profiles 30): not modelled"))
+        #expect(report.missing.contains("sites.csv or beta.csv with lon, lat, ecosystem, beta"))
+    }
+
+    @Test func smoothCurvesPerGroupUseTheAllCurveForTheBand() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("drivers"), withIntermediateDirectories: true)
+        try """
+        group,n,x,fit,se,lower95,upper95,mean_beta
+        all,10,0,0.970,0.001,0.968,0.972,0.9712
+        all,10,10,0.974,0.001,0.972,0.976,0.9712
+        cropland,5,0,0.969,0.002,0.965,0.973,0.9700
+        cropland,5,10,0.975,0.002,0.971,0.979,0.9700
+
+        """.write(toFile: folder.file("drivers/smooth_mat.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        #expect(html.contains("data-figure=\"fig2-mat\""))
+        #expect(html.contains(">MAT (°C)<"))
+        // One band (the "all" rows), the black "all" line, one dashed cropland line, the mean line.
+        let svg = String(html[html.range(of: "data-figure=\"fig2-mat\"")!.lowerBound...].prefix { $0 != "\u{0}" })
+        let panel = String(svg[..<svg.range(of: "</svg>")!.lowerBound])
+        #expect(panel.components(separatedBy: "fill-opacity=\"0.20\"").count - 1 == 1)
+        #expect(panel.contains("stroke=\"\(EcosystemColors.cropland)\" stroke-width=\"1.40\" stroke-dasharray=\"4 2\""))
+        #expect(panel.contains("stroke=\"#7a1fa2\""))
+    }
+}
+
+@Suite struct CombinedCVTableTests {
+    @Test func combinedCVTableIsSplitBySchemeAndFitsAreAnnotated() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("forest/CL"), withIntermediateDirectories: true)
+        // The forest's cv.csv layout (row, scheme, fold, observed, predicted); R² and RMSE by hand:
+        // random: o = (1,2,3), p = (1,2,4): SSres 1, SStot 2 → R² 0.5, RMSE √(1/3) = 0.5774
+        // spatial: o = (1,2,3), p = (2,2,3): SSres 1 → R² 0.5 as well; n = 3 each.
+        try """
+        row,scheme,fold,observed,predicted
+        A,random,1,1,1
+        B,random,2,2,2
+        C,random,3,3,4
+        A,spatial,1,1,2
+        B,spatial,1,2,2
+        C,spatial,2,3,3
+
+        """.write(toFile: folder.file("forest/CL/cv.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        for scheme in ["random", "spatial"] {
+            let start = try #require(html.range(of: "data-figure=\"fig3-cv-\(scheme)-CL\""))
+            let panel = html[start.lowerBound...].prefix { $0 != "\u{0}" }
+            let body = String(panel[..<panel.range(of: "</svg>")!.lowerBound])
+            #expect(body.contains("R² = 0.500") && body.contains("RMSE = 0.5774") && body.contains("n = 3"))
+        }
+    }
+}
+
+@Suite struct ProfileDepthFallbackTests {
+    @Test func depthProfileFromBetaCSVWhenStocksAreAbsent() throws {
+        let folder = try TemporaryFolder()
+        // Cropland means by hand: 0-20 (30+50)/2 = 40, 20-40 (20+30)/2 = 25, 40-60 15, 60-80 10, 80-100 5;
+        // profile C (incomplete) is left out; grassland ecosystem joined from sites.csv on id.
+        try """
+        id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,beta,status
+        A,30,20,14,9,4,0.97,ok
+        B,50,30,16,11,6,0.975,ok
+        C,90,,,,,,dropped
+        D,60,40,20,10,8,0.98,ok
+
+        """.write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        try "id,lon,lat,ecosystem\nA,1,2,cropland\nB,3,4,cropland\nC,5,6,cropland\nD,7,8,grassland\n"
+            .write(toFile: folder.file("sites.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let means = try #require(try report.profileLayerMeans())
+        #expect(means.map { $0.ecosystem } == ["cropland", "grassland"])
+        #expect(means[0].meansMgPerHa == [40, 25, 15, 10, 5])
+        #expect(means[1].meansMgPerHa == [60, 40, 20, 10, 8])
+        let html = try report.html()
+        #expect(html.contains("data-figure=\"fig4-profile\""))
+    }
+}
