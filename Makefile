@@ -15,7 +15,8 @@ build: deps
 release: deps
 	$(SWIFT) build -c release -j $(JOBS)
 
-test: deps
+test:
+	@scripts/ensure-deps.sh test
 	$(SWIFT) build --build-tests -j $(JOBS)
 	$(SWIFT) test --skip-build
 

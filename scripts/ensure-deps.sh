@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs, only when missing, what soilbeta needs on Debian.
-#   scripts/ensure-deps.sh build   – GDAL headers and tools, and chromium for the report browser check (needed to build and test)
+#   scripts/ensure-deps.sh build   – GDAL headers and tools (needed to build and to run)
+#   scripts/ensure-deps.sh test    – plus chromium for the report's browser check
 #   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
 set -euo pipefail
-want=(libgdal-dev gdal-bin pkg-config chromium)
+want=(libgdal-dev gdal-bin pkg-config)
 case "${1:-build}" in
+  test) want+=(chromium) ;;
   bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time bc) ;;
 esac
 missing=()

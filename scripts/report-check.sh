@@ -5,7 +5,7 @@
 # inline self-check has run and fails (exit 1) on: a self-check verdict other than "ok"
 # (images that did not load or are one flat colour, SVG figures without drawn elements,
 # script/resource errors, console.error), or JavaScript console errors logged by Chromium.
-# Exit 2 when chromium is missing (scripts/ensure-deps.sh build installs it).
+# Exit 2 when chromium is missing (scripts/ensure-deps.sh test installs it).
 set -euo pipefail
 report="${1:?usage: report-check.sh REPORT.html [SCREENSHOT.png]}"
 shot="${2:-${report%.html}.png}"
@@ -14,7 +14,7 @@ browser=""
 for b in chromium chromium-browser google-chrome; do
   if command -v "$b" >/dev/null 2>&1; then browser="$(command -v "$b")"; break; fi
 done
-[ -n "$browser" ] || { echo "report-check: chromium not found; run scripts/ensure-deps.sh build" >&2; exit 2; }
+[ -n "$browser" ] || { echo "report-check: chromium not found; run scripts/ensure-deps.sh test" >&2; exit 2; }
 abs="$(cd "$(dirname "$report")" && pwd)/$(basename "$report")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

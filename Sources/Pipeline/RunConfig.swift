@@ -75,7 +75,9 @@ public struct RunConfig: Sendable {
 
     /// Reads and validates the run configuration.
     /// - Throws: `PipelineError.config` naming the file and key at fault.
-    public init(path: String) throws {
+    public init(path givenPath: String) throws {
+        // Absolute, so that relative paths inside the file resolve against its folder whatever the working directory.
+        let path = URL(fileURLWithPath: givenPath).standardizedFileURL.path
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw PipelineError.io(path: path, message: "cannot read the run configuration")
         }
