@@ -88,6 +88,9 @@ public struct HTMLDocument: Sendable {
     .mapframe { position: relative; width: 100%; max-width: 1180px; border: 1px solid var(--rule); }
     .mapframe img { display: block; width: 100%; height: 100%; border: 0; }
     .mapframe svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+    .mapaxes { position: relative; padding: 0 0 18px 38px; max-width: 1218px; }
+    .lonlabel { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 11px; color: #444; white-space: nowrap; }
+    .latlabel { position: absolute; left: 0; width: 34px; text-align: right; transform: translateY(-50%); font-size: 11px; color: #444; }
     .legend-row { display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; margin: 6px 0; }
     .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
     .swatch.box { border-radius: 2px; border: 1px solid #999; }

@@ -231,12 +231,41 @@ public struct RunReport {
         }
     }
 
+    /// Graticule spacing in degrees: 30° for global maps, nice steps for regional ones.
+    static func graticuleStep(width: Double, height: Double) -> Double {
+        let ticks = Ticks.pretty(0, min(width, height), count: 4)
+        return width >= 90 && height >= 60 ? 30 : max(ticks.count > 1 ? ticks[1] - ticks[0] : width, 1e-6)
+    }
+
+    /// Opens a map with longitude labels below and latitude labels left of it (HTML spans placed
+    /// in % of the frame, so they stay readable at any width); close with `</div></div>`.
+    static func mapAxesOpen(west: Double, north: Double, width: Double, height: Double, aspect: String) -> String {
+        let step = graticuleStep(width: width, height: height)
+        func label(_ value: Double, positive: String, negative: String) -> String {
+            let magnitude = Ticks.label(abs(value), decimals: Ticks.decimals(forStep: step))
+            return value == 0 ? "0°" : magnitude + "°" + (value > 0 ? positive : negative)
+        }
+        var h = "<div class=\"mapaxes\">"
+        var lon = (west / step).rounded(.up) * step
+        while lon <= west + width + 1e-9 {
+            let f = (lon - west) / width
+            h += "<span class=\"lonlabel\" style=\"left: calc(38px + (100% - 38px) * \(String(format: "%.4f", f)))\">\(label(lon, positive: "E", negative: "W"))</span>"
+            lon += step
+        }
+        var lat = ((north - height) / step).rounded(.up) * step
+        while lat <= north + 1e-9 {
+            let f = (north - lat) / height
+            h += "<span class=\"latlabel\" style=\"top: calc((100% - 18px) * \(String(format: "%.4f", f)))\">\(label(lat, positive: "N", negative: "S"))</span>"
+            lat += step
+        }
+        return h + "<div class=\"mapframe\" style=\"aspect-ratio: \(aspect)\">"
+    }
+
     /// An SVG overlay (for a `.mapframe`) with a frame and a graticule (every 30° on global maps);
     /// `content` is drawn on top (in lon/−lat coordinates).
     static func mapOverlay(west: Double, north: Double, width: Double, height: Double,
                            title: String, figureID: String?, content: String = "") -> String {
-        let ticks = Ticks.pretty(0, min(width, height), count: 4)
-        let step = width >= 90 && height >= 60 ? 30 : max(ticks.count > 1 ? ticks[1] - ticks[0] : width, 1e-6)
+        let step = graticuleStep(width: width, height: height)
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"\(svgNumber(west)) \(svgNumber(-north)) \(svgNumber(width)) \(svgNumber(height))\" preserveAspectRatio=\"none\" role=\"img\""
         if let figureID { s += " data-figure=\"\(figureID)\"" }
         s += "><title>\(xmlEscaped(title))</title><g stroke=\"#8a96a3\" stroke-opacity=\"0.45\" stroke-width=\"0.6\" vector-effect=\"non-scaling-stroke\" fill=\"none\">"
@@ -261,7 +290,8 @@ public struct RunReport {
         var body = ""
         let west = land?.west ?? -180, east = land?.east ?? 180, north = land?.north ?? 90, south = land?.south ?? -90
         let width = east - west, height = north - south
-        body += "<figure class=\"map\" data-figure=\"fig1-sites\"><div class=\"mapframe\" style=\"aspect-ratio: \(svgNumber(width)) / \(svgNumber(height))\">"
+        body += "<figure class=\"map\" data-figure=\"fig1-sites\">"
+        body += RunReport.mapAxesOpen(west: west, north: north, width: width, height: height, aspect: "\(svgNumber(width)) / \(svgNumber(height))")
         if let land {
             let background = land.blockMean(maxColumns: maxMapColumns)
             let landIndices = background.values.map { (!$0.isNaN && $0 > 0) ? UInt8(0) : UInt8(1) }
@@ -290,7 +320,7 @@ public struct RunReport {
         }
         body += RunReport.mapOverlay(west: west, north: north, width: width, height: height, title: "Profile locations by ecosystem",
                                      figureID: "fig1-points", content: points)
-        body += "</div>"
+        body += "</div></div>"
         body += "<div class=\"legend-row\">"
         for (_, name) in RunReport.ecosystems {
             body += "<span><span class=\"swatch\" style=\"background:\(EcosystemColors.color(for: name))\"></span>\(name) (n = \(counts[name] ?? 0))</span>"
@@ -493,10 +523,11 @@ public struct RunReport {
             let valid = grid.values.filter { !$0.isNaN }
             let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
             body += "<figure class=\"map\" data-figure=\"\(figurePrefix)-\(code)\"><h3>\(name.capitalized): \(xmlEscaped(quantity))</h3>"
-            body += "<div class=\"mapframe\" style=\"aspect-ratio: \(grid.columns) / \(grid.rows)\">"
+            body += RunReport.mapAxesOpen(west: grid.west, north: grid.north, width: grid.east - grid.west,
+                                          height: grid.north - grid.south, aspect: "\(grid.columns) / \(grid.rows)")
             body += "<img src=\"\(pngDataURI(png))\" alt=\"\(code) \(xmlEscaped(quantity)) map\" width=\"\(grid.columns)\" height=\"\(grid.rows)\">"
             body += RunReport.mapOverlay(west: grid.west, north: grid.north, width: grid.east - grid.west, height: grid.north - grid.south,
-                                         title: "graticule", figureID: nil) + "</div>"
+                                         title: "graticule", figureID: nil) + "</div></div>"
             body += bar
             body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
             body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
