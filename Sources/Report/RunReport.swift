@@ -246,11 +246,13 @@ public struct RunReport {
             return value == 0 ? "0°" : magnitude + "°" + (value > 0 ? positive : negative)
         }
         var h = "<div class=\"mapaxes\">"
-        var lon = (west / step).rounded(.up) * step
+        // Every other meridian is labelled when there are many, so labels never collide.
+        let lonStep = width / step > 8 ? 2 * step : step
+        var lon = (west / lonStep).rounded(.up) * lonStep
         while lon <= west + width + 1e-9 {
             let f = (lon - west) / width
+            defer { lon += lonStep }
             h += "<span class=\"lonlabel\" style=\"left: calc(38px + (100% - 38px) * \(String(format: "%.4f", f)))\">\(label(lon, positive: "E", negative: "W"))</span>"
-            lon += step
         }
         var lat = ((north - height) / step).rounded(.up) * step
         while lat <= north + 1e-9 {
