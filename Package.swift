@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Rasters", targets: ["Rasters"]),
         .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "DemoData", targets: ["DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,9 +34,12 @@ let package = Package(
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
         .target(name: "Rasters", dependencies: ["CGDAL"]),
         // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
+        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters", "SoilProfiles",
+                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
         .target(name: "Report", dependencies: ["Mapping", "Statistics", "Rasters", "CGDAL"]),
+        // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
+        .target(name: "DemoData", dependencies: ["SoilProfiles", "DepthFunctions", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
             "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
@@ -43,7 +47,7 @@ let package = Package(
         ]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
-            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "Pipeline",
+            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
@@ -51,8 +55,9 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "Rasters", "Forest"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
     ],

@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# `make demo`: runs the soilbeta pipeline on the demo data into demo-run/ (release build made by make).
+# `make demo`: builds the DEMO data from the real packaged MODIS land cover and Köppen–Geiger zones
+# (PyPI wheels, raster files only) and runs the whole soilbeta pipeline into demo-run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release/soilbeta
-RUN=demo-run
-mkdir -p "$RUN"
-echo "==> synthetic profiles (1,221, DEMO data)"
-"$BIN" simulate-profiles --count 1221 --seed 2024 --out "$RUN/horizons.csv"
-echo "==> harmonize to 0-20 ... 80-100 cm"
-"$BIN" harmonize --horizons "$RUN/horizons.csv" --vars soc,bd --out "$RUN/harmonized.csv"
-echo "==> beta per profile"
-"$BIN" beta --horizons "$RUN/horizons.csv" --out "$RUN/beta.csv"
+start=$(date +%s)
+
+echo "==> [1/3] demo inputs: MODIS MCD12C1 2019 land cover and Köppen–Geiger zones (PyPI wheels)"
+eval "$(scripts/fetch-demo-inputs.sh | tail -2)"
+
+if [ ! -f demo/data/horizons.csv ]; then
+  echo "==> [2/3] demo data: areas, synthetic covariates and 1,221 DEMO profiles on the 1/12° grid"
+  "$BIN" demo-data --modis "$MODIS" --koppen "$KOPPEN" --out demo/data --seed 2024
+else
+  echo "==> [2/3] demo data: demo/data exists (delete it to rebuild)"
+fi
+
+echo "==> [3/3] pipeline: soilbeta run --config demo/run.toml"
+"$BIN" run --config demo/run.toml
+
 echo
-echo "demo outputs in $RUN/: horizons.csv, harmonized.csv, beta.csv (+ .issues.csv reports)"
+if [ -f demo-run/maps/stocks.csv ]; then
+  echo "Table 1 — SOC stocks (DEMO data), demo-run/maps/stocks.csv:"
+  column -s, -t < demo-run/maps/stocks.csv 2>/dev/null || cat demo-run/maps/stocks.csv
+fi
+echo
+echo "Report: $(pwd)/demo-run/report.html   (whole demo took $(( $(date +%s) - start )) s after the build)"

@@ -20,6 +20,10 @@ public enum PipelineRun {
         for ecosystem in Ecosystem.allCases {
             try ProfileAndForestSteps.forest(config: config, ecosystem: ecosystem, ledger: ledger)
         }
+        try DriversStep.run(config: config, ledger: ledger)
+        try MapAndReportSteps.map(config: config, ledger: ledger)
+        try writeRunJSON(config: config, ledger: ledger, started: started)
+        try MapAndReportSteps.report(config: config, ledger: ledger)
         try writeRunJSON(config: config, ledger: ledger, started: started)
         ledger.log(String(format: "run finished in %.1f s", Date().timeIntervalSince(started)))
     }

@@ -3,6 +3,31 @@
 // 95 % bands and the mean-β line, relative contributions. This file turns joined, in-memory
 // data into result tables; reading and writing files is the command's job.
 
+import Dispatch
+
+/// Fixed slots written by parallel workers, each slot by exactly one worker.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private var slots: [Value?]
+    private let lock = SlotLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
+
+    func value(at index: Int) -> Value? { lock.withLock { slots[index] } }
+}
+
+/// A minimal mutex on Dispatch (the Statistics target does not import Foundation).
+private final class SlotLock: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 1)
+
+    func withLock<T>(_ body: () -> T) -> T {
+        semaphore.wait()
+        defer { semaphore.signal() }
+        return body()
+    }
+}
+
 /// One covariate ("driver") column joined to the β observations.
 public struct DriverCovariate: Sendable {
     /// Covariate name as in the site table header, e.g. "mat" (°C) or "map" (mm yr⁻¹).
@@ -86,27 +111,43 @@ public struct DriverStatistics: Sendable {
             anovaNote = nil
             tukey = tukeyHSD(fitted, confidenceLevel: confidenceLevel)
         }
-        var allCurves: [DriverCurves] = []
-        for covariate in covariates {
-            guard covariate.values.count == beta.count else {
-                throw StatisticsError.invalidArgument(
-                    "covariate '\(covariate.name)' has \(covariate.values.count) values for \(beta.count) profiles")
+        // One LOESS per (covariate, group); the fits are independent, so they run in parallel and
+        // land in fixed slots — the result does not depend on the number of threads.
+        let groupsInOrder = ["all"] + Set(ecosystems).sorted()
+        for covariate in covariates where covariate.values.count != beta.count {
+            throw StatisticsError.invalidArgument(
+                "covariate '\(covariate.name)' has \(covariate.values.count) values for \(beta.count) profiles")
+        }
+        let jobCount = covariates.count * groupsInOrder.count
+        let results = ResultSlots<Result<DriverCurve, StatisticsError>>(count: jobCount)
+        DispatchQueue.concurrentPerform(iterations: jobCount) { job in
+            let covariate = covariates[job / groupsInOrder.count]
+            let group = groupsInOrder[job % groupsInOrder.count]
+            var x: [Double] = [], y: [Double] = []
+            for i in 0..<beta.count where (group == "all" || ecosystems[i] == group) && !covariate.values[i].isNaN {
+                x.append(covariate.values[i]); y.append(beta[i])
             }
+            do {
+                let fit = try LoessFit(x: x, y: y, options: loess)
+                let grid = evenlySpacedGrid(from: fit.covariateRange.lowerBound, to: fit.covariateRange.upperBound,
+                                            count: gridPoints)
+                results.store(.success(DriverCurve(group: group, count: x.count, meanBeta: SampleSummary.mean(y), fit: fit,
+                                                   band: fit.confidenceBand(at: grid, level: confidenceLevel))), at: job)
+            } catch let error as StatisticsError {
+                results.store(.failure(error), at: job)
+            } catch {
+                results.store(.failure(.invalidArgument("\(error)")), at: job)
+            }
+        }
+        var allCurves: [DriverCurves] = []
+        for (c, covariate) in covariates.enumerated() {
             var curves: [DriverCurve] = []
             var skipped: [(group: String, reason: String)] = []
-            for group in ["all"] + Set(ecosystems).sorted() {
-                var x: [Double] = [], y: [Double] = []
-                for i in 0..<beta.count where (group == "all" || ecosystems[i] == group) && !covariate.values[i].isNaN {
-                    x.append(covariate.values[i]); y.append(beta[i])
-                }
-                do {
-                    let fit = try LoessFit(x: x, y: y, options: loess)
-                    let grid = evenlySpacedGrid(from: fit.covariateRange.lowerBound, to: fit.covariateRange.upperBound,
-                                                count: gridPoints)
-                    curves.append(DriverCurve(group: group, count: x.count, meanBeta: SampleSummary.mean(y), fit: fit,
-                                              band: fit.confidenceBand(at: grid, level: confidenceLevel)))
-                } catch let error as StatisticsError {
-                    skipped.append((group, "\(error)"))
+            for (g, group) in groupsInOrder.enumerated() {
+                switch results.value(at: c * groupsInOrder.count + g) {
+                case .success(let curve): curves.append(curve)
+                case .failure(let error): skipped.append((group, "\(error)"))
+                case nil: skipped.append((group, "not computed"))
                 }
             }
             allCurves.append(DriverCurves(feature: covariate.name, curves: curves, skipped: skipped))

@@ -97,7 +97,7 @@ public struct LoessFit: Sendable {
     public let residualStandardError: Double
 
     /// The evaluation structure: k-d tree vertices with operator rows, or the data for `.direct`.
-    private let surface: LoessEvaluator
+    private let evaluator: LoessEvaluator
 
     /// Residuals y − fitted.
     public var residuals: [Double] { zip(y, fittedValues).map { $0 - $1 } }
@@ -106,7 +106,7 @@ public struct LoessFit: Sendable {
     /// Look-up degrees of freedom of the t band, δ₁² / δ₂ (R `predict(...)$df`).
     public var lookupDegreesOfFreedom: Double { oneDelta * oneDelta / twoDelta }
     /// Range of x over which the surface is defined (outside it predictions are NaN, as in R).
-    public var covariateRange: ClosedRange<Double> { surface.sortedX.first!...surface.sortedX.last! }
+    public var covariateRange: ClosedRange<Double> { evaluator.sortedX.first!...evaluator.sortedX.last! }
 
     /// Fits the smooth.
     /// - Parameters:
@@ -136,21 +136,20 @@ public struct LoessFit: Sendable {
             throw StatisticsError.tooFewObservations(
                 "LOESS: span \(options.span) with \(n) observations gives \(neighbourCount) points per neighbourhood; need more than \(coefficientCount)")
         }
-        guard let low = x.min(), let high = x.max(), high > low else {
+        guard let smallest = x.min(), let largest = x.max(), largest > smallest else {
             throw StatisticsError.tooFewObservations("LOESS: the covariate has no spread (all values equal)")
         }
-        _ = low
         self.x = x
         self.y = y
         self.options = options
-        let evaluator = LoessEvaluator(x: x, options: options, neighbourCount: neighbourCount)
-        surface = evaluator
+        let evaluator = try LoessEvaluator(x: x, options: options, neighbourCount: neighbourCount)
+        self.evaluator = evaluator
 
         // Fitted values and the diagonal of L at the observations: O(vertices · n) for the
         // interpolated surface, one local fit per observation for the direct one.
         var fitted = [Double](repeating: 0, count: n)
         var trace = 0.0
-        evaluator.fittedValuesAndHatDiagonal(y: y) { i, value, diagonal in
+        try evaluator.fittedValuesAndHatDiagonal(y: y) { i, value, diagonal in
             fitted[i] = value
             trace += diagonal
         }
@@ -177,10 +176,10 @@ public struct LoessFit: Sendable {
         let n = x.count
         var row = [Double](repeating: 0, count: n)
         return points.map { point in
-            guard point.isFinite, surface.options.surface == .direct || covariateRange.contains(point) else {
+            guard point.isFinite, evaluator.options.surface == .direct || covariateRange.contains(point) else {
                 return (.nan, .nan)
             }
-            surface.operatorRow(at: point, into: &row)
+            evaluator.operatorRow(at: point, into: &row)
             var value = 0.0, sumOfSquares = 0.0
             for j in 0..<n { value += row[j] * y[j]; sumOfSquares += row[j] * row[j] }
             return (value, residualStandardError * sumOfSquares.squareRoot())
@@ -219,7 +218,7 @@ struct LocalRegression {
     /// Computes the value and slope operator rows at `point` into the two buffers (length n).
     static func operatorRows(at point: Double, x: [Double], neighbourCount: Int, span: Double, degree: Int,
                              scratchDistances distances: inout [Double],
-                             value valueRow: inout [Double], slope slopeRow: inout [Double]) {
+                             value valueRow: inout [Double], slope slopeRow: inout [Double]) throws {
         let n = x.count
         for i in 0..<n { let d = x[i] - point; distances[i] = d * d }
         // Squared radius: the neighbourCount-th smallest squared distance, enlarged for span > 1.
@@ -229,7 +228,10 @@ struct LocalRegression {
         }
         let radiusSquared = sortedDistances[neighbourCount - 1] * max(1, span)
         for i in 0..<n { valueRow[i] = 0; slopeRow[i] = 0 }
-        precondition(radiusSquared > 0, "LOESS: zero-width neighbourhood; increase span")
+        guard radiusSquared > 0 else {
+            throw StatisticsError.tooFewObservations(
+                "LOESS: more than \(neighbourCount - 1) observations share the covariate value \(point); the neighbourhood has zero width (increase span)")
+        }
 
         // Rows of the weighted, equilibrated design: √w, √w (x − q), √w (x − q)².
         let columnCount = degree + 1
@@ -243,7 +245,12 @@ struct LocalRegression {
             let weight = tricube * tricube * tricube
             if weight > 0 { members.append(i); rootWeights.append(weight.squareRoot()) }
         }
-        let m = members.count
+        guard !members.isEmpty else {
+            throw StatisticsError.tooFewObservations(
+                "LOESS: all observations near \(point) lie on the boundary of its neighbourhood (increase span)")
+        }
+        // At least k rows (zero rows do not change a least-squares problem).
+        let m = max(members.count, columnCount)
         var design = [Double](repeating: 0, count: m * columnCount)   // column-major m × k
         for (r, i) in members.enumerated() {
             let offset = x[i] - point
@@ -407,7 +414,7 @@ struct LoessEvaluator: Sendable {
     /// Slope operator rows per vertex, vertex-major.
     let vertexSlopeRows: [Double]
 
-    init(x: [Double], options: LoessOptions, neighbourCount: Int) {
+    init(x: [Double], options: LoessOptions, neighbourCount: Int) throws {
         self.options = options
         self.x = x
         self.neighbourCount = neighbourCount
@@ -426,7 +433,7 @@ struct LoessEvaluator: Sendable {
         var valueRow = [Double](repeating: 0, count: n)
         var slopeRow = [Double](repeating: 0, count: n)
         for (v, position) in vertexList.enumerated() {
-            LocalRegression.operatorRows(at: position, x: x, neighbourCount: neighbourCount, span: options.span,
+            try LocalRegression.operatorRows(at: position, x: x, neighbourCount: neighbourCount, span: options.span,
                                          degree: options.degree, scratchDistances: &distances,
                                          value: &valueRow, slope: &slopeRow)
             for j in 0..<n { valueRows[v * n + j] = valueRow[j]; slopeRows[v * n + j] = slopeRow[j] }
@@ -485,12 +492,16 @@ struct LoessEvaluator: Sendable {
     /// Interpolated surface: vertex values and slopes are computed once (operator rows · y), and
     /// ŷ(xᵢ) and Lᵢᵢ are Hermite combinations of the two vertices of xᵢ's cell — the same numbers as
     /// the full operator row at xᵢ, in O(vertices · n) instead of O(n²).
-    func fittedValuesAndHatDiagonal(y: [Double], _ body: (Int, Double, Double) -> Void) {
+    func fittedValuesAndHatDiagonal(y: [Double], _ body: (Int, Double, Double) -> Void) throws {
         let n = x.count
         if options.surface == .direct {
             var row = [Double](repeating: 0, count: n)
+            var distances = [Double](repeating: 0, count: n)
+            var slope = [Double](repeating: 0, count: n)
             for i in 0..<n {
-                operatorRow(at: x[i], into: &row)
+                try LocalRegression.operatorRows(at: x[i], x: x, neighbourCount: neighbourCount, span: options.span,
+                                                 degree: options.degree, scratchDistances: &distances,
+                                                 value: &row, slope: &slope)
                 var value = 0.0
                 for j in 0..<n { value += row[j] * y[j] }
                 body(i, value, row[i])
@@ -533,15 +544,20 @@ struct LoessEvaluator: Sendable {
         return (lo, width, (1 - h) * (1 - h) * (1 + 2 * h), h * h * (3 - 2 * h), h * (1 - h) * (1 - h), h * h * (h - 1))
     }
 
-    /// Writes the operator row L(point) (length n) into `row`.
+    /// Writes the operator row L(point) (length n) into `row`; for the direct surface a point
+    /// whose neighbourhood is degenerate gives a row of NaN.
     func operatorRow(at point: Double, into row: inout [Double]) {
         let n = x.count
         if options.surface == .direct {
             var distances = [Double](repeating: 0, count: n)
             var slope = [Double](repeating: 0, count: n)
-            LocalRegression.operatorRows(at: point, x: x, neighbourCount: neighbourCount, span: options.span,
-                                         degree: options.degree, scratchDistances: &distances,
-                                         value: &row, slope: &slope)
+            do {
+                try LocalRegression.operatorRows(at: point, x: x, neighbourCount: neighbourCount, span: options.span,
+                                                 degree: options.degree, scratchDistances: &distances,
+                                                 value: &row, slope: &slope)
+            } catch {
+                for j in 0..<n { row[j] = .nan }
+            }
             return
         }
         let cell = hermiteCell(at: point)

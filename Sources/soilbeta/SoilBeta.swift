@@ -17,6 +17,10 @@ struct SoilBeta: AsyncParsableCommand {
             ExtractCommand.self,
             RunCommand.self,
             DriversCommand.self,
+            DemoDataCommand.self,
+            MapCommand.self,
+            MosaicCommand.self,
+            MapSyntheticInputsCommand.self,
             ReportCommand.self,
         ]
     )

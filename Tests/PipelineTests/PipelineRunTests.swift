@@ -55,7 +55,9 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         try PipelineRun.run(configPath: config, echo: false)
         let run = folder.appendingPathComponent("run")
         for file in ["beta.csv", "sites.csv", "forest/CL/model.sbf", "forest/CL/cv_random.csv", "forest/CL/cv_spatial.csv",
-                     "forest/CL/tuning.csv", "forest/FL/summary.json", "forest/GL/NOT_MODELLED.txt", "run.json", "run.log"] {
+                     "forest/CL/tuning.csv", "forest/FL/summary.json", "forest/GL/NOT_MODELLED.txt", "run.json", "run.log",
+                     "drivers/beta_summary.csv", "drivers/anova.csv", "drivers/tukey.csv", "drivers/smooth_mat.csv",
+                     "drivers/contributions.csv"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "\(file) \((try? String(contentsOf: run.appendingPathComponent("run.log"), encoding: .utf8)) ?? "")")
         }
         // The model recovers the known β function well (random-fold CV).
@@ -68,7 +70,7 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         try PipelineRun.run(configPath: config, echo: false)
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as! [String: Any]
         let statuses = (document["steps"] as! [[String: Any]]).map { $0["status"] as! String }
-        #expect(statuses.count == 5 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
+        #expect(statuses.count == 6 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
         #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
 
         // A damaged output makes its step run again, and only the steps downstream of a changed input rerun.

@@ -94,6 +94,14 @@ struct LoessTests {
         }
     }
 
+    @Test func degenerateNeighbourhoodIsAnErrorNotACrash() {
+        // 90 of 100 profiles share one covariate value: the 75-point neighbourhood of that value has
+        // zero width. R warns ("zero-width neighborhood") and returns meaningless numbers; soilbeta refuses.
+        let x = Array(repeating: 1.0, count: 90) + (2...11).map(Double.init)
+        let y = (0..<100).map { 0.97 + 0.001 * Double($0 % 7) }
+        #expect(throws: StatisticsError.self) { try LoessFit(x: x, y: y) }
+    }
+
     @Test func gridEndsExactlyAtTheRange() {
         let grid = evenlySpacedGrid(from: 0.1, to: 0.7, count: 41)
         #expect(grid.count == 41 && grid.first == 0.1 && grid.last == 0.7)

@@ -37,6 +37,8 @@ xy$small12 <- data.frame(x = x, y = round(0.5 * x + rnorm(12), 4))
 x <- round(runif(150, 200, 3000))                     # MAP-like magnitudes, mm
 xy$map150 <- data.frame(x = x, y = round(0.98 - 2e-6 * x + 1e-9 * (x - 1500)^2 +
                                          rnorm(150, 0, 0.004), 6))
+x <- rep(c(1, 2), c(20, 20))                          # two values: R falls back to its pseudo-inverse
+xy$two_values40 <- data.frame(x = x, y = round(rnorm(40), 4))
 synth <- do.call(rbind, lapply(names(xy), function(n) data.frame(set = n, xy[[n]])))
 write_ref(synth, "smooth_synth.csv")
 
@@ -121,19 +123,20 @@ cases <- list(
   list(case = "smooth200_deg1_span05", set = "smooth200", span = 0.5, degree = 1, surface = "interpolate"),
   list(case = "direct30", set = "direct30", span = 0.75, degree = 2, surface = "direct"),
   list(case = "small12", set = "small12", span = 0.75, degree = 2, surface = "interpolate"),
-  list(case = "map150", set = "map150", span = 0.75, degree = 2, surface = "interpolate"))
+  list(case = "map150", set = "map150", span = 0.75, degree = 2, surface = "interpolate"),
+  list(case = "two_values40", set = "two_values40", span = 0.75, degree = 2, surface = "interpolate"))
 ls <- NULL; lf <- NULL; lg <- NULL
 for (cs in cases) {
   if (!is.null(cs$set)) { cs$x <- sy$x[sy$set == cs$set]; cs$y <- sy$y[sy$set == cs$set] }
   d <- data.frame(x = cs$x, y = cs$y)
-  fit <- loess(y ~ x, data = d, span = cs$span, degree = cs$degree,
-               control = loess.control(surface = cs$surface))
+  fit <- suppressWarnings(loess(y ~ x, data = d, span = cs$span, degree = cs$degree,
+               control = loess.control(surface = cs$surface)))
   ls <- rbind(ls, data.frame(case = cs$case, n = fit$n, span = cs$span, degree = cs$degree,
     surface = cs$surface, trace_hat = fit$trace.hat, one_delta = fit$one.delta,
     two_delta = fit$two.delta, s = fit$s, enp = fit$enp))
   lf <- rbind(lf, data.frame(case = cs$case, i = seq_along(cs$x), fitted = fitted(fit)))
   grid <- seq(min(cs$x), max(cs$x), length.out = 41)
-  p <- predict(fit, newdata = data.frame(x = grid), se = TRUE)
+  p <- suppressWarnings(predict(fit, newdata = data.frame(x = grid), se = TRUE))
   tq <- qt(0.975, p$df)
   lg <- rbind(lg, data.frame(case = cs$case, x = grid, fit = p$fit, se = p$se.fit, df = p$df,
     lower95 = p$fit - tq * p$se.fit, upper95 = p$fit + tq * p$se.fit))

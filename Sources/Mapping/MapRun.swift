@@ -1,0 +1,277 @@
+// The mapping run: β prediction per ecosystem, layer SOC densities, COGs and stocks, streamed
+// in row tiles with checkpoints (issue 4 item 4–5; METHOD.md §5, §8, §9; paper Sect. 2.4, 3.4–3.5).
+import DepthFunctions
+import Dispatch
+import Forest
+import Foundation
+import Rasters
+import SoilProfiles
+
+/// Progress of a run, reported after every tile.
+public struct MapProgress: Sendable {
+    /// Grid cells of the run's rows finished (computed or resumed).
+    public var cellsDone: Int
+    /// Grid cells of the run's rows in total.
+    public var cellsTotal: Int
+    /// Seconds since the run started.
+    public var elapsedSeconds: Double
+    /// Estimated seconds left (from the rate of tiles computed in this process).
+    public var etaSeconds: Double?
+}
+
+/// Options of one run (the config says what to map; these say how much and how).
+public struct MapRunOptions: Sendable {
+    /// Run only shard `index` (1-based) of `count` row shards (`--tile i/N`); nil = whole grid.
+    public var tile: (index: Int, count: Int)?
+    /// Worker threads (nil = the config's, else all cores). Results do not depend on it.
+    public var threads: Int?
+    /// Recompute even when the outputs are complete.
+    public var force: Bool
+    /// For tests of resumption: stop with an error after computing this many tiles (as a killed run would).
+    public var stopAfterTiles: Int?
+    /// Called after every tile.
+    public var progress: (@Sendable (MapProgress) -> Void)?
+
+    public init(tile: (index: Int, count: Int)? = nil, threads: Int? = nil, force: Bool = false,
+                stopAfterTiles: Int? = nil, progress: (@Sendable (MapProgress) -> Void)? = nil) {
+        self.tile = tile
+        self.threads = threads
+        self.force = force
+        self.stopAfterTiles = stopAfterTiles
+        self.progress = progress
+    }
+}
+
+/// What a run did.
+public struct MapRunSummary: Sendable {
+    /// Folder the outputs of this run (or shard) went to.
+    public var folder: String
+    /// True when the outputs were already complete and nothing was recomputed.
+    public var alreadyComplete: Bool
+    /// Tiles computed in this process.
+    public var tilesComputed: Int
+    /// Tiles taken from checkpoints of an earlier, interrupted run.
+    public var tilesResumed: Int
+    /// Stocks (whole-grid runs only; shards get them from `MapMosaic`).
+    public var stocks: [StockRow]?
+    /// Counts per ecosystem over the rows of this run.
+    public var counts: [EcosystemCounts]
+    /// Output files written.
+    public var outputs: [String]
+}
+
+/// Runs `soilbeta map`: for every ecosystem predicts β (mean, q05, q95) where its area > 0,
+/// derives X₀₋₂₀ by Eq. 1 (or reads it), the layer densities by METHOD.md §5, writes the COGs
+/// and, for whole-grid runs, `stocks.csv` / `stocks.json` (paper Table 1 layout).
+///
+/// Work streams over tiles of `config.tileRows` rows: memory is bounded by one tile. Each
+/// finished tile's predictions are checkpointed in a hidden folder keyed by a fingerprint of
+/// the config and inputs, so a killed run resumes where it stopped with identical results;
+/// outputs appear under their final names only when complete.
+public enum MapRun {
+    /// Loads the models and checks the inputs (feature names, grids), then runs. Every check
+    /// happens before any output is created.
+    public static func run(config: MapConfig, options: MapRunOptions = MapRunOptions()) throws -> MapRunSummary {
+        // Bound GDAL's block cache to 512 MB (default 5 % of RAM) unless the user set it: the run streams
+        // tiles into staging files and needs no large cache (bounded memory, issue 4 item 4).
+        setenv("GDAL_CACHEMAX", "512", 0)
+        let threads = resolvedThreadCount(options.threads ?? config.threads)
+        let grid = config.grid
+        // Rows of this run.
+        var rows = 0..<grid.rows
+        var folder = config.outputFolder
+        if let tile = options.tile {
+            guard tile.count >= 1, tile.index >= 1, tile.index <= tile.count else {
+                throw MappingError.run("--tile \(tile.index)/\(tile.count): give i/N with 1 ≤ i ≤ N")
+            }
+            guard tile.count <= grid.rows else {
+                throw MappingError.run("--tile \(tile.index)/\(tile.count): the grid has only \(grid.rows) rows")
+            }
+            rows = grid.shardRows(index: tile.index - 1, of: tile.count)
+            folder = MapMosaic.shardFolder(config: config, index: tile.index, count: tile.count)
+        }
+
+        // 1. Feature names of every model must be covered by the config (before any work).
+        for ecosystem in config.ecosystems {
+            if case let .train(spec) = ecosystem.model {
+                let missing = spec.features.filter { ecosystem.covariates[$0] == nil }
+                if !missing.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: missing, configPath: config.path) }
+            }
+        }
+        var loaded: [RandomForest?] = []
+        for ecosystem in config.ecosystems {
+            if case let .file(path) = ecosystem.model {
+                let forest = try ForestModelFile.read(from: path)
+                let missing = forest.featureNames.filter { ecosystem.covariates[$0] == nil }
+                if !missing.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: missing, configPath: config.path) }
+                guard forest.quantileData != nil else {
+                    throw MappingError.run("\(path): the \(ecosystem.name) model has no quantile data for the β q05/q95 maps; "
+                        + "retrain it with `soilbeta forest train --quantiles`")
+                }
+                loaded.append(forest)
+            } else {
+                loaded.append(nil)
+            }
+        }
+        // 2. Every raster must be on the grid.
+        var rasterPaths: [String] = []
+        for ecosystem in config.ecosystems {
+            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted()
+            where !rasterPaths.contains(path) { rasterPaths.append(path) }
+        }
+        try grid.requireCompatibleRasters(rasterPaths)
+        if config.ecosystems.contains(where: { $0.areaUnit == .fraction }), !grid.crs.isGeographicWGS84 {
+            throw MappingError.config(path: config.path, message: "area fractions need a geographic WGS84 grid for cell areas; give areas in ha (area_unit = \"ha\")")
+        }
+        // 3. Train the models given as tables (deterministic, so every shard trains the same forest).
+        for (e, ecosystem) in config.ecosystems.enumerated() {
+            guard case let .train(spec) = ecosystem.model else { continue }
+            let table = try CSVTable.read(path: spec.tablePath)
+            let input = try ForestTableInput(table: table, featureNames: spec.features, target: spec.target, dropMissing: false)
+            let parameters = ForestParameters(treeCount: spec.treeCount, mtry: spec.mtry, minNodeSize: spec.minNodeSize,
+                                              seed: spec.seed, computePermutationImportance: false, keepQuantileData: true)
+            loaded[e] = try RandomForest.train(features: input.features, responses: input.responses!, targetName: spec.target,
+                                               parameters: parameters, threads: threads)
+        }
+
+        let models = loaded.map { $0! }
+        let fingerprint = try Fingerprint.of(config: config, rasterPaths: rasterPaths, models: models)
+        let outputs = config.ecosystems.flatMap { MapOutputNames.files(ecosystem: $0.name) }.map { (folder as NSString).appendingPathComponent($0) }
+        let manifestPath = (folder as NSString).appendingPathComponent("run.json")
+        let rowSumsPath = (folder as NSString).appendingPathComponent(".row-sums.bin")
+        let fm = FileManager.default
+        if !options.force, Manifest.read(manifestPath)?.fingerprint == fingerprint,
+           outputs.allSatisfy({ fm.fileExists(atPath: $0) }), let sums = DoubleFile.read(rowSumsPath) {
+            let rowSums = RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
+            let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
+            return MapRunSummary(folder: folder, alreadyComplete: true, tilesComputed: 0, tilesResumed: 0,
+                                 stocks: options.tile == nil ? built.rows : nil, counts: built.counts, outputs: outputs)
+        }
+        do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw MappingError.run("\(folder): cannot create the output folder: \(error.localizedDescription)")
+        }
+        for output in outputs { RasterWriter.removeLeftovers(besides: output) }
+        let checkpointFolder = (folder as NSString).appendingPathComponent(".progress-\(fingerprint)")
+        // Checkpoints of runs with another config or other inputs are stale.
+        for entry in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix(".progress-") && entry != ".progress-\(fingerprint)" {
+            try? fm.removeItem(atPath: (folder as NSString).appendingPathComponent(entry))
+        }
+        try? fm.createDirectory(atPath: checkpointFolder, withIntermediateDirectories: true)
+
+        var engine = try TileEngine(config: config, models: models, rows: rows, threads: threads)
+        let subgrid = grid.subgrid(rows: rows)
+        var writers: [RasterWriter] = []
+        for ecosystem in config.ecosystems {
+            for (slot, name) in MapOutputNames.files(ecosystem: ecosystem.name).enumerated() {
+                writers.append(try RasterWriter(path: (folder as NSString).appendingPathComponent(name), grid: subgrid,
+                                                options: MapOutputNames.options(ecosystem: ecosystem.name, slot: slot, threads: threads)))
+            }
+        }
+        defer { for writer in writers { writer.abandon() } }
+
+        let start = Date()
+        var computed = 0, resumed = 0
+        var rowSums: [[Double]] = []
+        rowSums.reserveCapacity(rows.count)
+        var tileStart = rows.lowerBound
+        let totalCells = rows.count * grid.columns
+        while tileStart < rows.upperBound {
+            let tileRows = tileStart..<min(tileStart + config.tileRows, rows.upperBound)
+            let checkpointPath = (checkpointFolder as NSString).appendingPathComponent("tile-\(tileRows.lowerBound)-\(tileRows.count).bin")
+            let saved = DoubleFile.read(checkpointPath)
+            let result = try engine.compute(rows: tileRows, savedPredictions: saved)
+            if saved == nil || !result.usedSaved {
+                try DoubleFile.write(result.predictions.values, header: result.predictions.header, to: checkpointPath)
+                computed += 1
+            } else {
+                resumed += 1
+            }
+            for (index, writer) in writers.enumerated() {
+                try result.outputs[index].withUnsafeBufferPointer {
+                    try writer.writeRows(firstRow: tileRows.lowerBound - rows.lowerBound, rowCount: tileRows.count, from: $0)
+                }
+            }
+            rowSums += result.rowSums
+            tileStart = tileRows.upperBound
+            if let progress = options.progress {
+                let done = (tileStart - rows.lowerBound) * grid.columns
+                let elapsed = Date().timeIntervalSince(start)
+                let eta = done > 0 ? elapsed / Double(done) * Double(totalCells - done) : nil
+                progress(MapProgress(cellsDone: done, cellsTotal: totalCells, elapsedSeconds: elapsed, etaSeconds: eta))
+            }
+            if let stop = options.stopAfterTiles, computed >= stop, tileStart < rows.upperBound {
+                throw MappingError.run("stopped after \(computed) tile(s) as asked (--stop-after-tiles)")
+            }
+        }
+        try RasterWriter.finishAll(writers, maxConcurrent: 2)
+        try DoubleFile.write(rowSums.flatMap { $0 }, header: [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)],
+                             to: rowSumsPath)
+        let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
+        if options.tile == nil {
+            try StockTable.write(rows: built.rows, counts: built.counts, folder: folder)
+        }
+        try Manifest(fingerprint: fingerprint, firstRow: rows.lowerBound, rowCount: rows.count, counts: built.counts)
+            .write(manifestPath)
+        try? fm.removeItem(atPath: checkpointFolder)
+        return MapRunSummary(folder: folder, alreadyComplete: false, tilesComputed: computed, tilesResumed: resumed,
+                             stocks: options.tile == nil ? built.rows : nil, counts: built.counts, outputs: outputs)
+    }
+}
+
+extension StockTable {
+    /// Writes `stocks.csv` and `stocks.json` into `folder` (atomically).
+    public static func write(rows: [StockRow], counts: [EcosystemCounts], folder: String) throws {
+        try AtomicFile.write(text: csv(rows), to: (folder as NSString).appendingPathComponent("stocks.csv"))
+        try AtomicFile.write(try json(rows, counts: counts), to: (folder as NSString).appendingPathComponent("stocks.json"))
+    }
+}
+
+/// Packing of per-row sums into a `DoubleFile`.
+enum RowSumsFile {
+    static func unpack(_ file: (header: [Int64], values: [Double]), ecosystems: Int) -> [[Double]] {
+        let width = ecosystems * RowSumField.count
+        guard width > 0 else { return [] }
+        return stride(from: 0, to: file.values.count, by: width).map { Array(file.values[$0..<min($0 + width, file.values.count)]) }
+    }
+}
+
+/// The record a finished run leaves in its folder (`run.json`).
+struct Manifest: Codable {
+    var fingerprint: String
+    var firstRow: Int
+    var rowCount: Int
+    var counts: [EcosystemCounts]
+
+    static func read(_ path: String) -> Manifest? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    func write(_ path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(try encoder.encode(self), to: path)
+    }
+}
+
+/// A 64-bit FNV-1a fingerprint of the config text, the input rasters (path, size, modification
+/// time) and the models, naming checkpoints so that only a run with the same inputs reuses them.
+enum Fingerprint {
+    static func of(config: MapConfig, rasterPaths: [String], models: [RandomForest]) throws -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        }
+        mix(config.text.utf8)
+        mix("\(config.tileRows)".utf8)
+        for path in rasterPaths {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            mix("\(path)|\(size)|\(modified)".utf8)
+        }
+        for model in models { mix(ForestModelFile.encode(model)) }
+        return String(hash, radix: 16)
+    }
+}

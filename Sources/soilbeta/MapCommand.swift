@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Mapping
+import Rasters
+
+/// `soilbeta map`: the global mapping run of METHOD.md §8–§9 (issue 4 item 4). Parses arguments
+/// only; the work is `MapRun.run` in the Mapping library.
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Predict β per ecosystem on a grid, derive layer SOC densities and stocks; write COGs and stocks.csv/json.",
+        discussion: """
+        The config (TOML) names the grid, the output folder, the topsoil SOC and BD rasters (or a \
+        0-20 cm SOCD raster), the covariate rasters by feature name and, per ecosystem, the model \
+        (file from `soilbeta forest train --quantiles`, or a training table) and the area raster.
+
+        Outputs per ecosystem E: E_beta.tif, E_beta_q05.tif, E_beta_q95.tif, E_area_ha.tif, \
+        E_{0-20,20-40,40-60,60-80,80-100,20-100,0-100}_SOCD.tif; and stocks.csv/stocks.json.
+
+        --tile i/N runs one row shard into OUT/tiles/N/i; `soilbeta mosaic --config RUN.toml --tiles N` \
+        joins them. A killed run resumes from its last finished tile when run again.
+        """
+    )
+
+    @Option(help: "Run configuration (TOML).") var config: String
+    @Option(help: "Run only row shard i of N (1-based), e.g. 2/4.") var tile: String?
+    @Option(help: "Worker threads (default: the config's, else all cores); results do not depend on it.") var threads: Int?
+    @Flag(help: "Recompute even if the outputs are complete.") var force = false
+    @Flag(help: "No progress lines on stderr.") var quiet = false
+    @Option(name: .customLong("stop-after-tiles"), help: .hidden) var stopAfterTiles: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            let runConfig = try MapConfig.load(path: config)
+            var options = MapRunOptions(threads: threads, force: force, stopAfterTiles: stopAfterTiles)
+            if let tile { options.tile = try Self.parseTile(tile) }
+            if !quiet {
+                options.progress = { progress in
+                    let percent = 100 * Double(progress.cellsDone) / Double(max(1, progress.cellsTotal))
+                    let eta = progress.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
+                    printError(String(format: "map: %d/%d cells (%.1f %%), %.1f s elapsed, ETA %@",
+                                      progress.cellsDone, progress.cellsTotal, percent, progress.elapsedSeconds, eta))
+                }
+            }
+            let summary = try MapRun.run(config: runConfig, options: options)
+            if summary.alreadyComplete {
+                print("outputs in \(summary.folder) are already complete for this config (use --force to recompute)")
+            } else {
+                print("wrote \(summary.outputs.count) rasters to \(summary.folder): \(summary.tilesComputed) tile(s) computed, \(summary.tilesResumed) resumed")
+            }
+            Self.printCounts(summary.counts)
+            if let stocks = summary.stocks { Self.printStocks(stocks) }
+        }
+    }
+
+    static func parseTile(_ text: String) throws -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 1, index <= count else {
+            throw ValidationError("--tile must be i/N with 1 ≤ i ≤ N (got '\(text)')")
+        }
+        return (index, count)
+    }
+
+    static func printCounts(_ counts: [EcosystemCounts]) {
+        for c in counts {
+            print("\(c.ecosystem): \(c.cellsWithArea) cells with area, \(c.predicted) predicted, "
+                + "\(c.missingCovariate) nodata for a missing covariate, \(c.missingTopsoil) without topsoil density "
+                + String(format: "(%.6g ha not mapped)", c.areaNotMappedHa))
+        }
+    }
+
+    static func printStocks(_ stocks: [StockRow]) {
+        print("ecosystem layer    area_1e9_ha  socd_Mg_ha  stock_Pg  [q05, q95]")
+        for row in stocks where ["0-20", "20-100", "0-100"].contains(row.layer) {
+            print(String(format: "%-9@ %-8@ %11.4f %11.2f %9.2f  [%.2f, %.2f]", row.ecosystem, row.layer, row.area1e9Ha,
+                         row.socdMeanMgPerHa, row.stockPg, row.stockPgQ05, row.stockPgQ95))
+        }
+    }
+}
+
+/// `soilbeta map-synthetic-inputs` (hidden): writes synthetic global inputs and a run config for
+/// the map benchmark and tests (values are made up).
+struct MapSyntheticInputsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map-synthetic-inputs", abstract: "Write synthetic inputs for `soilbeta map` (benchmark).", shouldDisplay: false)
+
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Grid cell size, degrees.") var resolution: Double = 1.0 / 12
+    @Option(name: .customLong("training-rows"), help: "Training rows per ecosystem.") var trainingRows: Int = 400
+    @Option(name: .customLong("train-trees"), help: "Train in the run with this many trees (default: use models/<ECO>.sbf).") var trainTrees: Int?
+    @Option(name: .customLong("missing-every"), help: "Every n-th land cell gets a missing MAT value.") var missingEvery: Int?
+    @Option(name: .customLong("tile-rows"), help: "Rows per streamed tile in the config.") var tileRows: Int = 64
+
+    func run() throws {
+        try runReportingErrors {
+            let grid = try RasterGrid.covering(.global, resolution: resolution)
+            let written = try SyntheticMapInputs.write(folder: out, grid: grid, trainingRows: trainingRows, modelTrees: trainTrees,
+                                                       missingEvery: missingEvery, tileRows: tileRows)
+            print("config \(written.configPath); cells with area: "
+                + SyntheticMapInputs.ecosystems.map { "\($0) \(written.cellsWithArea[$0] ?? 0)" }.joined(separator: ", ")
+                + " (total \(written.cellsWithArea.values.reduce(0, +)))")
+        }
+    }
+}

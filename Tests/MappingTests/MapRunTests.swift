@@ -1,0 +1,159 @@
+import Foundation
+import Mapping
+import Rasters
+import Testing
+
+/// Round trip, shards, resumption and input checks of `MapRun` (issue 4 acceptance).
+@Suite struct MapRunTests {
+    static let outputNames = SyntheticMapInputs.ecosystems.flatMap { MapOutputNames.files(ecosystem: $0) }
+
+    /// Every output is a valid COG (by `gdalinfo`) with the grid, nodata and metadata; an
+    /// independent Σ SOCD × area over the written rasters equals stocks.csv to 0.1 %.
+    @Test func roundTripOutputsAreValidCOGsAndReproduceStocks() throws {
+        let (folder, config) = try syntheticInputs("roundtrip")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let summary = try MapRun.run(config: config, options: MapRunOptions(threads: 2))
+        let out = config.outputFolder
+        #expect(summary.outputs.count == 33)
+        for name in Self.outputNames {
+            let path = out + "/" + name
+            let info = try #require(runTool("gdalinfo", ["-json", path]), "gdalinfo (gdal-bin) must be installed")
+            #expect(info.status == 0, "gdalinfo failed on \(name)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any])
+            let size = json["size"] as? [Int]
+            #expect(size == [180, 90], "\(name) size")
+            let transform = json["geoTransform"] as? [Double]
+            #expect(transform == [-180, 2, 0, 90, 0, -2], "\(name) geotransform")
+            let metadata = json["metadata"] as? [String: Any]
+            let structure = metadata?["IMAGE_STRUCTURE"] as? [String: String]
+            #expect(structure?["LAYOUT"] == "COG", "\(name) is not a COG")
+            #expect(structure?["COMPRESSION"] == "DEFLATE")
+            let band = try #require((json["bands"] as? [[String: Any]])?.first)
+            #expect("\(band["noDataValue"] ?? "none")" == "nan" || "\(band["noDataValue"] ?? "none")" == "NaN", "\(name) nodata")
+            #expect(!((band["description"] as? String) ?? "").isEmpty)
+            let unit = band["unit"] as? String
+            #expect(unit == (name.contains("SOCD") ? "Mg ha-1" : name.contains("area") ? "ha" : "1"), "\(name) unit")
+            let items = (metadata?[""] as? [String: String]) ?? [:]
+            #expect(items["ECOSYSTEM"] == String(name.prefix(2)))
+        }
+        // Independent recomputation from the written rasters (Float32 SOCD × Float32 area).
+        let stocks = try readStocks(out + "/stocks.csv")
+        #expect(stocks.count == 4 * 7)
+        var allTotals = [String: Double]()
+        for ecosystem in SyntheticMapInputs.ecosystems {
+            let area = try readAll(out + "/\(ecosystem)_area_ha.tif")
+            for layer in MapLayers.labels {
+                let socd = try readAll(out + "/\(ecosystem)_\(layer)_SOCD.tif")
+                var total = 0.0
+                for i in socd.indices where !socd[i].isNaN { total += Double(socd[i]) * Double(area[i]) }
+                let pg = total / 1e9
+                allTotals[layer, default: 0] += pg
+                let row = try #require(stocks.first { $0["ecosystem"] == ecosystem && $0["layer"] == layer })
+                let reported = try #require(Double(row["stock_pg"]!))
+                #expect(abs(pg - reported) <= 1e-3 * reported, "\(ecosystem) \(layer): \(pg) vs \(reported)")
+                #expect(Double(row["stock_pg_q05"]!)! <= reported || layer == "0-20")
+            }
+        }
+        for layer in MapLayers.labels {
+            let row = try #require(stocks.first { $0["ecosystem"] == "all" && $0["layer"] == layer })
+            #expect(abs(allTotals[layer]! - Double(row["stock_pg"]!)!) <= 1e-3 * allTotals[layer]!)
+        }
+        // Cells with area but a missing covariate are counted and nodata.
+        let counts = summary.counts
+        #expect(counts.allSatisfy { $0.missingCovariate > 0 && $0.predicted + $0.missingCovariate == $0.cellsWithArea })
+        let beta = try readAll(out + "/CL_beta.tif"), area = try readAll(out + "/CL_area_ha.tif")
+        let withArea = area.indices.filter { !area[$0].isNaN && area[$0] > 0 }
+        #expect(withArea.count == counts[0].cellsWithArea)
+        #expect(withArea.filter { beta[$0].isNaN }.count == counts[0].missingCovariate)
+        // A second run finds the outputs complete.
+        #expect(try MapRun.run(config: config).alreadyComplete)
+    }
+
+    /// `--tile 1..4/4` then mosaic gives the same values (bit for bit) and stocks as a single
+    /// run; a run stopped after some tiles and restarted gives the same outputs too; the thread
+    /// count does not matter.
+    @Test func shardedAndResumedRunsEqualTheSingleRun() throws {
+        let (folder, config) = try syntheticInputs("shards", tileRows: 5)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var single = config
+        single.outputFolder = folder + "/single"
+        _ = try MapRun.run(config: single, options: MapRunOptions(threads: 2))
+
+        var sharded = config
+        sharded.outputFolder = folder + "/sharded"
+        for index in 1...4 {
+            let shard = try MapRun.run(config: sharded, options: MapRunOptions(tile: (index, 4), threads: 1))
+            #expect(shard.stocks == nil)
+        }
+        _ = try MapMosaic.join(config: sharded, count: 4)
+
+        var resumed = config
+        resumed.outputFolder = folder + "/resumed"
+        #expect(throws: MappingError.self) { try MapRun.run(config: resumed, options: MapRunOptions(threads: 2, stopAfterTiles: 7)) }
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: resumed.outputFolder)) ?? []
+        #expect(!leftovers.contains { $0.hasSuffix(".tif") || $0 == "stocks.csv" }, "no partial outputs under final names")
+        let second = try MapRun.run(config: resumed, options: MapRunOptions(threads: 1))
+        #expect(second.tilesResumed == 7)
+        #expect(second.tilesComputed == 18 - 7)
+
+        for name in Self.outputNames {
+            let reference = try bits(single.outputFolder + "/" + name)
+            #expect(try bits(sharded.outputFolder + "/" + name) == reference, "sharded \(name)")
+            #expect(try bits(resumed.outputFolder + "/" + name) == reference, "resumed \(name)")
+        }
+        let reference = try String(contentsOfFile: single.outputFolder + "/stocks.csv", encoding: .utf8)
+        #expect(try String(contentsOfFile: sharded.outputFolder + "/stocks.csv", encoding: .utf8) == reference)
+        #expect(try String(contentsOfFile: resumed.outputFolder + "/stocks.csv", encoding: .utf8) == reference)
+    }
+
+    /// A model feature without a raster in the config fails before any output exists; a raster
+    /// off the grid is refused with the `soilbeta prepare` fix; mosaic names missing shards.
+    @Test func inputErrorsStopBeforeAnyWork() throws {
+        let (folder, config) = try syntheticInputs("errors")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var lacking = config
+        lacking.ecosystems[1].covariates["MAT"] = nil
+        #expect {
+            try MapRun.run(config: lacking)
+        } throws: { error in
+            guard case let MappingError.missingFeatures(ecosystem, features, _) = error else { return false }
+            return ecosystem == "GL" && features == ["MAT"] && "\(error)".contains("[covariates]")
+        }
+        #expect(!FileManager.default.fileExists(atPath: config.outputFolder))
+
+        let coarse = try RasterGrid.covering(.global, resolution: 4)
+        try writeRaster(folder + "/coarse.tif", grid: coarse, values: [Float](repeating: 1, count: coarse.cellCount))
+        var offGrid = config
+        offGrid.ecosystems[0].areaPath = folder + "/coarse.tif"
+        #expect {
+            try MapRun.run(config: offGrid)
+        } throws: { error in
+            "\(error)".contains("coarse.tif") && "\(error)".contains("soilbeta prepare") && "\(error)".contains("resolution")
+        }
+        #expect(!FileManager.default.fileExists(atPath: config.outputFolder))
+
+        #expect {
+            try MapMosaic.join(config: config, count: 3)
+        } throws: { error in
+            "\(error)".contains("1, 2, 3") && "\(error)".contains("--tile 2/3")
+        }
+    }
+
+    @Test func configErrorsNameTheFileAndKey() throws {
+        #expect {
+            try MapConfig.parse(text: "[topsoil]\nsocd = \"x.tif\"\n[ecosystems.CL]\narea = \"a.tif\"\n", path: "/tmp/run.toml")
+        } throws: { error in
+            "\(error)".hasPrefix("/tmp/run.toml:") && "\(error)".contains("model")
+        }
+        #expect {
+            try MapConfig.parse(text: "[ecosystems.CL]\nmodel = \"m\"\narea = \"a.tif\"\narea_unit = \"acres\"\n[topsoil]\nsocd = \"x.tif\"\n", path: "/tmp/run.toml")
+        } throws: { error in
+            "\(error)".contains("area_unit")
+        }
+        #expect {
+            try MapConfig.parse(text: "[grid\n", path: "/tmp/run.toml")
+        } throws: { error in
+            "\(error)".contains("line 1")
+        }
+    }
+}

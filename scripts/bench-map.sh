@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Map benchmark (issue 4 acceptance): `soilbeta map` on the full global 1/12° grid (4320 × 2160),
+# 3 ecosystems (≈4 M cells with area > 0 in all), 500-tree forests with QRF quantiles, all layers,
+# β q05/q95 and stocks. Inputs are synthetic (made by `soilbeta map-synthetic-inputs`).
+# Prints wall time, peak RSS and time per million cells with area; target ≤ 120 s and ≤ 2 GiB on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/release/soilbeta
+OUT=bench-out/map
+THREADS=${BENCH_MAP_THREADS:-2}
+TREES=${BENCH_MAP_TREES:-500}
+RESOLUTION=${BENCH_MAP_RESOLUTION:-0.0833333333}
+FEATURES=SOC,CN,MAT,MBN,MAP,BD,MBC,clay,TN,pH,MBC_MBN
+rm -rf "$OUT"
+mkdir -p "$OUT"
+echo "== map: global grid of ${RESOLUTION}°, 3 ecosystems, $TREES trees + QRF, $THREADS threads, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$BIN" map-synthetic-inputs --out "$OUT" --resolution "$RESOLUTION" --training-rows 400 --missing-every 1000
+for eco in CL GL FL; do
+  "$BIN" forest train --table "$OUT/training_$eco.csv" --target beta --features "$FEATURES" --trees "$TREES" \
+    --quantiles --threads "$THREADS" --out "$OUT/models/$eco.sbf" > /dev/null
+done
+start=$(date +%s.%N)
+/usr/bin/time -f "%M %U %S" -o "$OUT/.rss" "$BIN" map --config "$OUT/run.toml" --threads "$THREADS" > "$OUT/map.log" 2> "$OUT/map.err" \
+  || { cat "$OUT/map.err"; exit 1; }
+end=$(date +%s.%N)
+seconds=$(echo "$end - $start" | bc -l)
+read -r rss_kib user_s sys_s < "$OUT/.rss"
+rss_mib=$(echo "$rss_kib / 1024" | bc -l)
+cpu_s=$(echo "$user_s + $sys_s" | bc -l)
+cells=$(grep -oE '^[A-Z]+: [0-9]+ cells with area' "$OUT/map.log" | awk '{s += $2} END {print s}')
+per_million=$(echo "$seconds / ($cells / 1000000)" | bc -l)
+cat "$OUT/map.log"
+printf '%-48s %10s %12s %10s %14s\n' "task" "seconds" "CPU seconds" "peak MiB" "s / M cells"
+printf '%-48s %10.2f %12.2f %10.1f %14.2f\n' "soilbeta map ($cells cells with area, 33 COGs)" "$seconds" "$cpu_s" "$rss_mib" "$per_million"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) (CPU seconds / 2 ≈ wall time on 2 idle cores for the parallel part)"
+verdict() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
+echo "target ≤ 120 s: $(verdict "$seconds <= 120"); target ≤ 2048 MiB: $(verdict "$rss_mib <= 2048")"
