@@ -60,6 +60,9 @@ public struct RunReport {
         "mbc_mbn": "–", "mbc:mbn": "–", "mbcmbn": "–", "sand": "%", "silt": "%", "elevation": "m",
     ]
 
+    /// The file(s) the land background came from, set by `html()`.
+    public private(set) var landSource: String?
+
     /// Pieces of the run that were missing (relative paths), filled by `html()`.
     public private(set) var missing: [String] = []
 
@@ -81,7 +84,9 @@ public struct RunReport {
         missing = []
         let provenance = try loadProvenance()
         let profiles = try loadProfiles()
-        let land = try loadLand()
+        let loadedLand = try loadLand()
+        let land = loadedLand?.grid
+        landSource = loadedLand?.source
         var sections: [ReportSection] = []
         sections.append(ReportSection(id: "fig1", title: "Fig. 1 — Profile locations", body: try siteMapSection(profiles, land: land)))
         sections.append(ReportSection(id: "beta-summary", title: "β by ecosystem — summary, ANOVA and Tukey HSD", body: try betaTablesSection()))
@@ -215,11 +220,29 @@ public struct RunReport {
                         beta: try table.numbers(columns[3]), sites: sites)
     }
 
-    func loadLand() throws -> GeoGrid? {
+    /// The land grid of the map backgrounds: `land.tif` or `maps/land.tif` (> 0 = land); else the
+    /// union of the ecosystem area rasters `maps/<ECO>_area_ha.tif` (land = any ecosystem area
+    /// > 0, so bare land without any of the three ecosystems is drawn as ocean); else nil.
+    func loadLand() throws -> (grid: GeoGrid, source: String)? {
         for candidate in ["land.tif", "maps/land.tif"] where exists(candidate) {
-            return try GeoGrid.read(path: path(candidate))
+            return (try GeoGrid.read(path: path(candidate)), candidate)
         }
-        return nil
+        var union: GeoGrid?
+        var used: [String] = []
+        for (code, _) in RunReport.ecosystems where exists("maps/\(code)_area_ha.tif") {
+            let area = try GeoGrid.read(path: path("maps/\(code)_area_ha.tif"))
+            if var current = union {
+                guard current.columns == area.columns, current.rows == area.rows else { continue }
+                for i in current.values.indices where !area.values[i].isNaN && area.values[i] > 0 { current.values[i] = 1 }
+                union = current
+            } else {
+                var first = area
+                for i in first.values.indices { first.values[i] = (!area.values[i].isNaN && area.values[i] > 0) ? 1 : .nan }
+                union = first
+            }
+            used.append("maps/\(code)_area_ha.tif")
+        }
+        return union.map { ($0, used.joined(separator: " + ")) }
     }
 
     static func ecosystemName(_ text: String) -> String {
@@ -333,7 +356,7 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(o.red),\(o.green),\(o.blue))\"></span>ocean</span>"
         }
         body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.path.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
-        body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : ""
+        body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : " Land from \(xmlEscaped(landSource ?? "land.tif"))."
         body += " Thin lines: graticule.</figcaption></figure>"
         return body
     }
@@ -625,8 +648,10 @@ public struct RunReport {
             return text
         }
         var rows: [[String]] = []
+        // The three ecosystems, then any other named group, then the mapping's "all" row.
         var names = RunReport.ecosystems.map { $0.name }
-        for extra in Set(ecosystems) where !names.contains(extra) { names.append(extra) }
+        for extra in Set(ecosystems).sorted() where !names.contains(extra) && extra != "all" { names.append(extra) }
+        names.append("all")
         for name in names where ecosystems.contains(name) {
             let areaValue = table.rows.indices.first { ecosystems[$0] == name && area[$0].isFinite }.map { area[$0] }
             let subsoilSOCD = table.rows.indices.first { ecosystems[$0] == name && layers[$0] == "20-100" }.flatMap { i in socd.map { $0[i] } }
@@ -635,12 +660,15 @@ public struct RunReport {
         }
         var body = "<div data-figure=\"table1\">" + htmlTable(header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil 0–20 (Pg C)", "Subsoil 20–100 (Pg C)",
                                                                   "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
-        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest. Intervals of different ecosystems do not add, so no total interval is given.</p>"
-        let total = { (layer: String) -> String in
-            let values = table.rows.indices.filter { layers[$0] == layer }.map { stock[$0] }.filter { $0.isFinite }
-            return values.isEmpty ? "—" : String(format: "%.1f", values.reduce(0, +))
+        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest, as given in maps/stocks.csv.</p>"
+        if !ecosystems.contains("all") {
+            // No "all" row in the file: sum the point estimates (intervals do not add).
+            let total = { (layer: String) -> String in
+                let values = table.rows.indices.filter { layers[$0] == layer }.map { stock[$0] }.filter { $0.isFinite }
+                return values.isEmpty ? "—" : String(format: "%.1f", values.reduce(0, +))
+            }
+            body += "<p>All ecosystems (sum of the rows; intervals do not add): topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
         }
-        body += "<p>All ecosystems: topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
         body += "<details><summary>All rows of maps/stocks.csv</summary>"
         body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "stocks.csv") + "</details>"
         return body
