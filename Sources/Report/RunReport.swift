@@ -67,6 +67,27 @@ public struct RunReport {
     public private(set) var missing: [String] = []
 
     func path(_ relative: String) -> String { (runFolder as NSString).appendingPathComponent(relative) }
+
+    /// The run-folder files read while rendering (relative paths), for the provenance table.
+    final class ReadLog: @unchecked Sendable {
+        var files: Set<String> = []
+    }
+    let readLog = ReadLog()
+
+    func readCSV(_ relative: String) throws -> CSVTable {
+        readLog.files.insert(relative)
+        return try CSVTable.read(path: path(relative))
+    }
+
+    func readGrid(_ relative: String) throws -> GeoGrid {
+        readLog.files.insert(relative)
+        return try GeoGrid.read(path: path(relative))
+    }
+
+    func readText(_ relative: String) -> String {
+        readLog.files.insert(relative)
+        return (try? String(contentsOfFile: path(relative), encoding: .utf8)) ?? ""
+    }
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
 
     mutating func note(_ what: String, _ relative: String) -> String {
@@ -82,6 +103,7 @@ public struct RunReport {
             throw ReportError.noRunFolder(path: runFolder)
         }
         missing = []
+        readLog.files = []
         let provenance = try loadProvenance()
         let profiles = try loadProfiles()
         let loadedLand = try loadLand()
@@ -151,6 +173,7 @@ public struct RunReport {
         let file = path("run.json")
         guard FileManager.default.fileExists(atPath: file) else { return Provenance() }
         let data: Data
+        readLog.files.insert("run.json")
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
             throw ReportError.unreadable(path: file, reason: error.localizedDescription)
         }
@@ -198,7 +221,7 @@ public struct RunReport {
         var chosen: CSVTable?
         var sites: CSVTable?
         for relative in candidates {
-            let table = try CSVTable.read(path: path(relative))
+            let table = try readCSV(relative)
             if relative == "sites.csv" { sites = table }
             if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column($0) != nil }) {
                 chosen = table
@@ -225,12 +248,12 @@ public struct RunReport {
     /// > 0, so bare land without any of the three ecosystems is drawn as ocean); else nil.
     func loadLand() throws -> (grid: GeoGrid, source: String)? {
         for candidate in ["land.tif", "maps/land.tif"] where exists(candidate) {
-            return (try GeoGrid.read(path: path(candidate)), candidate)
+            return (try readGrid(candidate), candidate)
         }
         var union: GeoGrid?
         var used: [String] = []
         for (code, _) in RunReport.ecosystems where exists("maps/\(code)_area_ha.tif") {
-            let area = try GeoGrid.read(path: path("maps/\(code)_area_ha.tif"))
+            let area = try readGrid("maps/\(code)_area_ha.tif")
             if var current = union {
                 guard current.columns == area.columns, current.rows == area.rows else { continue }
                 for i in current.values.indices where !area.values[i].isNaN && area.values[i] > 0 { current.values[i] = 1 }
@@ -365,7 +388,7 @@ public struct RunReport {
 
     mutating func genericTable(_ relative: String, what: String) throws -> String {
         guard exists(relative) else { return note(what, relative) }
-        let table = try CSVTable.read(path: path(relative))
+        let table = try readCSV(relative)
         return htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber,
                          id: (relative as NSString).lastPathComponent)
     }
@@ -398,7 +421,7 @@ public struct RunReport {
             body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
             for file in files {
                 let feature = String(file.dropFirst("smooth_".count).dropLast(".csv".count))
-                let table = try CSVTable.read(path: (folder as NSString).appendingPathComponent(file))
+                let table = try readCSV("drivers/" + file)
                 let c = try table.require(["x", "fit", "lower95", "upper95"])
                 let allX = try table.numbers(c[0]), allFit = try table.numbers(c[1])
                 let allLower = try table.numbers(c[2]), allUpper = try table.numbers(c[3])
@@ -448,7 +471,7 @@ public struct RunReport {
         }
         body += "<h3>Relative contributions of the covariates</h3>"
         if exists("drivers/contributions.csv") {
-            let table = try CSVTable.read(path: path("drivers/contributions.csv"))
+            let table = try readCSV("drivers/contributions.csv")
             let nameColumn = table.column("feature", "covariate", "variable") ?? 0
             guard let valueColumn = table.column("contribution_pct", "relative_pct", "percent", "contribution", "relative_contribution")
                     ?? (table.header.count > 1 ? table.header.count - 1 : nil) else {
@@ -479,12 +502,12 @@ public struct RunReport {
         let single = "\(folder)/cv_\(scheme).csv", combined = "\(folder)/cv.csv"
         var observed: [Double], predicted: [Double]
         if exists(single) {
-            let table = try CSVTable.read(path: path(single))
+            let table = try readCSV(single)
             let c = try table.require(["observed", "predicted"])
             observed = try table.numbers(c[0])
             predicted = try table.numbers(c[1])
         } else if exists(combined) {
-            let table = try CSVTable.read(path: path(combined))
+            let table = try readCSV(combined)
             let c = try table.require(["scheme", "observed", "predicted"])
             let rows = table.strings(c[0]).indices.filter { table.rows[$0][c[0]].lowercased() == scheme }
             guard !rows.isEmpty else { return note(title, single) }
@@ -504,7 +527,7 @@ public struct RunReport {
             let color = EcosystemColors.color(for: name)
             body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
             if let folder = forestFolder(code, name), exists("\(folder)/NOT_MODELLED.txt") {
-                let text = (try? String(contentsOfFile: path("\(folder)/NOT_MODELLED.txt"), encoding: .utf8)) ?? ""
+                let text = readText("\(folder)/NOT_MODELLED.txt")
                 body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
             } else if let folder = forestFolder(code, name) {
                 body += try cvPlot(folder: folder, scheme: "random", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
@@ -528,7 +551,7 @@ public struct RunReport {
         for (code, name) in RunReport.ecosystems {
             let relative = "maps/\(code)\(suffix)"
             if exists(relative) {
-                grids.append((code, name, try GeoGrid.read(path: path(relative)).blockMean(maxColumns: maxMapColumns)))
+                grids.append((code, name, try readGrid(relative).blockMean(maxColumns: maxMapColumns)))
             } else {
                 body += note("\(name) \(quantity) map", relative)
             }
@@ -577,7 +600,7 @@ public struct RunReport {
             }
             return body + note("mean SOC density by layer", "maps/stocks.csv")
         }
-        let table = try CSVTable.read(path: path("maps/stocks.csv"))
+        let table = try readCSV("maps/stocks.csv")
         let c = try table.require(["ecosystem", "layer", "socd_mean_mg_ha"])
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
         let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
@@ -603,7 +626,7 @@ public struct RunReport {
     /// using only profiles with all five layers; nil when beta.csv lacks these columns.
     func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
         guard exists("beta.csv") else { return nil }
-        let table = try CSVTable.read(path: path("beta.csv"))
+        let table = try readCSV("beta.csv")
         let names = ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"]
         let columns = names.compactMap { table.column($0) }
         guard columns.count == 5 else { return nil }
@@ -612,7 +635,7 @@ public struct RunReport {
         if let column = table.column("ecosystem") {
             ecosystems = table.strings(column).map(RunReport.ecosystemName)
         } else if exists("sites.csv"), let idColumn = table.column("id") {
-            let sites = try CSVTable.read(path: path("sites.csv"))
+            let sites = try readCSV("sites.csv")
             guard let siteID = sites.column("id"), let siteEco = sites.column("ecosystem") else { return nil }
             var byID: [String: String] = [:]
             for row in sites.rows { byID[row[siteID].trimmingCharacters(in: .whitespaces)] = RunReport.ecosystemName(row[siteEco].trimmingCharacters(in: .whitespaces)) }
@@ -633,7 +656,7 @@ public struct RunReport {
 
     mutating func stocksSection() throws -> String {
         guard exists("maps/stocks.csv") else { return note("SOC stocks (Table 1)", "maps/stocks.csv") }
-        let table = try CSVTable.read(path: path("maps/stocks.csv"))
+        let table = try readCSV("maps/stocks.csv")
         let c = try table.require(["ecosystem", "layer", "area_1e9_ha", "stock_pg"])
         let q05 = table.column("stock_pg_q05"), q95 = table.column("stock_pg_q95")
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
@@ -688,20 +711,8 @@ public struct RunReport {
 
     // MARK: - Provenance
 
-    /// The run-folder files a report reads (those present), relative paths in sorted order.
-    func filesUsed() -> [String] {
-        var files = ["run.json", "sites.csv", "beta.csv", "land.tif"].filter { exists($0) }
-        for folder in ["drivers", "forest", "maps"] {
-            guard let enumerator = FileManager.default.enumerator(atPath: path(folder)) else { continue }
-            while let item = enumerator.nextObject() as? String {
-                let lower = item.lowercased()
-                if lower.hasSuffix(".csv") || lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") {
-                    files.append(folder + "/" + item)
-                }
-            }
-        }
-        return files.sorted()
-    }
+    /// The run-folder files this rendering read, relative paths in sorted order.
+    func filesUsed() -> [String] { readLog.files.sorted() }
 
     /// The report's own provenance: software, time of rendering and the SHA-256 of every file read.
     func renderedFromTable() -> String {
