@@ -100,6 +100,7 @@ public struct HTMLDocument: Sendable {
     th:first-child, td:first-child { text-align: left; }
     tbody tr:nth-child(even) { background: #fafbfc; }
     td.text { text-align: left; }
+    tr.chosen td { font-weight: 700; background: #e8f1fb; }
     .table-scroll { overflow-x: auto; max-width: 100%; }
     code { font-size: 12.5px; background: #f0f2f4; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
     svg.plot { background: #fff; }
@@ -176,16 +177,17 @@ public struct HTMLDocument: Sendable {
 }
 
 /// Renders a table: `header` cells and `rows` of cells; cells that parse as numbers are
-/// right-aligned (and rounded to `decimals` significant places when given), text cells left.
+/// right-aligned (and formatted by `numberFormat` when given), text cells left;
+/// `highlightedRows` (0-based) are shown in bold on a tinted background.
 public func htmlTable(header: [String], rows: [[String]], numberFormat: ((Double) -> String)? = nil,
-                      caption: String? = nil, id: String? = nil) -> String {
+                      caption: String? = nil, id: String? = nil, highlightedRows: Set<Int> = []) -> String {
     var h = "<div class=\"table-scroll\"><table"
     if let id { h += " data-table=\"\(xmlEscaped(id))\"" }
     h += ">"
     if let caption { h += "<caption class=\"note\">\(xmlEscaped(caption))</caption>" }
     h += "<thead><tr>" + header.map { "<th>\(xmlEscaped($0))</th>" }.joined() + "</tr></thead><tbody>"
-    for row in rows {
-        h += "<tr>"
+    for (index, row) in rows.enumerated() {
+        h += highlightedRows.contains(index) ? "<tr class=\"chosen\">" : "<tr>"
         for cell in row {
             let trimmed = cell.trimmingCharacters(in: .whitespaces)
             if let value = Double(trimmed), trimmed.range(of: "^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$", options: .regularExpression) != nil {

@@ -704,9 +704,17 @@ public struct RunReport {
         for (code, name) in RunReport.ecosystems {
             body += "<h3>\(name.capitalized)</h3>"
             let folder = forestFolder(code, name) ?? "forest/\(code)"
-            body += try genericTable("\(folder)/tuning.csv", what: "\(name) tuning grid")
+            let relative = "\(folder)/tuning.csv"
+            guard exists(relative) else {
+                body += note("\(name) tuning grid", relative)
+                continue
+            }
+            let table = try readCSV(relative)
+            // The forest marks the chosen (lowest OOB error) cell with chosen = 1.
+            let chosen = table.column("chosen").map { c in Set(table.rows.indices.filter { table.rows[$0][c].trimmingCharacters(in: .whitespaces) == "1" }) } ?? []
+            body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
         }
-        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7).</p>"
+        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7); bold: the chosen cell.</p>"
     }
 
     // MARK: - Provenance

@@ -235,3 +235,17 @@ let packageRoot: String = {
         #expect(!html.contains("All ecosystems (sum of the rows"))
     }
 }
+
+@Suite struct TuningTableTests {
+    @Test func chosenTuningCellIsHighlighted() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("forest/CL"), withIntermediateDirectories: true)
+        try "mtry,trees,oob_mse,oob_r2,chosen\n1,100,2e-05,0.4,0\n2,100,1.5e-05,0.5,1\n"
+            .write(toFile: folder.file("forest/CL/tuning.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        let table = String(html[html.range(of: "data-table=\"tuning-CL\"")!.lowerBound...].prefix(1500))
+        #expect(table.components(separatedBy: "<tr class=\"chosen\">").count - 1 == 1)
+        #expect(table.contains("<tr class=\"chosen\"><td>2</td><td>100</td><td>1.5e-05</td>"))
+    }
+}
