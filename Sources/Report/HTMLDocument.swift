@@ -88,6 +88,9 @@ public struct HTMLDocument: Sendable {
     .mapframe { position: relative; width: 100%; max-width: 1180px; border: 1px solid var(--rule); }
     .mapframe img { display: block; width: 100%; height: 100%; border: 0; }
     .mapframe svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+    .mapaxes { position: relative; padding: 0 0 18px 38px; max-width: 1218px; }
+    .lonlabel { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 11px; color: #444; white-space: nowrap; }
+    .latlabel { position: absolute; left: 0; width: 34px; text-align: right; transform: translateY(-50%); font-size: 11px; color: #444; }
     .legend-row { display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; margin: 6px 0; }
     .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
     .swatch.box { border-radius: 2px; border: 1px solid #999; }
@@ -97,6 +100,7 @@ public struct HTMLDocument: Sendable {
     th:first-child, td:first-child { text-align: left; }
     tbody tr:nth-child(even) { background: #fafbfc; }
     td.text { text-align: left; }
+    tr.chosen td { font-weight: 700; background: #e8f1fb; }
     .table-scroll { overflow-x: auto; max-width: 100%; }
     code { font-size: 12.5px; background: #f0f2f4; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
     svg.plot { background: #fff; }
@@ -173,16 +177,17 @@ public struct HTMLDocument: Sendable {
 }
 
 /// Renders a table: `header` cells and `rows` of cells; cells that parse as numbers are
-/// right-aligned (and rounded to `decimals` significant places when given), text cells left.
+/// right-aligned (and formatted by `numberFormat` when given), text cells left;
+/// `highlightedRows` (0-based) are shown in bold on a tinted background.
 public func htmlTable(header: [String], rows: [[String]], numberFormat: ((Double) -> String)? = nil,
-                      caption: String? = nil, id: String? = nil) -> String {
+                      caption: String? = nil, id: String? = nil, highlightedRows: Set<Int> = []) -> String {
     var h = "<div class=\"table-scroll\"><table"
     if let id { h += " data-table=\"\(xmlEscaped(id))\"" }
     h += ">"
     if let caption { h += "<caption class=\"note\">\(xmlEscaped(caption))</caption>" }
     h += "<thead><tr>" + header.map { "<th>\(xmlEscaped($0))</th>" }.joined() + "</tr></thead><tbody>"
-    for row in rows {
-        h += "<tr>"
+    for (index, row) in rows.enumerated() {
+        h += highlightedRows.contains(index) ? "<tr class=\"chosen\">" : "<tr>"
         for cell in row {
             let trimmed = cell.trimmingCharacters(in: .whitespaces)
             if let value = Double(trimmed), trimmed.range(of: "^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$", options: .regularExpression) != nil {

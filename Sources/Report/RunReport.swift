@@ -60,10 +60,34 @@ public struct RunReport {
         "mbc_mbn": "–", "mbc:mbn": "–", "mbcmbn": "–", "sand": "%", "silt": "%", "elevation": "m",
     ]
 
+    /// The file(s) the land background came from, set by `html()`.
+    public private(set) var landSource: String?
+
     /// Pieces of the run that were missing (relative paths), filled by `html()`.
     public private(set) var missing: [String] = []
 
     func path(_ relative: String) -> String { (runFolder as NSString).appendingPathComponent(relative) }
+
+    /// The run-folder files read while rendering (relative paths), for the provenance table.
+    final class ReadLog: @unchecked Sendable {
+        var files: Set<String> = []
+    }
+    let readLog = ReadLog()
+
+    func readCSV(_ relative: String) throws -> CSVTable {
+        readLog.files.insert(relative)
+        return try CSVTable.read(path: path(relative))
+    }
+
+    func readGrid(_ relative: String) throws -> GeoGrid {
+        readLog.files.insert(relative)
+        return try GeoGrid.read(path: path(relative))
+    }
+
+    func readText(_ relative: String) -> String {
+        readLog.files.insert(relative)
+        return (try? String(contentsOfFile: path(relative), encoding: .utf8)) ?? ""
+    }
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
 
     mutating func note(_ what: String, _ relative: String) -> String {
@@ -79,9 +103,12 @@ public struct RunReport {
             throw ReportError.noRunFolder(path: runFolder)
         }
         missing = []
+        readLog.files = []
         let provenance = try loadProvenance()
         let profiles = try loadProfiles()
-        let land = try loadLand()
+        let loadedLand = try loadLand()
+        let land = loadedLand?.grid
+        landSource = loadedLand?.source
         var sections: [ReportSection] = []
         sections.append(ReportSection(id: "fig1", title: "Fig. 1 — Profile locations", body: try siteMapSection(profiles, land: land)))
         sections.append(ReportSection(id: "beta-summary", title: "β by ecosystem — summary, ANOVA and Tukey HSD", body: try betaTablesSection()))
@@ -146,6 +173,7 @@ public struct RunReport {
         let file = path("run.json")
         guard FileManager.default.fileExists(atPath: file) else { return Provenance() }
         let data: Data
+        readLog.files.insert("run.json")
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
             throw ReportError.unreadable(path: file, reason: error.localizedDescription)
         }
@@ -193,7 +221,7 @@ public struct RunReport {
         var chosen: CSVTable?
         var sites: CSVTable?
         for relative in candidates {
-            let table = try CSVTable.read(path: path(relative))
+            let table = try readCSV(relative)
             if relative == "sites.csv" { sites = table }
             if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column($0) != nil }) {
                 chosen = table
@@ -215,11 +243,29 @@ public struct RunReport {
                         beta: try table.numbers(columns[3]), sites: sites)
     }
 
-    func loadLand() throws -> GeoGrid? {
+    /// The land grid of the map backgrounds: `land.tif` or `maps/land.tif` (> 0 = land); else the
+    /// union of the ecosystem area rasters `maps/<ECO>_area_ha.tif` (land = any ecosystem area
+    /// > 0, so bare land without any of the three ecosystems is drawn as ocean); else nil.
+    func loadLand() throws -> (grid: GeoGrid, source: String)? {
         for candidate in ["land.tif", "maps/land.tif"] where exists(candidate) {
-            return try GeoGrid.read(path: path(candidate))
+            return (try readGrid(candidate), candidate)
         }
-        return nil
+        var union: GeoGrid?
+        var used: [String] = []
+        for (code, _) in RunReport.ecosystems where exists("maps/\(code)_area_ha.tif") {
+            let area = try readGrid("maps/\(code)_area_ha.tif")
+            if var current = union {
+                guard current.columns == area.columns, current.rows == area.rows else { continue }
+                for i in current.values.indices where !area.values[i].isNaN && area.values[i] > 0 { current.values[i] = 1 }
+                union = current
+            } else {
+                var first = area
+                for i in first.values.indices { first.values[i] = (!area.values[i].isNaN && area.values[i] > 0) ? 1 : .nan }
+                union = first
+            }
+            used.append("maps/\(code)_area_ha.tif")
+        }
+        return union.map { ($0, used.joined(separator: " + ")) }
     }
 
     static func ecosystemName(_ text: String) -> String {
@@ -231,12 +277,43 @@ public struct RunReport {
         }
     }
 
+    /// Graticule spacing in degrees: 30° for global maps, nice steps for regional ones.
+    static func graticuleStep(width: Double, height: Double) -> Double {
+        let ticks = Ticks.pretty(0, min(width, height), count: 4)
+        return width >= 90 && height >= 60 ? 30 : max(ticks.count > 1 ? ticks[1] - ticks[0] : width, 1e-6)
+    }
+
+    /// Opens a map with longitude labels below and latitude labels left of it (HTML spans placed
+    /// in % of the frame, so they stay readable at any width); close with `</div></div>`.
+    static func mapAxesOpen(west: Double, north: Double, width: Double, height: Double, aspect: String) -> String {
+        let step = graticuleStep(width: width, height: height)
+        func label(_ value: Double, positive: String, negative: String) -> String {
+            let magnitude = Ticks.label(abs(value), decimals: Ticks.decimals(forStep: step))
+            return value == 0 ? "0°" : magnitude + "°" + (value > 0 ? positive : negative)
+        }
+        var h = "<div class=\"mapaxes\">"
+        // Every other meridian is labelled when there are many, so labels never collide.
+        let lonStep = width / step > 8 ? 2 * step : step
+        var lon = (west / lonStep).rounded(.up) * lonStep
+        while lon <= west + width + 1e-9 {
+            let f = (lon - west) / width
+            defer { lon += lonStep }
+            h += "<span class=\"lonlabel\" style=\"left: calc(38px + (100% - 38px) * \(String(format: "%.4f", f)))\">\(label(lon, positive: "E", negative: "W"))</span>"
+        }
+        var lat = ((north - height) / step).rounded(.up) * step
+        while lat <= north + 1e-9 {
+            let f = (north - lat) / height
+            h += "<span class=\"latlabel\" style=\"top: calc((100% - 18px) * \(String(format: "%.4f", f)))\">\(label(lat, positive: "N", negative: "S"))</span>"
+            lat += step
+        }
+        return h + "<div class=\"mapframe\" style=\"aspect-ratio: \(aspect)\">"
+    }
+
     /// An SVG overlay (for a `.mapframe`) with a frame and a graticule (every 30° on global maps);
     /// `content` is drawn on top (in lon/−lat coordinates).
     static func mapOverlay(west: Double, north: Double, width: Double, height: Double,
                            title: String, figureID: String?, content: String = "") -> String {
-        let ticks = Ticks.pretty(0, min(width, height), count: 4)
-        let step = width >= 90 && height >= 60 ? 30 : max(ticks.count > 1 ? ticks[1] - ticks[0] : width, 1e-6)
+        let step = graticuleStep(width: width, height: height)
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"\(svgNumber(west)) \(svgNumber(-north)) \(svgNumber(width)) \(svgNumber(height))\" preserveAspectRatio=\"none\" role=\"img\""
         if let figureID { s += " data-figure=\"\(figureID)\"" }
         s += "><title>\(xmlEscaped(title))</title><g stroke=\"#8a96a3\" stroke-opacity=\"0.45\" stroke-width=\"0.6\" vector-effect=\"non-scaling-stroke\" fill=\"none\">"
@@ -261,7 +338,8 @@ public struct RunReport {
         var body = ""
         let west = land?.west ?? -180, east = land?.east ?? 180, north = land?.north ?? 90, south = land?.south ?? -90
         let width = east - west, height = north - south
-        body += "<figure class=\"map\" data-figure=\"fig1-sites\"><div class=\"mapframe\" style=\"aspect-ratio: \(svgNumber(width)) / \(svgNumber(height))\">"
+        body += "<figure class=\"map\" data-figure=\"fig1-sites\">"
+        body += RunReport.mapAxesOpen(west: west, north: north, width: width, height: height, aspect: "\(svgNumber(width)) / \(svgNumber(height))")
         if let land {
             let background = land.blockMean(maxColumns: maxMapColumns)
             let landIndices = background.values.map { (!$0.isNaN && $0 > 0) ? UInt8(0) : UInt8(1) }
@@ -290,7 +368,7 @@ public struct RunReport {
         }
         body += RunReport.mapOverlay(west: west, north: north, width: width, height: height, title: "Profile locations by ecosystem",
                                      figureID: "fig1-points", content: points)
-        body += "</div>"
+        body += "</div></div>"
         body += "<div class=\"legend-row\">"
         for (_, name) in RunReport.ecosystems {
             body += "<span><span class=\"swatch\" style=\"background:\(EcosystemColors.color(for: name))\"></span>\(name) (n = \(counts[name] ?? 0))</span>"
@@ -301,7 +379,7 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(o.red),\(o.green),\(o.blue))\"></span>ocean</span>"
         }
         body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.path.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
-        body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : ""
+        body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : " Land from \(xmlEscaped(landSource ?? "land.tif"))."
         body += " Thin lines: graticule.</figcaption></figure>"
         return body
     }
@@ -310,7 +388,7 @@ public struct RunReport {
 
     mutating func genericTable(_ relative: String, what: String) throws -> String {
         guard exists(relative) else { return note(what, relative) }
-        let table = try CSVTable.read(path: path(relative))
+        let table = try readCSV(relative)
         return htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber,
                          id: (relative as NSString).lastPathComponent)
     }
@@ -343,7 +421,7 @@ public struct RunReport {
             body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
             for file in files {
                 let feature = String(file.dropFirst("smooth_".count).dropLast(".csv".count))
-                let table = try CSVTable.read(path: (folder as NSString).appendingPathComponent(file))
+                let table = try readCSV("drivers/" + file)
                 let c = try table.require(["x", "fit", "lower95", "upper95"])
                 let allX = try table.numbers(c[0]), allFit = try table.numbers(c[1])
                 let allLower = try table.numbers(c[2]), allUpper = try table.numbers(c[3])
@@ -393,7 +471,7 @@ public struct RunReport {
         }
         body += "<h3>Relative contributions of the covariates</h3>"
         if exists("drivers/contributions.csv") {
-            let table = try CSVTable.read(path: path("drivers/contributions.csv"))
+            let table = try readCSV("drivers/contributions.csv")
             let nameColumn = table.column("feature", "covariate", "variable") ?? 0
             guard let valueColumn = table.column("contribution_pct", "relative_pct", "percent", "contribution", "relative_contribution")
                     ?? (table.header.count > 1 ? table.header.count - 1 : nil) else {
@@ -424,12 +502,12 @@ public struct RunReport {
         let single = "\(folder)/cv_\(scheme).csv", combined = "\(folder)/cv.csv"
         var observed: [Double], predicted: [Double]
         if exists(single) {
-            let table = try CSVTable.read(path: path(single))
+            let table = try readCSV(single)
             let c = try table.require(["observed", "predicted"])
             observed = try table.numbers(c[0])
             predicted = try table.numbers(c[1])
         } else if exists(combined) {
-            let table = try CSVTable.read(path: path(combined))
+            let table = try readCSV(combined)
             let c = try table.require(["scheme", "observed", "predicted"])
             let rows = table.strings(c[0]).indices.filter { table.rows[$0][c[0]].lowercased() == scheme }
             guard !rows.isEmpty else { return note(title, single) }
@@ -449,7 +527,7 @@ public struct RunReport {
             let color = EcosystemColors.color(for: name)
             body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
             if let folder = forestFolder(code, name), exists("\(folder)/NOT_MODELLED.txt") {
-                let text = (try? String(contentsOfFile: path("\(folder)/NOT_MODELLED.txt"), encoding: .utf8)) ?? ""
+                let text = readText("\(folder)/NOT_MODELLED.txt")
                 body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
             } else if let folder = forestFolder(code, name) {
                 body += try cvPlot(folder: folder, scheme: "random", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
@@ -473,7 +551,7 @@ public struct RunReport {
         for (code, name) in RunReport.ecosystems {
             let relative = "maps/\(code)\(suffix)"
             if exists(relative) {
-                grids.append((code, name, try GeoGrid.read(path: path(relative)).blockMean(maxColumns: maxMapColumns)))
+                grids.append((code, name, try readGrid(relative).blockMean(maxColumns: maxMapColumns)))
             } else {
                 body += note("\(name) \(quantity) map", relative)
             }
@@ -493,10 +571,11 @@ public struct RunReport {
             let valid = grid.values.filter { !$0.isNaN }
             let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
             body += "<figure class=\"map\" data-figure=\"\(figurePrefix)-\(code)\"><h3>\(name.capitalized): \(xmlEscaped(quantity))</h3>"
-            body += "<div class=\"mapframe\" style=\"aspect-ratio: \(grid.columns) / \(grid.rows)\">"
+            body += RunReport.mapAxesOpen(west: grid.west, north: grid.north, width: grid.east - grid.west,
+                                          height: grid.north - grid.south, aspect: "\(grid.columns) / \(grid.rows)")
             body += "<img src=\"\(pngDataURI(png))\" alt=\"\(code) \(xmlEscaped(quantity)) map\" width=\"\(grid.columns)\" height=\"\(grid.rows)\">"
             body += RunReport.mapOverlay(west: grid.west, north: grid.north, width: grid.east - grid.west, height: grid.north - grid.south,
-                                         title: "graticule", figureID: nil) + "</div>"
+                                         title: "graticule", figureID: nil) + "</div></div>"
             body += bar
             body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
             body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
@@ -521,7 +600,7 @@ public struct RunReport {
             }
             return body + note("mean SOC density by layer", "maps/stocks.csv")
         }
-        let table = try CSVTable.read(path: path("maps/stocks.csv"))
+        let table = try readCSV("maps/stocks.csv")
         let c = try table.require(["ecosystem", "layer", "socd_mean_mg_ha"])
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
         let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
@@ -547,7 +626,7 @@ public struct RunReport {
     /// using only profiles with all five layers; nil when beta.csv lacks these columns.
     func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
         guard exists("beta.csv") else { return nil }
-        let table = try CSVTable.read(path: path("beta.csv"))
+        let table = try readCSV("beta.csv")
         let names = ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"]
         let columns = names.compactMap { table.column($0) }
         guard columns.count == 5 else { return nil }
@@ -556,7 +635,7 @@ public struct RunReport {
         if let column = table.column("ecosystem") {
             ecosystems = table.strings(column).map(RunReport.ecosystemName)
         } else if exists("sites.csv"), let idColumn = table.column("id") {
-            let sites = try CSVTable.read(path: path("sites.csv"))
+            let sites = try readCSV("sites.csv")
             guard let siteID = sites.column("id"), let siteEco = sites.column("ecosystem") else { return nil }
             var byID: [String: String] = [:]
             for row in sites.rows { byID[row[siteID].trimmingCharacters(in: .whitespaces)] = RunReport.ecosystemName(row[siteEco].trimmingCharacters(in: .whitespaces)) }
@@ -577,7 +656,7 @@ public struct RunReport {
 
     mutating func stocksSection() throws -> String {
         guard exists("maps/stocks.csv") else { return note("SOC stocks (Table 1)", "maps/stocks.csv") }
-        let table = try CSVTable.read(path: path("maps/stocks.csv"))
+        let table = try readCSV("maps/stocks.csv")
         let c = try table.require(["ecosystem", "layer", "area_1e9_ha", "stock_pg"])
         let q05 = table.column("stock_pg_q05"), q95 = table.column("stock_pg_q95")
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
@@ -592,8 +671,10 @@ public struct RunReport {
             return text
         }
         var rows: [[String]] = []
+        // The three ecosystems, then any other named group, then the mapping's "all" row.
         var names = RunReport.ecosystems.map { $0.name }
-        for extra in Set(ecosystems) where !names.contains(extra) { names.append(extra) }
+        for extra in Set(ecosystems).sorted() where !names.contains(extra) && extra != "all" { names.append(extra) }
+        names.append("all")
         for name in names where ecosystems.contains(name) {
             let areaValue = table.rows.indices.first { ecosystems[$0] == name && area[$0].isFinite }.map { area[$0] }
             let subsoilSOCD = table.rows.indices.first { ecosystems[$0] == name && layers[$0] == "20-100" }.flatMap { i in socd.map { $0[i] } }
@@ -602,12 +683,15 @@ public struct RunReport {
         }
         var body = "<div data-figure=\"table1\">" + htmlTable(header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil 0–20 (Pg C)", "Subsoil 20–100 (Pg C)",
                                                                   "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
-        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest. Intervals of different ecosystems do not add, so no total interval is given.</p>"
-        let total = { (layer: String) -> String in
-            let values = table.rows.indices.filter { layers[$0] == layer }.map { stock[$0] }.filter { $0.isFinite }
-            return values.isEmpty ? "—" : String(format: "%.1f", values.reduce(0, +))
+        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest, as given in maps/stocks.csv.</p>"
+        if !ecosystems.contains("all") {
+            // No "all" row in the file: sum the point estimates (intervals do not add).
+            let total = { (layer: String) -> String in
+                let values = table.rows.indices.filter { layers[$0] == layer }.map { stock[$0] }.filter { $0.isFinite }
+                return values.isEmpty ? "—" : String(format: "%.1f", values.reduce(0, +))
+            }
+            body += "<p>All ecosystems (sum of the rows; intervals do not add): topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
         }
-        body += "<p>All ecosystems: topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
         body += "<details><summary>All rows of maps/stocks.csv</summary>"
         body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "stocks.csv") + "</details>"
         return body
@@ -620,27 +704,23 @@ public struct RunReport {
         for (code, name) in RunReport.ecosystems {
             body += "<h3>\(name.capitalized)</h3>"
             let folder = forestFolder(code, name) ?? "forest/\(code)"
-            body += try genericTable("\(folder)/tuning.csv", what: "\(name) tuning grid")
+            let relative = "\(folder)/tuning.csv"
+            guard exists(relative) else {
+                body += note("\(name) tuning grid", relative)
+                continue
+            }
+            let table = try readCSV(relative)
+            // The forest marks the chosen (lowest OOB error) cell with chosen = 1.
+            let chosen = table.column("chosen").map { c in Set(table.rows.indices.filter { table.rows[$0][c].trimmingCharacters(in: .whitespaces) == "1" }) } ?? []
+            body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
         }
-        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7).</p>"
+        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7); bold: the chosen cell.</p>"
     }
 
     // MARK: - Provenance
 
-    /// The run-folder files a report reads (those present), relative paths in sorted order.
-    func filesUsed() -> [String] {
-        var files = ["run.json", "sites.csv", "beta.csv", "land.tif"].filter { exists($0) }
-        for folder in ["drivers", "forest", "maps"] {
-            guard let enumerator = FileManager.default.enumerator(atPath: path(folder)) else { continue }
-            while let item = enumerator.nextObject() as? String {
-                let lower = item.lowercased()
-                if lower.hasSuffix(".csv") || lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") {
-                    files.append(folder + "/" + item)
-                }
-            }
-        }
-        return files.sorted()
-    }
+    /// The run-folder files this rendering read, relative paths in sorted order.
+    func filesUsed() -> [String] { readLog.files.sorted() }
 
     /// The report's own provenance: software, time of rendering and the SHA-256 of every file read.
     func renderedFromTable() -> String {

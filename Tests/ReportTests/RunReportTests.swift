@@ -203,3 +203,49 @@ let packageRoot: String = {
         #expect(html.contains("data-figure=\"fig4-profile\""))
     }
 }
+
+@Suite struct MappingOutputsTests {
+    @Test func allRowOfStocksIsShownLastAndLandComesFromAreaRasters() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("maps"), withIntermediateDirectories: true)
+        // As the Mapping target writes it: short ecosystem names and an "all" row.
+        try """
+        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
+        CL,20-100,1.5,60,90,80,100
+        GL,20-100,3,70,210,190,230
+        all,20-100,4.5,66.67,300,280,320
+
+        """.write(toFile: folder.file("maps/stocks.csv"), atomically: true, encoding: .utf8)
+        let nan = Float.nan
+        // 4 × 2 cells of 90°: CL area in cell 0, GL area in cell 5; the union is the land.
+        try writeTestGeoTIFF(folder.file("maps/CL_area_ha.tif"), west: -180, north: 90, cell: 90, columns: 4, rows: 2,
+                             values: [5, 0, nan, 0, 0, 0, 0, 0])
+        try writeTestGeoTIFF(folder.file("maps/GL_area_ha.tif"), west: -180, north: 90, cell: 90, columns: 4, rows: 2,
+                             values: [0, 0, 0, 0, 0, 7, 0, nan])
+        var report = RunReport(runFolder: folder.path)
+        let land = try #require(try report.loadLand())
+        #expect(land.source == "maps/CL_area_ha.tif + maps/GL_area_ha.tif")
+        #expect(land.grid.values.map { $0.isNaN ? 0 : 1 } == [1, 0, 0, 0, 0, 1, 0, 0])
+        let html = try report.html()
+        let table = String(html[html.range(of: "data-table=\"table1\"")!.lowerBound...].prefix(3000))
+        let cl = try #require(table.range(of: ">cropland<")), gl = try #require(table.range(of: ">grassland<")),
+            all = try #require(table.range(of: ">all<"))
+        #expect(cl.lowerBound < gl.lowerBound && gl.lowerBound < all.lowerBound)
+        #expect(table.contains("300.0 (280.0–320.0)"))
+        #expect(!html.contains("All ecosystems (sum of the rows"))
+    }
+}
+
+@Suite struct TuningTableTests {
+    @Test func chosenTuningCellIsHighlighted() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("forest/CL"), withIntermediateDirectories: true)
+        try "mtry,trees,oob_mse,oob_r2,chosen\n1,100,2e-05,0.4,0\n2,100,1.5e-05,0.5,1\n"
+            .write(toFile: folder.file("forest/CL/tuning.csv"), atomically: true, encoding: .utf8)
+        var report = RunReport(runFolder: folder.path)
+        let html = try report.html()
+        let table = String(html[html.range(of: "data-table=\"tuning-CL\"")!.lowerBound...].prefix(1500))
+        #expect(table.components(separatedBy: "<tr class=\"chosen\">").count - 1 == 1)
+        #expect(table.contains("<tr class=\"chosen\"><td>2</td><td>100</td><td>1.5e-05</td>"))
+    }
+}
