@@ -70,7 +70,7 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         try PipelineRun.run(configPath: config, echo: false)
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as! [String: Any]
         let statuses = (document["steps"] as! [[String: Any]]).map { $0["status"] as! String }
-        #expect(statuses.count == 6 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
+        #expect(statuses.count == 7 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
         #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
 
         // A damaged output makes its step run again, and only the steps downstream of a changed input rerun.
