@@ -52,54 +52,71 @@ public enum GridPrediction {
                                             sortedResponses: sortedResponses, probability: probability)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let p = shared
+                // Base pointers in locals: the compiler then keeps them in registers across the
+                // weight stores (which it cannot prove do not alias the model arrays).
+                let feature = p.feature.baseAddress!, value = p.value.baseAddress!, left = p.left.baseAddress!
+                let leafOffset = p.leafOffset.baseAddress!, leafRanks = p.leafRanks.baseAddress!
                 let trainingCount = p.sortedResponses.count
-                let weight = UnsafeMutableBufferPointer<Double>.allocate(capacity: trainingCount)
-                weight.initialize(repeating: 0)
-                let leaves = UnsafeMutableBufferPointer<Int32>.allocate(capacity: blockCells * treeCount)
-                defer { weight.deallocate(); leaves.deallocate() }
+                let weight = UnsafeMutablePointer<Double>.allocate(capacity: trainingCount)
+                weight.initialize(repeating: 0, count: trainingCount)
+                let leaves = UnsafeMutablePointer<Int32>.allocate(capacity: blockCells * treeCount)
+                // The block's features, cell-major: cells[j * featureCount + f].
+                let cells = UnsafeMutablePointer<Double>.allocate(capacity: blockCells * max(1, featureCount))
+                defer { weight.deallocate(); leaves.deallocate(); cells.deallocate() }
+                @inline(__always) func descend(_ start: Int, _ base: Int) -> Int {
+                    var n = start
+                    while true {
+                        let f = Int(feature[n])
+                        if f < 0 { return n }
+                        n = Int(left[n]) + (cells[base + f] <= value[n] ? 0 : 1)
+                    }
+                }
                 let inverseTrees = 1.0 / Double(treeCount)
                 let treeWeight = 1.0 / Double(treeCount)
                 for block in (blocks * worker / workers)..<(blocks * (worker + 1) / workers) {
                     let first = block * blockCells
                     let count = min(blockCells, rowCount - first)
+                    for f in 0..<featureCount {
+                        for j in 0..<count { cells[j * featureCount + f] = p.x[f * rowCount + first + j] }
+                    }
                     // Descents, tree-major: leaves[cell * treeCount + tree].
                     for t in 0..<treeCount {
                         let root = Int(p.roots[t])
                         var j = 0
                         while j + 4 <= count {
                             var n0 = root, n1 = root, n2 = root, n3 = root
-                            let r0 = first + j
+                            let b0 = j * featureCount, b1 = b0 + featureCount, b2 = b1 + featureCount, b3 = b2 + featureCount
                             while true {
-                                let f0 = Int(p.feature[n0]), f1 = Int(p.feature[n1]), f2 = Int(p.feature[n2]), f3 = Int(p.feature[n3])
+                                let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
                                 if (f0 | f1 | f2 | f3) < 0 { break }
-                                n0 = Int(p.left[n0]) + (p.x[f0 * rowCount + r0] <= p.value[n0] ? 0 : 1)
-                                n1 = Int(p.left[n1]) + (p.x[f1 * rowCount + r0 + 1] <= p.value[n1] ? 0 : 1)
-                                n2 = Int(p.left[n2]) + (p.x[f2 * rowCount + r0 + 2] <= p.value[n2] ? 0 : 1)
-                                n3 = Int(p.left[n3]) + (p.x[f3 * rowCount + r0 + 3] <= p.value[n3] ? 0 : 1)
+                                n0 = Int(left[n0]) + (cells[b0 + f0] <= value[n0] ? 0 : 1)
+                                n1 = Int(left[n1]) + (cells[b1 + f1] <= value[n1] ? 0 : 1)
+                                n2 = Int(left[n2]) + (cells[b2 + f2] <= value[n2] ? 0 : 1)
+                                n3 = Int(left[n3]) + (cells[b3 + f3] <= value[n3] ? 0 : 1)
                             }
-                            leaves[j * treeCount + t] = Int32(p.descend(n0, row: r0, rowCount: rowCount))
-                            leaves[(j + 1) * treeCount + t] = Int32(p.descend(n1, row: r0 + 1, rowCount: rowCount))
-                            leaves[(j + 2) * treeCount + t] = Int32(p.descend(n2, row: r0 + 2, rowCount: rowCount))
-                            leaves[(j + 3) * treeCount + t] = Int32(p.descend(n3, row: r0 + 3, rowCount: rowCount))
+                            leaves[j * treeCount + t] = Int32(descend(n0, b0))
+                            leaves[(j + 1) * treeCount + t] = Int32(descend(n1, b1))
+                            leaves[(j + 2) * treeCount + t] = Int32(descend(n2, b2))
+                            leaves[(j + 3) * treeCount + t] = Int32(descend(n3, b3))
                             j += 4
                         }
                         while j < count {
-                            leaves[j * treeCount + t] = Int32(p.descend(root, row: first + j, rowCount: rowCount))
+                            leaves[j * treeCount + t] = Int32(descend(root, j * featureCount))
                             j += 1
                         }
                     }
                     // Per cell: mean of leaf values (tree order) and QRF weights.
                     for j in 0..<count {
                         let row = first + j
-                        let cellLeaves = leaves.baseAddress! + j * treeCount
+                        let cellLeaves = leaves + j * treeCount
                         var sum = 0.0
                         for t in 0..<treeCount {
                             let leaf = Int(cellLeaves[t])
-                            sum += p.value[leaf]
-                            let start = Int(p.leafOffset[leaf]), end = Int(p.leafOffset[leaf + 1])
+                            sum += value[leaf]
+                            let start = Int(leafOffset[leaf]), end = Int(leafOffset[leaf + 1])
                             if end == start { continue }
                             let share = treeWeight / Double(end - start)
-                            for k in start..<end { weight[Int(p.leafRanks[k])] += share }
+                            for k in start..<end { weight[Int(leafRanks[k])] += share }
                         }
                         p.meanOut[row] = sum * inverseTrees
                         var totalWeight = 0.0
@@ -135,15 +152,4 @@ struct PredictionPointers: @unchecked Sendable {
     let leafRanks: UnsafeBufferPointer<Int32>
     let sortedResponses: UnsafeBufferPointer<Double>
     let probability: UnsafeBufferPointer<Double>
-
-    /// Continues a descent from `node` to its leaf for cell `row`.
-    @inline(__always)
-    func descend(_ node: Int, row: Int, rowCount: Int) -> Int {
-        var n = node
-        while true {
-            let f = Int(feature[n])
-            if f < 0 { return n }
-            n = Int(left[n]) + (x[f * rowCount + row] <= value[n] ? 0 : 1)
-        }
-    }
 }

@@ -12,6 +12,7 @@ public enum MappingError: Error, CustomStringConvertible, Equatable {
     /// An input or output problem in the run (names the file).
     case run(String)
 
+    /// The message shown to the user (file first).
     public var description: String {
         switch self {
         case let .config(path, message): return "\(path): \(message)"

@@ -32,6 +32,7 @@ public struct MapRunOptions: Sendable {
     /// Called after every tile.
     public var progress: (@Sendable (MapProgress) -> Void)?
 
+    /// Options of a run; the defaults map the whole grid with the config's thread count.
     public init(tile: (index: Int, count: Int)? = nil, threads: Int? = nil, force: Bool = false,
                 stopAfterTiles: Int? = nil, progress: (@Sendable (MapProgress) -> Void)? = nil) {
         self.tile = tile
