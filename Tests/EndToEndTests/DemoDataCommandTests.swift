@@ -21,21 +21,27 @@ import Testing
         try writer.finish()
     }
 
-    @Test func demoDataBuildsTheSetAndFailsClearly() throws {
-        let folder = try CLI.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+    /// Stand-in "MODIS" (1°, IGBP classes cycling forest/grass/crop every 10° of longitude) and
+    /// "Köppen–Geiger" (0.5°, zones by latitude) rasters: land between 60° S and 70° N west of 150° E.
+    static func writeStandInInputs(in folder: URL) throws -> (modis: String, koppen: String) {
         let modis = folder.appendingPathComponent("modis.tif").path
         let koppen = folder.appendingPathComponent("kg.tif").path
-        // Land between 60° S and 70° N west of 150° E; classes cycle through forest, grass, crop.
         let isLand: (Double, Double) -> Bool = { lon, lat in lat > -60 && lat < 70 && lon < 150 }
-        try Self.writeClasses(modis, cellDeg: 1, noData: 255) { lon, lat in
+        try writeClasses(modis, cellDeg: 1, noData: 255) { lon, lat in
             guard isLand(lon, lat) else { return 0 }
             return [2, 10, 12][Int(lon + 180) / 10 % 3]
         }
-        try Self.writeClasses(koppen, cellDeg: 0.5, noData: 0) { lon, lat in
+        try writeClasses(koppen, cellDeg: 0.5, noData: 0) { lon, lat in
             guard isLand(lon, lat) else { return 0 }
             return abs(lat) < 20 ? 1 : abs(lat) < 40 ? 3 : 4
         }
+        return (modis, koppen)
+    }
+
+    @Test func demoDataBuildsTheSetAndFailsClearly() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (modis, koppen) = try Self.writeStandInInputs(in: folder)
         let out = folder.appendingPathComponent("demo").path
         let arguments = ["demo-data", "--modis", modis, "--koppen", koppen, "--out", out, "--grid", "2", "--profiles", "50"]
         let ok = try CLI.run(arguments)

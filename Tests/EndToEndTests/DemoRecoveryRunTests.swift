@@ -12,17 +12,7 @@ import Testing
     @Test func wholePipelineRecoversTheTrueBeta() throws {
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let modis = folder.appendingPathComponent("modis.tif").path
-        let koppen = folder.appendingPathComponent("kg.tif").path
-        let isLand: (Double, Double) -> Bool = { lon, lat in lat > -60 && lat < 70 && lon < 150 }
-        try DemoDataCommandTests.writeClasses(modis, cellDeg: 1, noData: 255) { lon, lat in
-            guard isLand(lon, lat) else { return 0 }
-            return [2, 10, 12][Int(lon + 180) / 10 % 3]
-        }
-        try DemoDataCommandTests.writeClasses(koppen, cellDeg: 0.5, noData: 0) { lon, lat in
-            guard isLand(lon, lat) else { return 0 }
-            return abs(lat) < 20 ? 1 : abs(lat) < 30 ? 2 : abs(lat) < 45 ? 3 : 4
-        }
+        let (modis, koppen) = try DemoDataCommandTests.writeStandInInputs(in: folder)
         let data = folder.appendingPathComponent("data").path
         let built = try CLI.run(["demo-data", "--modis", modis, "--koppen", koppen, "--out", data, "--grid", "1",
                                  "--profiles", "600", "--seed", "5"])
