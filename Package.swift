@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Ingest, validation and units of horizon/site tables (METHOD.md §1).
@@ -35,18 +36,24 @@ let package = Package(
         .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters"]),
         // Plots, maps and the HTML report.
         .target(name: "Report", dependencies: ["Mapping", "Statistics"]),
+        // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
+        .target(name: "Pipeline", dependencies: [
+            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
-            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
+            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
-        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
-        .testTarget(name: "ForestTests", dependencies: ["Forest"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
+        .testTarget(name: "ForestTests", dependencies: ["Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(libgdal-dev gdal-bin pkg-config)
 case "${1:-build}" in
-  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time) ;;
+  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time bc) ;;
 esac
 missing=()
 for p in "${want[@]}"; do
@@ -18,5 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [ "${1:-build}" = bench ]; then
-  python3 -c "import sklearn" 2>/dev/null || { echo "==> installing scikit-learn (PyPI)"; python3 -m pip install -q scikit-learn; }
+  python3 -c "import sklearn, mpspline, pandas" 2>/dev/null || {
+    echo "==> installing scikit-learn, mpspline, pandas (PyPI)"
+    python3 -m pip install -q --root-user-action=ignore scikit-learn mpspline pandas
+  }
 fi

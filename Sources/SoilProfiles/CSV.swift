@@ -133,8 +133,17 @@ public struct CSVTable: Sendable {
 
     /// `true` for the texts soilbeta reads as a missing value: empty (after trimming) or `NA`.
     public static func isMissingText(_ text: String) -> Bool {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmedASCII(text)
         return trimmed.isEmpty || trimmed == "NA"
+    }
+
+    /// `text` without leading and trailing spaces and tabs (a byte-level trim; no Foundation bridging).
+    @inline(__always)
+    static func trimmedASCII(_ text: String) -> Substring {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return text[text.endIndex...] }
+        let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+        return text[first...last]
     }
 
     /// The field as a finite number, `nil` when missing.
@@ -162,7 +171,7 @@ public struct CSVTable: Sendable {
     /// Parses a plain decimal number (`-12`, `3.5`, `.5`, `1e-3`); rejects hexadecimal, `inf`, `nan`,
     /// thousands separators, decimal commas and values that overflow to infinity.
     public static func parseDecimal(_ text: String) -> Double? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmedASCII(text)
         var sawDigit = false
         var sawDot = false
         var sawExponent = false

@@ -16,7 +16,7 @@ public enum Ecosystem: String, CaseIterable, Sendable, Codable, Comparable {
     /// Reads an ecosystem name, case-insensitively: `cropland`/`crop`/`CL`, `grassland`/`grass`/`GL`,
     /// `forestland`/`forest`/`FL`. Returns `nil` for anything else.
     public init?(parsing text: String) {
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch CSVTable.trimmedASCII(text).lowercased() {
         case "cropland", "crop", "cl": self = .cropland
         case "grassland", "grass", "gl": self = .grassland
         case "forestland", "forest", "fl": self = .forestland
@@ -138,12 +138,16 @@ public struct HorizonReadOptions: Sendable {
     public var variables: [String]
     /// Renaming of canonical columns to the file's headers.
     public var mapping: ColumnMapping
+    /// Variables read only when the file has their column (e.g. `cf`, coarse fragments).
+    public var optionalVariables: [String]
     /// Read `lon`, `lat`, `ecosystem`, `study` when present.
     public var readSiteColumns: Bool
 
     /// Creates options.
-    public init(variables: [String], mapping: ColumnMapping = ColumnMapping(), readSiteColumns: Bool = true) {
+    public init(variables: [String], optionalVariables: [String] = [], mapping: ColumnMapping = ColumnMapping(),
+                readSiteColumns: Bool = true) {
         self.variables = variables
+        self.optionalVariables = optionalVariables
         self.mapping = mapping
         self.readSiteColumns = readSiteColumns
     }
@@ -170,7 +174,7 @@ public enum VariableRange {
 ///
 /// Horizon `h` of profile `p` is index `profileStart[p] + h`; depths are cm below the mineral surface;
 /// `values[v][i]` is variable `variables[v]` of horizon `i` (NaN where missing). Geometry faults
-/// (negative depths, top ≥ bottom, overlaps) are kept here and judged by the spline's checks, which report
+/// (missing or negative depths, top ≥ bottom, overlaps) are kept here and judged by the spline's checks, which report
 /// them by `lineOfHorizon`.
 public struct HorizonTable: Sendable {
     /// Path of the file the table came from.
@@ -195,8 +199,8 @@ public struct HorizonTable: Sendable {
     public internal(set) var issues: [IngestIssue]
     /// Number of horizons whose SOC was derived from SOM (×0.58, or ×5.8 for `som_pct`).
     public let socFromSOMCount: Int
-    /// `true` when the file had lon/lat, ecosystem or study columns.
-    public let hasSiteColumns: Bool
+    /// `true` when the file (or a merged site table) had lon/lat, ecosystem or study columns.
+    public internal(set) var hasSiteColumns: Bool
 
     /// Number of profiles.
     public var profileCount: Int { profileIDs.count }
@@ -225,10 +229,13 @@ public struct HorizonTable: Sendable {
         let topColumn = try csv.requireColumn(mapping.source(of: "top"), purpose: "upper depth, cm")
         let bottomColumn = try csv.requireColumn(mapping.source(of: "bottom"), purpose: "lower depth, cm")
 
+        let variables = options.variables + options.optionalVariables.filter {
+            !options.variables.contains($0) && csv.column(mapping.source(of: $0)) != nil
+        }
         // Where each requested variable comes from.
         struct VariableSource { var column: Int?; var somColumn: Int?; var somFactor: Double }
         var sources: [VariableSource] = []
-        for variable in options.variables {
+        for variable in variables {
             let column = csv.column(mapping.source(of: variable))
             var somColumn: Int? = nil
             var factor = 0.0
@@ -248,7 +255,7 @@ public struct HorizonTable: Sendable {
         var ids: [String] = []
         var rowsOfProfile: [[Int]] = []
         for row in 0..<csv.rows.count {
-            let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)
+            let id = String(CSVTable.trimmedASCII(csv.rows[row][idColumn]))
             if CSVTable.isMissingText(id) {
                 issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: "", field: label("id"),
                                           action: .horizonDropped, reason: "row has no profile identifier"))
@@ -262,7 +269,7 @@ public struct HorizonTable: Sendable {
         }
 
         var tops: [Double] = [], bottoms: [Double] = [], lines: [Int] = []
-        var columns = [[Double]](repeating: [], count: options.variables.count)
+        var columns = [[Double]](repeating: [], count: variables.count)
         var starts: [Int] = [0]
         var derivedCount = 0
         tops.reserveCapacity(csv.rows.count)
@@ -273,15 +280,12 @@ public struct HorizonTable: Sendable {
                 let line = csv.lineOfRow[row]
                 let top = try csv.number(row: row, column: topColumn)
                 let bottom = try csv.number(row: row, column: bottomColumn)
-                guard let top, let bottom else {
-                    issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p],
-                                              field: top == nil ? label("top") : label("bottom"),
-                                              action: .horizonDropped, reason: "depth is missing"))
-                    continue
-                }
+                // A missing depth is kept as NaN: the spline's checks repair or drop it the mpspline2 way
+                // (first top → 0, last bottom → top + 10, any other → horizon dropped) and report it.
+                let topValue = top ?? .nan, bottomValue = bottom ?? .nan
                 var rowValues = [Double](repeating: .nan, count: sources.count)
                 for (v, source) in sources.enumerated() {
-                    let variable = options.variables[v]
+                    let variable = variables[v]
                     var value: Double? = nil
                     var fromSOM = false
                     var usedName = variable
@@ -310,8 +314,8 @@ public struct HorizonTable: Sendable {
                     if fromSOM { derivedCount += 1 }
                     rowValues[v] = value
                 }
-                tops.append(top)
-                bottoms.append(bottom)
+                tops.append(topValue)
+                bottoms.append(bottomValue)
                 lines.append(line)
                 for v in 0..<rowValues.count { columns[v].append(rowValues[v]) }
             }
@@ -338,7 +342,7 @@ public struct HorizonTable: Sendable {
         }
 
         self.source = csv.source
-        self.variables = options.variables
+        self.variables = variables
         self.profileIDs = ids
         self.profileStart = starts
         self.topCm = tops
@@ -367,6 +371,7 @@ public struct HorizonTable: Sendable {
         let studyColumn = csv.column(mapping.source(of: "study"))
         var profileOfID: [String: Int] = [:]
         for (p, id) in profileIDs.enumerated() { profileOfID[id] = p }
+        hasSiteColumns = hasSiteColumns || lonColumn != nil || latColumn != nil || ecosystemColumn != nil || studyColumn != nil
         var seen = Set<String>()
         for row in 0..<csv.rows.count {
             let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)

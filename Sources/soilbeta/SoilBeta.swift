@@ -9,7 +9,14 @@ struct SoilBeta: AsyncParsableCommand {
         abstract: "Soil-profile SOC depth parameter β, subsoil SOC density and stocks (global maps).",
         version: version,
         subcommands: [
+            HarmonizeCommand.self,
+            BetaCommand.self,
+            SimulateProfilesCommand.self,
             ForestCommand.self,
+            PrepareCommand.self,
+            ExtractCommand.self,
+            RunCommand.self,
+            DriversCommand.self,
         ]
     )
 }

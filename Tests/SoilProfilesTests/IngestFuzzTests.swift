@@ -2,17 +2,9 @@ import Foundation
 import Testing
 @testable import SoilProfiles
 
-/// Seeded SplitMix64 so the fuzz cases are the same on every run.
-private struct FuzzRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+extension SeededRandom {
+    /// Uniform integer in 0..<n.
+    fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 @Suite struct IngestFuzzTests {
@@ -50,7 +42,7 @@ private struct FuzzRandom {
     }
 
     @Test func randomBytesNeverCrash() {
-        var random = FuzzRandom(state: 1)
+        var random = SeededRandom(seed: 1)
         let alphabet = Array("id,top,bottom,soc,bd\"\n\r0123456789.-eNA xé".utf8)
         for _ in 0..<2_000 {
             let length = random.below(200)
@@ -73,7 +65,7 @@ private struct FuzzRandom {
     @Test func shuffledColumnsGiveTheSameTable() throws {
         let csv = try CSVTable.parse(text: validText, source: "fuzz.csv")
         let reference = try HorizonTable(csv: csv, options: HorizonReadOptions(variables: ["soc", "bd"]))
-        var random = FuzzRandom(state: 7)
+        var random = SeededRandom(seed: 7)
         for _ in 0..<20 {
             var order = Array(0..<csv.header.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.below(i + 1)) }

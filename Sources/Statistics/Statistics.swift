@@ -1,1 +1,0 @@
-// The Statistics target of soilbeta; see the files beside this one.

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import SoilProfiles
+
+/// Options shared by the commands that read a horizon table.
+struct HorizonInputOptions: ParsableArguments {
+    @Option(help: "Horizon CSV: id,top,bottom (cm) plus variables (soc g/kg or som/som_pct, bd g/cm3, cf vol%).")
+    var horizons: String
+
+    @Option(name: .customLong("column"), parsing: .singleValue,
+            help: ArgumentHelp("Map a canonical column to a header of your file, e.g. soc=ORCDRC, top=UHDICM (repeatable).",
+                               valueName: "NAME=SOURCE"))
+    var columns: [String] = []
+
+    @Option(help: "Optional site CSV (id,lon,lat,ecosystem,study) merged by id; it wins over site columns on horizon rows.")
+    var sites: String?
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    /// Reads the horizon table (and site table) with the given variables.
+    func read(variables: [String], optionalVariables: [String] = []) throws -> HorizonTable {
+        let mapping = try ColumnMapping(pairs: columns)
+        var table = try HorizonTable.read(path: horizons, options: HorizonReadOptions(
+            variables: variables, optionalVariables: optionalVariables, mapping: mapping))
+        if let sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
+        return table
+    }
+}
+
+/// Where the findings report goes: `--issues FILE`, else next to the main output as `<out>.issues.csv`.
+func issuesPath(explicit: String?, output: String) -> String {
+    if let explicit { return explicit }
+    let base = output.hasSuffix(".csv") ? String(output.dropLast(4)) : output
+    return base + ".issues.csv"
+}

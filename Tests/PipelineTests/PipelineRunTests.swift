@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Pipeline
+import SoilProfiles
+
+/// A small synthetic study: β depends on two covariates; profiles follow the β model (SyntheticProfiles).
+private func writeStudy(in folder: URL, profiles: Int = 160) throws {
+    var random = SeededRandom(seed: 11)
+    var horizons = CSVWriter(header: ["id", "top", "bottom", "soc", "bd"])
+    var sites = CSVWriter(header: ["id", "lon", "lat", "ecosystem", "mat", "clay"])
+    for index in 0..<profiles {
+        let mat = random.uniform(-5, 28), clay = random.uniform(5, 60)
+        let beta = 0.955 + 0.0009 * mat - 0.0002 * clay + 0.001 * random.normal()
+        let ecosystem = index % 2 == 0 ? "cropland" : "forestland"
+        let id = "P\(index)"
+        for h in SyntheticProfiles.profile(beta: beta, topsoilSOC: random.uniform(8, 30), noise: 0.02, random: &random) {
+            horizons.append(row: [id, CSVWriter.format(h.topCm), CSVWriter.format(h.bottomCm),
+                                  CSVWriter.format(h.socGPerKg), CSVWriter.format(h.bulkDensityGPerCm3)])
+        }
+        sites.append(row: [id, CSVWriter.format(random.uniform(-170, 170)), CSVWriter.format(random.uniform(-50, 60)),
+                           ecosystem, CSVWriter.format(mat), CSVWriter.format(clay)])
+    }
+    try horizons.write(to: folder.appendingPathComponent("horizons.csv").path)
+    try sites.write(to: folder.appendingPathComponent("sites.csv").path)
+    try """
+    [run]
+    folder = "run"
+    seed = 7
+    threads = 2
+    synthetic = true
+
+    [profiles]
+    horizons = "horizons.csv"
+    sites = "sites.csv"
+    bd_fill = 1.3
+
+    [forest]
+    features = ["mat", "clay"]
+    trees = 100
+    tune_trees = [50, 100]
+    min_node = 5
+    folds = 5
+    block_deg = 30.0
+    min_profiles = 30
+    """.write(to: folder.appendingPathComponent("run.toml"), atomically: true, encoding: .utf8)
+}
+
+@Suite struct PipelineRunTests {
+    @Test func runsProfilesAndForestsThenSkipsUnchangedSteps() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeStudy(in: folder)
+        let config = folder.appendingPathComponent("run.toml").path
+        try PipelineRun.run(configPath: config, echo: false)
+        let run = folder.appendingPathComponent("run")
+        for file in ["beta.csv", "sites.csv", "forest/CL/model.sbf", "forest/CL/cv_random.csv", "forest/CL/cv_spatial.csv",
+                     "forest/CL/tuning.csv", "forest/FL/summary.json", "forest/GL/NOT_MODELLED.txt", "run.json", "run.log",
+                     "drivers/beta_summary.csv", "drivers/anova.csv", "drivers/tukey.csv", "drivers/smooth_mat.csv",
+                     "drivers/contributions.csv"] {
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "\(file) \((try? String(contentsOf: run.appendingPathComponent("run.log"), encoding: .utf8)) ?? "")")
+        }
+        // The model recovers the known β function well (random-fold CV).
+        let cv = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("forest/CL/cv.json"))) as! [String: Any]
+        let r2 = ((cv["random"] as! [String: Any])["pooled"] as! [String: Any])["r2"] as! Double
+        #expect(r2 > 0.5, "CV R² \(r2)")
+
+        // Second run: every step is skipped.
+        let modelBefore = try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf"))
+        try PipelineRun.run(configPath: config, echo: false)
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as! [String: Any]
+        let statuses = (document["steps"] as! [[String: Any]]).map { $0["status"] as! String }
+        #expect(statuses.count == 6 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
+        #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
+
+        // A damaged output makes its step run again, and only the steps downstream of a changed input rerun.
+        try "x".write(to: run.appendingPathComponent("forest/FL/importance.csv"), atomically: true, encoding: .utf8)
+        try PipelineRun.run(configPath: config, echo: false)
+        let again = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as! [String: Any]
+        let ran = (again["steps"] as! [[String: Any]]).filter { ($0["status"] as! String) == "ran" }.map { $0["name"] as! String }
+        #expect(ran == ["forest-FL"])
+        #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
+    }
+
+    @Test func configErrorsNameTheKey() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("bad.toml").path
+        for (text, key) in [("[profiles]\nhorizons = 3\n", "profiles.horizons"),
+                            ("[profiles]\nhorizons = \"h.csv\"\n[forest]\nfeatures = [\"a\"]\ntrees = -1\n", "forest.trees"),
+                            ("[profiles]\nhorizons = \"h.csv\"\n", "forest.features"),
+                            ("[profiles\n", "(syntax)")] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: PipelineError.self) { try RunConfig(path: path) }
+            do { _ = try RunConfig(path: path) } catch let error as PipelineError {
+                #expect(error.description.contains("key '\(key)'"), "\(error)")
+            }
+        }
+    }
+}
