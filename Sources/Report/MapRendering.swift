@@ -343,7 +343,8 @@ public func colorBarSVG(range: ClosedRange<Double>, title: String, width: Double
     s += "<rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(barTop))\" width=\"\(svgNumber(barWidth))\" height=\"\(svgNumber(barHeight))\" fill=\"url(#\(id))\" stroke=\"#666\" stroke-width=\"0.5\"/>"
     let low = range.lowerBound, high = range.upperBound
     let span = high - low
-    let ticks = span > 0 ? Ticks.pretty(low, high).filter { $0 >= low - 1e-9 * span && $0 <= high + 1e-9 * span } : [low]
+    let ticks = span > 0
+        ? XYPlot.axisTicks(fixed: low...high, data: [], length: barWidth, labelExtent: XYPlot.horizontalLabelExtent).ticks : [low]
     let labels = Ticks.labels(ticks.count > 1 ? ticks : Ticks.pretty(low, high))
     for (k, tick) in ticks.enumerated() {
         let x = left + (span > 0 ? (tick - low) / span : 0.5) * barWidth

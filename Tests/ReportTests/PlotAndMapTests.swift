@@ -132,6 +132,43 @@ import Testing
         #expect(svg.contains("stroke-dasharray=\"5 3\""))  // the 1:1 line
     }
 
+    /// The x-axis tick labels of an SVG plot (centred 11-px texts): position and text.
+    func xTickLabels(_ svg: String) -> [(x: Double, text: String)] {
+        svg.components(separatedBy: "<text x=\"").dropFirst().compactMap { part -> (x: Double, text: String)? in
+            guard let close = part.firstIndex(of: ">"), part[..<close].contains("text-anchor=\"middle\" font-size=\"11\""),
+                  let end = part.range(of: "</text>"), let x = Double(part.prefix { $0 != "\"" }) else { return nil }
+            return (x, String(part[part.index(after: close)..<end.lowerBound]))
+        }
+    }
+
+    @Test func xTickLabelsDoNotOverlapOnANarrowPanel() {
+        // β from 0.951 to 0.984 in a 240-px panel: R's pretty(c(0.951, 0.984)) gives 0.950, 0.955,
+        // …, 0.985 (8 labels of 5 characters on a 164-px axis, 23 px apart), which overlap. Even
+        // at a narrow 0.5 em per character an 11-px label "0.950" is 27.5 px wide.
+        let beta = [0.951, 0.96, 0.97, 0.984]
+        let narrow = XYPlot(title: "", xLabel: "β", yLabel: "y", layers: [.points(x: beta, y: [1, 2, 3, 4], color: "#000", label: nil)],
+                            width: 240, height: 200, showLegend: false).svg()
+        let labels = xTickLabels(narrow)
+        #expect(labels.count >= 3)
+        for (a, b) in zip(labels, labels.dropFirst()) {
+            let needed = Double(a.text.count + b.text.count) / 2 * 11 * 0.5 + 2
+            #expect(b.x - a.x >= needed, "labels \(a.text) at \(a.x) and \(b.text) at \(b.x) overlap")
+        }
+        #expect(Double(labels.first!.text)! <= 0.951 && Double(labels.last!.text)! >= 0.984)
+        // The same panel also in the observed-vs-predicted layout (equal axes) at that width.
+        var cv = observedVersusPredictedPlot(title: "CL", observed: beta, predicted: beta.reversed(), color: "#d62728")
+        cv.width = 240
+        let cvLabels = xTickLabels(cv.svg())
+        #expect(cvLabels.count >= 3)
+        for (a, b) in zip(cvLabels, cvLabels.dropFirst()) {
+            #expect(b.x - a.x >= Double(a.text.count + b.text.count) / 2 * 11 * 0.5 + 2)
+        }
+        // Where the labels fit, the ticks stay those of R: pretty(c(0.951, 0.984)) = seq(0.95, 0.985, 0.005).
+        let wide = XYPlot(title: "", xLabel: "β", yLabel: "y", layers: [.points(x: beta, y: [1, 2, 3, 4], color: "#000", label: nil)],
+                          width: 600, height: 200, showLegend: false).svg()
+        #expect(xTickLabels(wide).map(\.text) == ["0.950", "0.955", "0.960", "0.965", "0.970", "0.975", "0.980", "0.985"])
+    }
+
     @Test func barChartDrawsEveryBarWithItsValue() {
         let svg = BarChart(title: "", categories: ["MAT", "SOC", "pH"], values: [50, 30, 20], valueLabel: "Relative contribution (%)").svg()
         #expect(count("<rect", in: svg) == 3)
