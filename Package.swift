@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters", "SoilProfiles",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
-        .target(name: "Report", dependencies: ["Mapping", "Statistics", "Rasters", "CGDAL"]),
+        .target(name: "Report", dependencies: ["SoilProfiles", "Mapping", "Statistics", "Rasters", "CGDAL"]),
         // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
         .target(name: "DemoData", dependencies: ["SoilProfiles", "DepthFunctions", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ForestTests", dependencies: ["Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "Rasters", "Forest"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "SoilProfiles"]),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),

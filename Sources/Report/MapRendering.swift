@@ -2,6 +2,7 @@ import CGDAL
 import Dispatch
 import Foundation
 import Rasters
+import Statistics
 
 /// A north-up grid of `Float` values on an equirectangular lon/lat grid (WGS84 degrees), as
 /// the report draws it: row 0 is the northern edge, `NaN` marks nodata.
@@ -108,21 +109,17 @@ public struct GeoGrid: Sendable {
     /// The `probability` quantile (0…1) of the non-NaN values, R `quantile(type = 7)`, or nil
     /// when there are none.
     public func quantile(_ probability: Double) -> Double? {
-        quantilesType7(values.filter { !$0.isNaN }.map(Double.init), [probability]).first ?? nil
+        finiteQuantilesType7(values.map(Double.init), [probability])[0]
     }
 }
 
-/// Quantiles of `data` by R's default definition (type 7: h = (n − 1)p, linear interpolation
-/// between the order statistics around h). Non-finite data are ignored; nil when none remain.
-public func quantilesType7(_ data: [Double], _ probabilities: [Double]) -> [Double?] {
+/// Quantiles of the finite values of `data` by R's default definition (type 7, Statistics'
+/// `quantileType7`), for colour scales of maps that hold NaN nodata; probabilities are clamped
+/// to 0…1; nil when no finite value remains.
+func finiteQuantilesType7(_ data: [Double], _ probabilities: [Double]) -> [Double?] {
     let sorted = data.filter { $0.isFinite }.sorted()
     guard !sorted.isEmpty else { return probabilities.map { _ in nil } }
-    return probabilities.map { p in
-        let h = Double(sorted.count - 1) * min(max(p, 0), 1)
-        let lower = Int(h.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        return sorted[lower] + (h - Double(lower)) * (sorted[upper] - sorted[lower])
-    }
+    return probabilities.map { quantileType7(sortedValues: sorted, probability: min(max($0, 0), 1)) }
 }
 
 struct UnsafeSendablePointer<T>: @unchecked Sendable {
@@ -160,56 +157,33 @@ public enum MapBackground {
     public static let siteMapLand = RGBA(212, 212, 212)
 }
 
-/// Colours a grid for display as an RGBA image (`columns × rows × 4` bytes, row-major):
-/// values in `range` are mapped linearly onto viridis (values outside are clamped); NaN cells
-/// are transparent, or — when a `land` grid is given — drawn as "land without this ecosystem"
-/// where `land` is > 0 at the cell centre and as ocean elsewhere.
+/// Colours a grid for display as an RGBA image (`columns × rows × 4` bytes, row-major): the
+/// colours of `renderMapIndexed` (viridis over `range`, clamped; NaN cells transparent, or land
+/// without this ecosystem / ocean when a `land` grid is given) looked up in `MapPalette.colors`.
 public func renderMapRGBA(_ grid: GeoGrid, range: ClosedRange<Double>, land: GeoGrid? = nil) -> [UInt8] {
-    let levels = 256
-    let table = Viridis.table(levels: levels)
-    var pixels = [UInt8](repeating: 0, count: grid.columns * grid.rows * 4)
-    let low = range.lowerBound, span = max(range.upperBound - range.lowerBound, .leastNormalMagnitude)
-    let columns = grid.columns
-    grid.values.withUnsafeBufferPointer { values in
-        pixels.withUnsafeMutableBufferPointer { out in
-            let source = UnsafeSendablePointer(values.baseAddress!)
-            let target = UnsafeSendableMutablePointer(out.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: grid.rows) { row in
-                let lat = grid.north - (Double(row) + 0.5) * grid.cellHeight
-                for column in 0..<columns {
-                    let index = row * columns + column
-                    let v = source.pointer[index]
-                    var colour = RGBA.transparent
-                    if !v.isNaN {
-                        let f = min(max((Double(v) - low) / span, 0), 1)
-                        let level = Int((f * Double(levels - 1)).rounded())
-                        colour = RGBA(table[3 * level], table[3 * level + 1], table[3 * level + 2])
-                    } else if let land {
-                        let lon = grid.west + (Double(column) + 0.5) * grid.cellWidth
-                        let l = land.value(lon: lon, lat: lat)
-                        colour = (!l.isNaN && l > 0) ? MapBackground.landWithoutValue : MapBackground.ocean
-                    }
-                    target.pointer[4 * index] = colour.red
-                    target.pointer[4 * index + 1] = colour.green
-                    target.pointer[4 * index + 2] = colour.blue
-                    target.pointer[4 * index + 3] = colour.alpha
-                }
-            }
-        }
-    }
-    return pixels
+    rgbaPixels(indices: renderMapIndexed(grid, range: range, land: land), palette: MapPalette.colors)
+}
+
+/// The land/ocean background of the site map (Fig. 1) as palette indices: 0 where the land grid
+/// is > 0, 1 elsewhere (palette `[MapBackground.siteMapLand, MapBackground.ocean]`).
+public func landIndices(_ land: GeoGrid) -> [UInt8] {
+    land.values.map { (!$0.isNaN && $0 > 0) ? 0 : 1 }
 }
 
 /// The land/ocean background of the site map (Fig. 1) as RGBA: cells > 0 are land, others ocean.
 public func renderLandRGBA(_ land: GeoGrid) -> [UInt8] {
-    var pixels = [UInt8](repeating: 0, count: land.columns * land.rows * 4)
-    for index in 0..<(land.columns * land.rows) {
-        let v = land.values[index]
-        let c = (!v.isNaN && v > 0) ? MapBackground.siteMapLand : MapBackground.ocean
-        pixels[4 * index] = c.red
-        pixels[4 * index + 1] = c.green
-        pixels[4 * index + 2] = c.blue
-        pixels[4 * index + 3] = c.alpha
+    rgbaPixels(indices: landIndices(land), palette: [MapBackground.siteMapLand, MapBackground.ocean])
+}
+
+/// Palette indices expanded to RGBA bytes (4 per index).
+func rgbaPixels(indices: [UInt8], palette: [RGBA]) -> [UInt8] {
+    var pixels = [UInt8](repeating: 0, count: indices.count * 4)
+    for (i, index) in indices.enumerated() {
+        let colour = palette[Int(index)]
+        pixels[4 * i] = colour.red
+        pixels[4 * i + 1] = colour.green
+        pixels[4 * i + 2] = colour.blue
+        pixels[4 * i + 3] = colour.alpha
     }
     return pixels
 }
@@ -225,34 +199,39 @@ public struct ImageEncodingError: Error, CustomStringConvertible {
 /// Thread-safe (each call uses its own in-memory file).
 public func encodePNG(rgba: [UInt8], width: Int, height: Int) throws -> [UInt8] {
     precondition(rgba.count == width * height * 4, "RGBA buffer must hold width × height × 4 bytes")
+    return try encodePNGThroughGDAL(width: width, height: height, bands: 4) { dataset in
+        var buffer = rgba
+        let written = buffer.withUnsafeMutableBytes { bytes in
+            GDALDatasetRasterIO(dataset, GF_Write, 0, 0, Int32(width), Int32(height), bytes.baseAddress,
+                                Int32(width), Int32(height), GDT_Byte, 4, nil, 4, Int32(width * 4), 1)
+        }
+        guard written == CE_None else { throw ImageEncodingError(description: "GDAL could not fill the in-memory image") }
+        GDALSetRasterColorInterpretation(GDALGetRasterBand(dataset, 4), GCI_AlphaBand)
+    }
+}
+
+/// Creates an in-memory byte image of `bands` bands, lets `fill` write its pixels (and colour
+/// table), and returns it encoded by GDAL's PNG driver (`GDALCreateCopy` into a `/vsimem/` file
+/// of its own, so concurrent calls do not interfere).
+func encodePNGThroughGDAL(width: Int, height: Int, bands: Int32, fill: (GDALDatasetH) throws -> Void) throws -> [UInt8] {
     GDALEnvironment.ensureRegistered()
     guard let memDriver = GDALGetDriverByName("MEM"), let pngDriver = GDALGetDriverByName("PNG") else {
         throw ImageEncodingError(description: "GDAL has no MEM or PNG driver")
     }
-    guard let dataset = GDALCreate(memDriver, "", Int32(width), Int32(height), 4, GDT_Byte, nil) else {
+    guard let dataset = GDALCreate(memDriver, "", Int32(width), Int32(height), bands, GDT_Byte, nil) else {
         throw ImageEncodingError(description: "GDAL could not create a \(width)×\(height) in-memory image")
     }
-    var buffer = rgba
-    let written = buffer.withUnsafeMutableBytes { bytes in
-        GDALDatasetRasterIO(dataset, GF_Write, 0, 0, Int32(width), Int32(height), bytes.baseAddress,
-                            Int32(width), Int32(height), GDT_Byte, 4, nil, 4, Int32(width * 4), 1)
-    }
-    guard written == CE_None else {
-        GDALClose(dataset)
-        throw ImageEncodingError(description: "GDAL could not fill the in-memory image")
-    }
-    GDALSetRasterColorInterpretation(GDALGetRasterBand(dataset, 4), GCI_AlphaBand)
+    defer { GDALClose(dataset) }
+    try fill(dataset)
     let path = "/vsimem/soilbeta-report-\(UUID().uuidString).png"
     defer {
         VSIUnlink(path)
         VSIUnlink(path + ".aux.xml")
     }
     guard let copy = GDALCreateCopy(pngDriver, path, dataset, 0, nil, nil, nil) else {
-        GDALClose(dataset)
         throw ImageEncodingError(description: "GDAL's PNG driver failed: " + String(cString: CPLGetLastErrorMsg()))
     }
     GDALClose(copy)
-    GDALClose(dataset)
     var length: vsi_l_offset = 0
     guard let bytes = VSIGetMemFileBuffer(path, &length, 1) else {
         throw ImageEncodingError(description: "GDAL wrote no PNG bytes")
@@ -286,9 +265,11 @@ public enum MapPalette {
     }()
 }
 
-/// Colours a grid as palette indices (`MapPalette`), one byte per cell: the same rules as
-/// `renderMapRGBA` with 253 viridis levels. A quarter of the RGBA size, so that a report with
-/// six 1440 × 720 maps stays far below 20 MB even for noisy maps.
+/// Colours a grid as palette indices (`MapPalette`), one byte per cell: values in `range` are
+/// mapped linearly onto the 253 viridis levels (values outside are clamped); NaN cells are
+/// transparent, or — when a `land` grid is given — "land without this ecosystem" where `land`
+/// is > 0 at the cell centre and ocean elsewhere. A quarter of the RGBA size, so that a report
+/// with six 1440 × 720 maps stays far below 20 MB even for noisy maps.
 public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: GeoGrid? = nil) -> [UInt8] {
     var indices = [UInt8](repeating: MapPalette.transparentIndex, count: grid.columns * grid.rows)
     let low = range.lowerBound, span = max(range.upperBound - range.lowerBound, .leastNormalMagnitude)
@@ -321,43 +302,22 @@ public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: 
 public func encodeIndexedPNG(indices: [UInt8], width: Int, height: Int, palette: [RGBA]) throws -> [UInt8] {
     precondition(indices.count == width * height, "index buffer must hold width × height bytes")
     precondition(!palette.isEmpty && palette.count <= 256, "a PNG palette holds 1…256 colours")
-    GDALEnvironment.ensureRegistered()
-    guard let memDriver = GDALGetDriverByName("MEM"), let pngDriver = GDALGetDriverByName("PNG") else {
-        throw ImageEncodingError(description: "GDAL has no MEM or PNG driver")
+    return try encodePNGThroughGDAL(width: width, height: height, bands: 1) { dataset in
+        let band = GDALGetRasterBand(dataset, 1)
+        var buffer = indices
+        let written = buffer.withUnsafeMutableBytes { bytes in
+            GDALRasterIO(band, GF_Write, 0, 0, Int32(width), Int32(height), bytes.baseAddress, Int32(width), Int32(height), GDT_Byte, 0, 0)
+        }
+        guard written == CE_None else { throw ImageEncodingError(description: "GDAL could not fill the in-memory image") }
+        let table = GDALCreateColorTable(GPI_RGB)
+        defer { GDALDestroyColorTable(table) }
+        for (i, c) in palette.enumerated() {
+            var entry = GDALColorEntry(c1: Int16(c.red), c2: Int16(c.green), c3: Int16(c.blue), c4: Int16(c.alpha))
+            GDALSetColorEntry(table, Int32(i), &entry)
+        }
+        GDALSetRasterColorTable(band, table)
+        GDALSetRasterColorInterpretation(band, GCI_PaletteIndex)
     }
-    guard let dataset = GDALCreate(memDriver, "", Int32(width), Int32(height), 1, GDT_Byte, nil) else {
-        throw ImageEncodingError(description: "GDAL could not create a \(width)×\(height) in-memory image")
-    }
-    defer { GDALClose(dataset) }
-    let band = GDALGetRasterBand(dataset, 1)
-    var buffer = indices
-    let written = buffer.withUnsafeMutableBytes { bytes in
-        GDALRasterIO(band, GF_Write, 0, 0, Int32(width), Int32(height), bytes.baseAddress, Int32(width), Int32(height), GDT_Byte, 0, 0)
-    }
-    guard written == CE_None else { throw ImageEncodingError(description: "GDAL could not fill the in-memory image") }
-    let table = GDALCreateColorTable(GPI_RGB)
-    defer { GDALDestroyColorTable(table) }
-    for (i, c) in palette.enumerated() {
-        var entry = GDALColorEntry(c1: Int16(c.red), c2: Int16(c.green), c3: Int16(c.blue), c4: Int16(c.alpha))
-        GDALSetColorEntry(table, Int32(i), &entry)
-    }
-    GDALSetRasterColorTable(band, table)
-    GDALSetRasterColorInterpretation(band, GCI_PaletteIndex)
-    let path = "/vsimem/soilbeta-report-\(UUID().uuidString).png"
-    defer {
-        VSIUnlink(path)
-        VSIUnlink(path + ".aux.xml")
-    }
-    guard let copy = GDALCreateCopy(pngDriver, path, dataset, 0, nil, nil, nil) else {
-        throw ImageEncodingError(description: "GDAL's PNG driver failed: " + String(cString: CPLGetLastErrorMsg()))
-    }
-    GDALClose(copy)
-    var length: vsi_l_offset = 0
-    guard let bytes = VSIGetMemFileBuffer(path, &length, 1) else {
-        throw ImageEncodingError(description: "GDAL wrote no PNG bytes")
-    }
-    defer { VSIFree(bytes) }
-    return Array(UnsafeBufferPointer(start: bytes, count: Int(length)))
 }
 
 /// A `data:` URI of PNG bytes (base64), for embedding maps in the self-contained report.
@@ -383,7 +343,8 @@ public func colorBarSVG(range: ClosedRange<Double>, title: String, width: Double
     s += "<rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(barTop))\" width=\"\(svgNumber(barWidth))\" height=\"\(svgNumber(barHeight))\" fill=\"url(#\(id))\" stroke=\"#666\" stroke-width=\"0.5\"/>"
     let low = range.lowerBound, high = range.upperBound
     let span = high - low
-    let ticks = span > 0 ? Ticks.pretty(low, high).filter { $0 >= low - 1e-9 * span && $0 <= high + 1e-9 * span } : [low]
+    let ticks = span > 0
+        ? XYPlot.axisTicks(fixed: low...high, data: [], length: barWidth, labelExtent: XYPlot.horizontalLabelExtent).ticks : [low]
     let labels = Ticks.labels(ticks.count > 1 ? ticks : Ticks.pretty(low, high))
     for (k, tick) in ticks.enumerated() {
         let x = left + (span > 0 ? (tick - low) / span : 0.5) * barWidth

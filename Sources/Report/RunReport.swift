@@ -1,4 +1,5 @@
 import Foundation
+import SoilProfiles
 
 /// Builds the HTML report of a run folder (issue 5 item 3; METHOD.md §6–§9) from whatever
 /// the folder holds; every missing piece becomes a visible "not available in this run" note.
@@ -125,26 +126,12 @@ public struct RunReport {
                             subtitle: subtitle, demoBanner: banner, sections: sections).render()
     }
 
-    /// Builds the report and writes it to `outputPath` atomically (a temporary file in the
-    /// same folder, renamed when complete). Returns the number of bytes written.
+    /// Builds the report and writes it to `outputPath` atomically (`AtomicFile`: a temporary
+    /// file in the same folder, renamed when complete). Returns the number of bytes written.
     @discardableResult
     public mutating func write(to outputPath: String) throws -> Int {
-        let text = try html()
-        let data = Data(text.utf8)
-        let folder = (outputPath as NSString).deletingLastPathComponent
-        let temporary = ((folder.isEmpty ? "." : folder) as NSString)
-            .appendingPathComponent(".\((outputPath as NSString).lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp")
-        do {
-            try data.write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw ReportError.cannotWrite(path: outputPath, reason: error.localizedDescription)
-        }
-        guard rename(temporary, outputPath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw ReportError.cannotWrite(path: outputPath, reason: reason)
-        }
+        let data = Data(try html().utf8)
+        try AtomicFile.write(data, to: outputPath)
         return data.count
     }
 
@@ -177,16 +164,14 @@ public struct RunReport {
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
             throw ReportError.unreadable(path: file, reason: error.localizedDescription)
         }
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ReportError.malformed(path: file, line: 1, field: "", reason: "the top level must be a JSON object")
-            }
-            return Provenance(object: object, present: true)
-        } catch let error as ReportError {
-            throw error
-        } catch {
-            throw ReportError.malformed(path: file, line: 1, field: "", reason: "invalid JSON: \(error.localizedDescription)")
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ReportError.invalidProvenance(path: file, reason: "invalid JSON: \(error.localizedDescription)")
         }
+        guard let object = parsed as? [String: Any] else {
+            throw ReportError.invalidProvenance(path: file, reason: "the top level must be a JSON object")
+        }
+        return Provenance(object: object, present: true)
     }
 
     /// Profiles of `beta.csv`.
@@ -202,10 +187,10 @@ public struct RunReport {
         /// Values of a covariate for every profile: a column of `table`, else of `sites.csv`
         /// joined on `id`; nil when neither has it.
         func covariate(_ feature: String) throws -> [Double]? {
-            if let column = table.column(feature) { return try table.numbers(column) }
-            guard let sites, let column = sites.column(feature), let siteID = sites.column("id"),
-                  let ownID = table.column("id") else { return nil }
-            let values = try sites.numbers(column)
+            if let column = table.column(named: feature) { return try table.numericColumn(column) }
+            guard let sites, let column = sites.column(named: feature), let siteID = sites.column(named: "id"),
+                  let ownID = table.column(named: "id") else { return nil }
+            let values = try sites.numericColumn(column)
             var byID: [String: Double] = [:]
             for (k, id) in sites.strings(siteID).enumerated() { byID[id] = values[k] }
             return table.strings(ownID).map { byID[$0] ?? .nan }
@@ -223,24 +208,24 @@ public struct RunReport {
         for relative in candidates {
             let table = try readCSV(relative)
             if relative == "sites.csv" { sites = table }
-            if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column($0) != nil }) {
+            if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column(named: $0) != nil }) {
                 chosen = table
             }
         }
         guard let table = chosen else { return nil }
-        if let s = sites, s.path == table.path { sites = nil }
-        let columns = try table.require(["lon", "lat", "ecosystem", "beta"])
-        let lon = try table.numbers(columns[0]), lat = try table.numbers(columns[1])
+        if let s = sites, s.source == table.source { sites = nil }
+        let columns = try table.requireColumns(["lon", "lat", "ecosystem", "beta"])
+        let lon = try table.numericColumn(columns[0]), lat = try table.numericColumn(columns[1])
         for (k, (x, y)) in zip(lon, lat).enumerated() where x.isFinite && y.isFinite {
             if !(-180...360).contains(x) {
-                throw ReportError.malformed(path: table.path, line: table.lineNumbers[k], field: "lon", reason: "longitude \(x) out of range")
+                throw CSVError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[0]], message: "longitude \(x) out of range")
             }
             if !(-90...90).contains(y) {
-                throw ReportError.malformed(path: table.path, line: table.lineNumbers[k], field: "lat", reason: "latitude \(y) out of range")
+                throw CSVError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[1]], message: "latitude \(y) out of range")
             }
         }
         return Profiles(table: table, lon: lon, lat: lat, ecosystem: table.strings(columns[2]).map { $0.lowercased() },
-                        beta: try table.numbers(columns[3]), sites: sites)
+                        beta: try table.numericColumn(columns[3]), sites: sites)
     }
 
     /// The land grid of the map backgrounds: `land.tif` or `maps/land.tif` (> 0 = land); else the
@@ -342,8 +327,7 @@ public struct RunReport {
         body += RunReport.mapAxesOpen(west: west, north: north, width: width, height: height, aspect: "\(svgNumber(width)) / \(svgNumber(height))")
         if let land {
             let background = land.blockMean(maxColumns: maxMapColumns)
-            let landIndices = background.values.map { (!$0.isNaN && $0 > 0) ? UInt8(0) : UInt8(1) }
-            let png = try encodeIndexedPNG(indices: landIndices, width: background.columns, height: background.rows,
+            let png = try encodeIndexedPNG(indices: landIndices(background), width: background.columns, height: background.rows,
                                            palette: [MapBackground.siteMapLand, MapBackground.ocean])
             body += "<img src=\"\(pngDataURI(png))\" alt=\"land background\" width=\"\(background.columns)\" height=\"\(background.rows)\">"
         } else {
@@ -378,7 +362,7 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(l.red),\(l.green),\(l.blue))\"></span>land</span>"
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(o.red),\(o.green),\(o.blue))\"></span>ocean</span>"
         }
-        body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.path.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
+        body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.source.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
         body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : " Land from \(xmlEscaped(landSource ?? "land.tif"))."
         body += " Thin lines: graticule.</figcaption></figure>"
         return body
@@ -422,17 +406,18 @@ public struct RunReport {
             for file in files {
                 let feature = String(file.dropFirst("smooth_".count).dropLast(".csv".count))
                 let table = try readCSV("drivers/" + file)
-                let c = try table.require(["x", "fit", "lower95", "upper95"])
-                let allX = try table.numbers(c[0]), allFit = try table.numbers(c[1])
-                let allLower = try table.numbers(c[2]), allUpper = try table.numbers(c[3])
+                let c = try table.requireColumns(["x", "fit", "lower95", "upper95"])
+                let allX = try table.numericColumn(c[0]), allFit = try table.numericColumn(c[1])
+                let allLower = try table.numericColumn(c[2]), allUpper = try table.numericColumn(c[3])
                 // With a `group` column (the drivers command writes "all" and one curve per
                 // ecosystem): the band and black line are the "all" curve, ecosystems thin lines.
-                let groups = table.column("group").map { table.strings($0).map { $0.lowercased() } }
+                let groups = table.column(named: "group").map { table.strings($0).map { $0.lowercased() } }
                 let overall = allX.indices.filter { groups == nil || groups![$0] == "all" }
                 let x = overall.map { allX[$0] }, fit = overall.map { allFit[$0] }
                 let lower = overall.map { allLower[$0] }, upper = overall.map { allUpper[$0] }
-                let fileMeanBeta: Double? = try table.column("mean_beta").flatMap { column in
-                    try overall.map { try table.numbers(column)[$0] }.first { $0.isFinite }
+                let fileMeanBeta: Double? = try table.column(named: "mean_beta").flatMap { column in
+                    let meanBeta = try table.numericColumn(column)
+                    return overall.map { meanBeta[$0] }.first { $0.isFinite }
                 }
                 var layers: [PlotLayer] = []
                 if let profiles, let values = try profiles.covariate(feature) {
@@ -472,13 +457,11 @@ public struct RunReport {
         body += "<h3>Relative contributions of the covariates</h3>"
         if exists("drivers/contributions.csv") {
             let table = try readCSV("drivers/contributions.csv")
-            let nameColumn = table.column("feature", "covariate", "variable") ?? 0
-            guard let valueColumn = table.column("contribution_pct", "relative_pct", "percent", "contribution", "relative_contribution")
-                    ?? (table.header.count > 1 ? table.header.count - 1 : nil) else {
-                throw ReportError.malformed(path: table.path, line: 1, field: "contribution_pct", reason: "no value column")
-            }
+            let nameColumn = table.column(named: "feature", "covariate", "variable") ?? 0
+            let valueColumn = try table.column(named: "contribution_pct", "relative_pct", "percent", "contribution", "relative_contribution")
+                ?? (table.header.count > 1 ? table.header.count - 1 : table.requireColumn("contribution_pct", purpose: "the % contribution of each covariate"))
             let names = table.strings(nameColumn)
-            let values = try table.numbers(valueColumn)
+            let values = try table.numericColumn(valueColumn)
             let order = values.indices.sorted { (values[$0].isFinite ? values[$0] : -1) > (values[$1].isFinite ? values[$1] : -1) }
             body += BarChart(title: "Relative contribution to β (permutation importance)",
                              categories: order.map { names[$0] }, values: order.map { values[$0] },
@@ -503,15 +486,15 @@ public struct RunReport {
         var observed: [Double], predicted: [Double]
         if exists(single) {
             let table = try readCSV(single)
-            let c = try table.require(["observed", "predicted"])
-            observed = try table.numbers(c[0])
-            predicted = try table.numbers(c[1])
+            let c = try table.requireColumns(["observed", "predicted"])
+            observed = try table.numericColumn(c[0])
+            predicted = try table.numericColumn(c[1])
         } else if exists(combined) {
             let table = try readCSV(combined)
-            let c = try table.require(["scheme", "observed", "predicted"])
+            let c = try table.requireColumns(["scheme", "observed", "predicted"])
             let rows = table.strings(c[0]).indices.filter { table.rows[$0][c[0]].lowercased() == scheme }
             guard !rows.isEmpty else { return note(title, single) }
-            let o = try table.numbers(c[1]), p = try table.numbers(c[2])
+            let o = try table.numericColumn(c[1]), p = try table.numericColumn(c[2])
             observed = rows.map { o[$0] }
             predicted = rows.map { p[$0] }
         } else {
@@ -560,7 +543,7 @@ public struct RunReport {
         // One colour scale for the group so that ecosystems compare directly.
         var pooled: [Double] = []
         for g in grids { for v in g.grid.values where !v.isNaN { pooled.append(Double(v)) } }
-        let q = quantilesType7(pooled, [colorScaleQuantiles.low, colorScaleQuantiles.high])
+        let q = finiteQuantilesType7(pooled, [colorScaleQuantiles.low, colorScaleQuantiles.high])
         var low = q[0] ?? 0, high = q[1] ?? 1
         if !(high > low) { let mid = low; low = mid - 0.5 * max(abs(mid) * 1e-3, 1e-9); high = mid + 0.5 * max(abs(mid) * 1e-3, 1e-9) }
         let bar = colorBarSVG(range: low...high, title: "\(quantity) (\(unit))", width: 380)
@@ -601,10 +584,10 @@ public struct RunReport {
             return body + note("mean SOC density by layer", "maps/stocks.csv")
         }
         let table = try readCSV("maps/stocks.csv")
-        let c = try table.require(["ecosystem", "layer", "socd_mean_mg_ha"])
+        let c = try table.requireColumns(["ecosystem", "layer", "socd_mean_mg_ha"])
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
         let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
-        let means = try table.numbers(c[2])
+        let means = try table.numericColumn(c[2])
         let wanted = ["0-20", "20-40", "40-60", "60-80", "80-100"]
         var profiles: [(ecosystem: String, meansMgPerHa: [Double])] = []
         for (_, name) in RunReport.ecosystems {
@@ -628,15 +611,15 @@ public struct RunReport {
         guard exists("beta.csv") else { return nil }
         let table = try readCSV("beta.csv")
         let names = ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"]
-        let columns = names.compactMap { table.column($0) }
+        let columns = names.compactMap { table.column(named: $0) }
         guard columns.count == 5 else { return nil }
-        let layers = try columns.map { try table.numbers($0) }
+        let layers = try columns.map { try table.numericColumn($0) }
         var ecosystems: [String]
-        if let column = table.column("ecosystem") {
+        if let column = table.column(named: "ecosystem") {
             ecosystems = table.strings(column).map(RunReport.ecosystemName)
-        } else if exists("sites.csv"), let idColumn = table.column("id") {
+        } else if exists("sites.csv"), let idColumn = table.column(named: "id") {
             let sites = try readCSV("sites.csv")
-            guard let siteID = sites.column("id"), let siteEco = sites.column("ecosystem") else { return nil }
+            guard let siteID = sites.column(named: "id"), let siteEco = sites.column(named: "ecosystem") else { return nil }
             var byID: [String: String] = [:]
             for row in sites.rows { byID[row[siteID].trimmingCharacters(in: .whitespaces)] = RunReport.ecosystemName(row[siteEco].trimmingCharacters(in: .whitespaces)) }
             ecosystems = table.strings(idColumn).map { byID[$0] ?? "" }
@@ -657,13 +640,13 @@ public struct RunReport {
     mutating func stocksSection() throws -> String {
         guard exists("maps/stocks.csv") else { return note("SOC stocks (Table 1)", "maps/stocks.csv") }
         let table = try readCSV("maps/stocks.csv")
-        let c = try table.require(["ecosystem", "layer", "area_1e9_ha", "stock_pg"])
-        let q05 = table.column("stock_pg_q05"), q95 = table.column("stock_pg_q95")
+        let c = try table.requireColumns(["ecosystem", "layer", "area_1e9_ha", "stock_pg"])
+        let q05 = table.column(named: "stock_pg_q05"), q95 = table.column(named: "stock_pg_q95")
         let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
         let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
-        let area = try table.numbers(c[2]), stock = try table.numbers(c[3])
-        let low = try q05.map { try table.numbers($0) }, high = try q95.map { try table.numbers($0) }
-        let socd = try table.column("socd_mean_mg_ha").map { try table.numbers($0) }
+        let area = try table.numericColumn(c[2]), stock = try table.numericColumn(c[3])
+        let low = try q05.map { try table.numericColumn($0) }, high = try q95.map { try table.numericColumn($0) }
+        let socd = try table.column(named: "socd_mean_mg_ha").map { try table.numericColumn($0) }
         func cell(_ name: String, _ layer: String) -> String {
             guard let i = table.rows.indices.first(where: { ecosystems[$0] == name && layers[$0] == layer }) else { return "—" }
             var text = String(format: "%.1f", stock[i])
@@ -711,7 +694,7 @@ public struct RunReport {
             }
             let table = try readCSV(relative)
             // The forest marks the chosen (lowest OOB error) cell with chosen = 1.
-            let chosen = table.column("chosen").map { c in Set(table.rows.indices.filter { table.rows[$0][c].trimmingCharacters(in: .whitespaces) == "1" }) } ?? []
+            let chosen = table.column(named: "chosen").map { c in Set(table.rows.indices.filter { table.rows[$0][c].trimmingCharacters(in: .whitespaces) == "1" }) } ?? []
             body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
         }
         return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7); bold: the chosen cell.</p>"
@@ -731,7 +714,7 @@ public struct RunReport {
         body += "<h3>Files of the run folder this report was rendered from</h3>"
         let rows = filesUsed().map { relative -> [String] in
             let size = (try? FileManager.default.attributesOfItem(atPath: path(relative))[.size] as? Int) ?? nil
-            return [relative, size.map(String.init) ?? "", SHA256.hex(ofFile: path(relative)) ?? "unreadable"]
+            return [relative, size.map(String.init) ?? "", (try? SHA256.hex(ofFile: path(relative))) ?? "unreadable"]
         }
         body += htmlTable(header: ["File", "Bytes", "SHA-256"], rows: rows, id: "files")
         return body

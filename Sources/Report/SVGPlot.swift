@@ -135,19 +135,70 @@ public struct XYPlot: Sendable {
         return lo <= hi ? (lo, hi) : nil
     }
 
-    /// The ticks of one axis: from the fixed range, or nice ticks around the data.
-    static func axisTicks(fixed: ClosedRange<Double>?, data: [Double]) -> (ticks: [Double], low: Double, high: Double) {
+    /// Font size of tick labels, px.
+    static let tickFontSize = 11.0
+    /// Estimated advance of one tick-label character in em (digits of common sans-serif fonts
+    /// are about 0.55 em wide; the estimate errs on the wide side).
+    static let tickCharacterWidthEm = 0.6
+    /// Smallest free space between two neighbouring tick labels, px.
+    static let tickLabelGap = 4.0
+
+    /// Space one x-axis tick needs so that its centred label does not touch its neighbours:
+    /// the widest label (characters × font size × `tickCharacterWidthEm`) plus a gap, px.
+    static func horizontalLabelExtent(_ labels: [String]) -> Double {
+        Double(labels.map { $0.count }.max() ?? 0) * tickFontSize * tickCharacterWidthEm + tickLabelGap
+    }
+
+    /// Space one y-axis tick needs: a line of text plus a gap, px.
+    static func verticalLabelExtent(_ labels: [String]) -> Double { tickFontSize + 2 }
+
+    /// The ticks of one axis for about `count` intervals: from the fixed range, or nice ticks
+    /// around the data.
+    static func axisTicks(fixed: ClosedRange<Double>?, data: [Double], count: Int = 5) -> (ticks: [Double], low: Double, high: Double) {
         if let fixed {
-            let ticks = Ticks.pretty(fixed.lowerBound, fixed.upperBound).filter {
+            let ticks = Ticks.pretty(fixed.lowerBound, fixed.upperBound, count: count).filter {
                 $0 >= fixed.lowerBound - 1e-9 * abs(fixed.upperBound - fixed.lowerBound)
                     && $0 <= fixed.upperBound + 1e-9 * abs(fixed.upperBound - fixed.lowerBound)
             }
             return (ticks, fixed.lowerBound, fixed.upperBound)
         }
         let (lo, hi) = finiteRange(data) ?? (0, 1)
-        var ticks = Ticks.pretty(lo, hi)
+        var ticks = Ticks.pretty(lo, hi, count: count)
         if ticks.count < 2 { ticks = [lo - 0.5, lo + 0.5] }
         return (ticks, ticks.first!, ticks.last!)
+    }
+
+    /// The ticks of an axis `length` px long whose labels do not overlap: R's `pretty()` with
+    /// 5 intervals, or with fewer (4, 3, 2, 1) while the tick spacing in px is below
+    /// `labelExtent` of the labels (e.g. β from 0.950 to 0.985 on a 164-px axis gets 0.01 steps
+    /// instead of 0.005).
+    static func axisTicks(fixed: ClosedRange<Double>?, data: [Double], length: Double,
+                          labelExtent: ([String]) -> Double) -> (ticks: [Double], low: Double, high: Double) {
+        let standard = axisTicks(fixed: fixed, data: data)
+        guard standard.ticks.count > 1, standard.high > standard.low else { return standard }
+        // The candidate with the fewest (but at least two) ticks, used when none fits.
+        var fewest = standard
+        for count in stride(from: 5, through: 1, by: -1) {
+            let axis = count == 5 ? standard : axisTicks(fixed: fixed, data: data, count: count)
+            guard axis.ticks.count > 1 else { continue }
+            fewest = axis
+            let spacing = length * abs(axis.ticks[1] - axis.ticks[0]) / (axis.high - axis.low)
+            if spacing >= labelExtent(Ticks.labels(axis.ticks)) { return axis }
+        }
+        return fewest
+    }
+
+    /// Vertical grid lines, tick marks and centred labels below a plot area (`top`,
+    /// `plotHeight` px) at the x positions `px(tick)`; shared by `XYPlot` and `BarChart`.
+    static func xTicksSVG(_ ticks: [Double], px: (Double) -> Double, top: Double, plotHeight: Double) -> String {
+        var s = ""
+        for (tick, label) in zip(ticks, Ticks.labels(ticks)) {
+            let x = px(tick)
+            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(top))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(top + plotHeight))\" stroke=\"#e6e6e6\"/>"
+            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(top + plotHeight))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(top + plotHeight + 5))\" stroke=\"#333\"/>"
+            s += "<text x=\"\(svgNumber(x))\" y=\"\(svgNumber(top + plotHeight + 17))\" text-anchor=\"middle\" font-size=\"\(Int(tickFontSize))\">\(xmlEscaped(label))</text>"
+        }
+        return s
     }
 
     /// The SVG document (an `<svg>` element with a `viewBox`, fixed width/height and a
@@ -161,12 +212,14 @@ public struct XYPlot: Sendable {
             xs += e.x
             ys += e.y
         }
-        var xAxis = XYPlot.axisTicks(fixed: xRange, data: equalAxes ? xs + ys : xs)
-        var yAxis = XYPlot.axisTicks(fixed: yRange, data: equalAxes ? xs + ys : ys)
+        var xAxis = XYPlot.axisTicks(fixed: xRange, data: equalAxes ? xs + ys : xs,
+                                     length: plotWidth, labelExtent: XYPlot.horizontalLabelExtent)
+        var yAxis = XYPlot.axisTicks(fixed: yRange, data: equalAxes ? xs + ys : ys,
+                                     length: plotHeight, labelExtent: XYPlot.verticalLabelExtent)
         if equalAxes && xRange == nil && yRange == nil {
             yAxis = xAxis
         } else if equalAxes, let xRange, yRange == nil {
-            yAxis = XYPlot.axisTicks(fixed: xRange, data: [])
+            yAxis = XYPlot.axisTicks(fixed: xRange, data: [], length: plotWidth, labelExtent: XYPlot.horizontalLabelExtent)
         }
         if xAxis.high == xAxis.low { xAxis.high = xAxis.low + 1 }
         if yAxis.high == yAxis.low { yAxis.high = yAxis.low + 1 }
@@ -190,13 +243,8 @@ public struct XYPlot: Sendable {
             s += "<text x=\"\(svgNumber(left + plotWidth / 2))\" y=\"19\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"600\">\(xmlEscaped(title))</text>"
         }
         // Grid lines and ticks.
-        let xLabels = Ticks.labels(xAxis.ticks), yLabels = Ticks.labels(yAxis.ticks)
-        for (tick, label) in zip(xAxis.ticks, xLabels) {
-            let x = px(tick)
-            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(top))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(top + plotHeight))\" stroke=\"#e6e6e6\"/>"
-            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(top + plotHeight))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(top + plotHeight + 5))\" stroke=\"#333\"/>"
-            s += "<text x=\"\(svgNumber(x))\" y=\"\(svgNumber(top + plotHeight + 17))\" text-anchor=\"middle\" font-size=\"11\">\(xmlEscaped(label))</text>"
-        }
+        s += XYPlot.xTicksSVG(xAxis.ticks, px: px, top: top, plotHeight: plotHeight)
+        let yLabels = Ticks.labels(yAxis.ticks)
         for (tick, label) in zip(yAxis.ticks, yLabels) {
             let y = py(tick)
             s += "<line x1=\"\(svgNumber(left))\" y1=\"\(svgNumber(y))\" x2=\"\(svgNumber(left + plotWidth))\" y2=\"\(svgNumber(y))\" stroke=\"#e6e6e6\"/>"
@@ -331,8 +379,8 @@ public struct BarChart: Sendable {
         let plotHeight = Double(max(n, 1)) * (barHeight + gap) + gap
         let height = top + plotHeight + bottom
         let finite = values.prefix(n).filter { $0.isFinite }
-        let ticks = Ticks.pretty(min(0, finite.min() ?? 0), max(finite.max() ?? 1, 1e-12))
-        let low = ticks.first ?? 0, high = ticks.last ?? 1
+        let (ticks, low, high) = XYPlot.axisTicks(fixed: nil, data: [min(0, finite.min() ?? 0), max(finite.max() ?? 1, 1e-12)],
+                                                  length: plotWidth, labelExtent: XYPlot.horizontalLabelExtent)
         func px(_ v: Double) -> Double { left + (v - low) / (high - low) * plotWidth }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" viewBox=\"0 0 \(svgNumber(width)) \(svgNumber(height))\" role=\"img\""
         if let figureID { s += " data-figure=\"\(xmlEscaped(figureID))\"" }
@@ -340,13 +388,7 @@ public struct BarChart: Sendable {
         if !title.isEmpty {
             s += "<text x=\"\(svgNumber(left + plotWidth / 2))\" y=\"19\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"600\">\(xmlEscaped(title))</text>"
         }
-        let labels = Ticks.labels(ticks)
-        for (tick, label) in zip(ticks, labels) {
-            let x = px(tick)
-            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(top))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(top + plotHeight))\" stroke=\"#e6e6e6\"/>"
-            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(top + plotHeight))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(top + plotHeight + 5))\" stroke=\"#333\"/>"
-            s += "<text x=\"\(svgNumber(x))\" y=\"\(svgNumber(top + plotHeight + 17))\" text-anchor=\"middle\" font-size=\"11\">\(xmlEscaped(label))</text>"
-        }
+        s += XYPlot.xTicksSVG(ticks, px: px, top: top, plotHeight: plotHeight)
         s += "<line x1=\"\(svgNumber(px(0)))\" y1=\"\(svgNumber(top))\" x2=\"\(svgNumber(px(0)))\" y2=\"\(svgNumber(top + plotHeight))\" stroke=\"#333\"/>"
         s += "<line x1=\"\(svgNumber(left))\" y1=\"\(svgNumber(top + plotHeight))\" x2=\"\(svgNumber(left + plotWidth))\" y2=\"\(svgNumber(top + plotHeight))\" stroke=\"#333\"/>"
         for i in 0..<n {

@@ -1,6 +1,7 @@
 import CGDAL
 import Foundation
 import Rasters
+import SoilProfiles
 import Testing
 @testable import Report
 
@@ -76,10 +77,16 @@ import Testing
 
 @Suite struct StatisticsForFiguresTests {
     @Test func quantilesMatchRType7() {
-        let q = quantilesType7([3.1, 0.2, 5.7, 2.2, 9.9, 4.4, 7.0], [0.02, 0.05, 0.5, 0.95, 0.98])
+        // The colour-scale quantiles of a map: NaN nodata cells are left out.
+        let nan = Float.nan
+        let grid = GeoGrid(columns: 9, rows: 1, west: 0, north: 1, cellWidth: 1, cellHeight: 1,
+                           values: [3.1, nan, 0.2, 5.7, 2.2, 9.9, nan, 4.4, 7.0])
+        let q = [0.02, 0.05, 0.5, 0.95, 0.98].map { grid.quantile($0) }
         let expected = [0.44000000000000022, 0.80000000000000016, 4.40000000000000036, 9.02999999999999758, 9.55199999999999960]
-        for (a, b) in zip(q, expected) { #expect(abs(a! - b) < 1e-12) }
-        #expect(quantilesType7([.nan], [0.5]) == [nil])
+        // Float32 cells: 3.1 etc. are stored to about 1e-7.
+        for (a, b) in zip(q, expected) { #expect(abs(a! - b) < 1e-6) }
+        #expect(finiteQuantilesType7([.nan], [0.5]) == [nil])
+        #expect(finiteQuantilesType7([3.1, 0.2, .nan, 5.7], [0.5]) == [3.1])
     }
 
     @Test func fitStatisticsMatchR() {
@@ -125,11 +132,60 @@ import Testing
         #expect(svg.contains("stroke-dasharray=\"5 3\""))  // the 1:1 line
     }
 
+    /// The x-axis tick labels of an SVG plot (centred 11-px texts): position and text.
+    func xTickLabels(_ svg: String) -> [(x: Double, text: String)] {
+        svg.components(separatedBy: "<text x=\"").dropFirst().compactMap { part -> (x: Double, text: String)? in
+            guard let close = part.firstIndex(of: ">"), part[..<close].contains("text-anchor=\"middle\" font-size=\"11\""),
+                  let end = part.range(of: "</text>"), let x = Double(part.prefix { $0 != "\"" }) else { return nil }
+            return (x, String(part[part.index(after: close)..<end.lowerBound]))
+        }
+    }
+
+    @Test func xTickLabelsDoNotOverlapOnANarrowPanel() {
+        // β from 0.951 to 0.984 in a 240-px panel: R's pretty(c(0.951, 0.984)) gives 0.950, 0.955,
+        // …, 0.985 (8 labels of 5 characters on a 164-px axis, 23 px apart), which overlap. Even
+        // at a narrow 0.5 em per character an 11-px label "0.950" is 27.5 px wide.
+        let beta = [0.951, 0.96, 0.97, 0.984]
+        let narrow = XYPlot(title: "", xLabel: "β", yLabel: "y", layers: [.points(x: beta, y: [1, 2, 3, 4], color: "#000", label: nil)],
+                            width: 240, height: 200, showLegend: false).svg()
+        let labels = xTickLabels(narrow)
+        #expect(labels.count >= 3)
+        for (a, b) in zip(labels, labels.dropFirst()) {
+            let needed = Double(a.text.count + b.text.count) / 2 * 11 * 0.5 + 2
+            #expect(b.x - a.x >= needed, "labels \(a.text) at \(a.x) and \(b.text) at \(b.x) overlap")
+        }
+        #expect(Double(labels.first!.text)! <= 0.951 && Double(labels.last!.text)! >= 0.984)
+        // The same panel also in the observed-vs-predicted layout (equal axes) at that width.
+        var cv = observedVersusPredictedPlot(title: "CL", observed: beta, predicted: beta.reversed(), color: "#d62728")
+        cv.width = 240
+        let cvLabels = xTickLabels(cv.svg())
+        #expect(cvLabels.count >= 3)
+        for (a, b) in zip(cvLabels, cvLabels.dropFirst()) {
+            #expect(b.x - a.x >= Double(a.text.count + b.text.count) / 2 * 11 * 0.5 + 2)
+        }
+        // Where the labels fit, the ticks stay those of R: pretty(c(0.951, 0.984)) = seq(0.95, 0.985, 0.005).
+        let wide = XYPlot(title: "", xLabel: "β", yLabel: "y", layers: [.points(x: beta, y: [1, 2, 3, 4], color: "#000", label: nil)],
+                          width: 600, height: 200, showLegend: false).svg()
+        #expect(xTickLabels(wide).map(\.text) == ["0.950", "0.955", "0.960", "0.965", "0.970", "0.975", "0.980", "0.985"])
+    }
+
     @Test func barChartDrawsEveryBarWithItsValue() {
         let svg = BarChart(title: "", categories: ["MAT", "SOC", "pH"], values: [50, 30, 20], valueLabel: "Relative contribution (%)").svg()
         #expect(count("<rect", in: svg) == 3)
         #expect(svg.contains(">50.0<") && svg.contains(">30.0<") && svg.contains(">20.0<"))
     }
+}
+
+/// Opens PNG bytes with GDAL's PNG reader (through a temporary file) and passes the dataset to
+/// `body`; the dataset is closed afterwards.
+func withPNGOpenedByGDAL(_ png: [UInt8], _ body: (GDALDatasetH) throws -> Void) throws {
+    let folder = try TemporaryFolder()
+    let file = folder.file("decoded.png")
+    try Data(png).write(to: URL(fileURLWithPath: file))
+    GDALEnvironment.ensureRegistered()
+    let dataset = try #require(GDALOpen(file, GA_ReadOnly))
+    defer { GDALClose(dataset) }
+    try body(dataset)
 }
 
 @Suite struct MapTests {
@@ -180,21 +236,17 @@ import Testing
         let png = try encodePNG(rgba: rgba, width: width, height: height)
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         // Decode with GDAL's PNG reader (independent of the encoder's MEM → CreateCopy path).
-        let folder = try TemporaryFolder()
-        let file = folder.file("roundtrip.png")
-        try Data(png).write(to: URL(fileURLWithPath: file))
-        GDALEnvironment.ensureRegistered()
-        let dataset = try #require(GDALOpen(file, GA_ReadOnly))
-        defer { GDALClose(dataset) }
-        #expect(GDALGetRasterCount(dataset) == 4)
-        #expect(GDALGetRasterXSize(dataset) == Int32(width) && GDALGetRasterYSize(dataset) == Int32(height))
-        var decoded = [UInt8](repeating: 0, count: width * height * 4)
-        let status = decoded.withUnsafeMutableBytes {
-            GDALDatasetRasterIO(dataset, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress,
-                                Int32(width), Int32(height), GDT_Byte, 4, nil, 4, Int32(width * 4), 1)
+        try withPNGOpenedByGDAL(png) { dataset in
+            #expect(GDALGetRasterCount(dataset) == 4)
+            #expect(GDALGetRasterXSize(dataset) == Int32(width) && GDALGetRasterYSize(dataset) == Int32(height))
+            var decoded = [UInt8](repeating: 0, count: width * height * 4)
+            let status = decoded.withUnsafeMutableBytes {
+                GDALDatasetRasterIO(dataset, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress,
+                                    Int32(width), Int32(height), GDT_Byte, 4, nil, 4, Int32(width * 4), 1)
+            }
+            #expect(status == CE_None)
+            #expect(decoded == rgba)
         }
-        #expect(status == CE_None)
-        #expect(decoded == rgba)
         // Deflate: a flat image compresses far below its raw size.
         let flat = try encodePNG(rgba: [UInt8](repeating: 128, count: 400 * 200 * 4), width: 400, height: 200)
         #expect(flat.count < 400 * 200 * 4 / 50)
@@ -208,23 +260,21 @@ import Testing
     }
 }
 
-@Suite struct CSVTableTests {
-    @Test func parsesQuotesAndLineNumbers() throws {
-        let table = try CSVTable(text: "a,b\r\n\"x, \"\"y\"\"\",2\n\n\"multi\nline\",NA\n3,4", path: "t.csv")
-        #expect(table.header == ["a", "b"])
-        #expect(table.rows == [["x, \"y\"", "2"], ["multi\nline", "NA"], ["3", "4"]])
-        #expect(table.lineNumbers == [2, 4, 6])
-        let b = try table.numbers(1)
-        #expect(b[0] == 2 && b[1].isNaN && b[2] == 4)
-    }
-
-    @Test func badNumberNamesFileLineAndField() throws {
-        let table = try CSVTable(text: "observed,predicted\n0.97,0.98\n0.96,abc\n", path: "forest/CL/cv_random.csv")
-        #expect(throws: ReportError.malformed(path: "forest/CL/cv_random.csv", line: 3, field: "predicted", reason: "'abc' is not a number")) {
-            try table.numbers(1)
+/// The Report-internal look-ups on top of SoilProfiles' `CSVTable` (CSVTable+Report.swift).
+@Suite struct RunFolderTableTests {
+    @Test func columnsMatchIgnoringCaseAndMissingOnesAreNamed() throws {
+        let table = try CSVTable.parse(text: "Observed,PREDICTED,fold\n0.97, 0.98 ,1\n", source: "forest/CL/cv_random.csv")
+        #expect(table.column(named: "observed") == 0 && table.column(named: "predicted") == 1)
+        #expect(table.column(named: "scheme", "fold") == 2)
+        #expect(table.column(named: "scheme") == nil)
+        #expect(try table.requireColumns(["predicted", "observed"]) == [1, 0])
+        #expect(table.strings(1) == ["0.98"])
+        do {
+            _ = try table.requireColumns(["observed", "scheme"])
+            Issue.record("a missing column must be an error")
+        } catch let error as CSVError {
+            #expect(error.file == "forest/CL/cv_random.csv" && error.line == 1 && error.field == "scheme")
         }
-        #expect(throws: ReportError.self) { try CSVTable(text: "a,b\n1,2,3\n", path: "x.csv") }
-        #expect(throws: ReportError.self) { try CSVTable(text: "", path: "x.csv") }
     }
 }
 
@@ -243,38 +293,22 @@ import Testing
         let width = 6, height = 3
         let indices: [UInt8] = (0..<(width * height)).map { [0, 100, 252, 253, 254, 255][$0 % 6] }
         let png = try encodeIndexedPNG(indices: indices, width: width, height: height, palette: MapPalette.colors)
-        let folder = try TemporaryFolder()
-        let file = folder.file("indexed.png")
-        try Data(png).write(to: URL(fileURLWithPath: file))
-        GDALEnvironment.ensureRegistered()
-        // Decode with GDAL's PNG reader, expanded to RGBA through GDAL's own colour table handling.
-        let dataset = try #require(GDALOpen(file, GA_ReadOnly))
-        defer { GDALClose(dataset) }
-        let band = GDALGetRasterBand(dataset, 1)
-        let table = try #require(GDALGetRasterColorTable(band))
-        var decoded = [UInt8](repeating: 0, count: width * height)
-        _ = decoded.withUnsafeMutableBytes {
-            GDALRasterIO(band, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress, Int32(width), Int32(height), GDT_Byte, 0, 0)
+        // Decode with GDAL's PNG reader and its own colour table handling.
+        try withPNGOpenedByGDAL(png) { dataset in
+            let band = GDALGetRasterBand(dataset, 1)
+            let table = try #require(GDALGetRasterColorTable(band))
+            var decoded = [UInt8](repeating: 0, count: width * height)
+            _ = decoded.withUnsafeMutableBytes {
+                GDALRasterIO(band, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress, Int32(width), Int32(height), GDT_Byte, 0, 0)
+            }
+            #expect(decoded == indices)
+            for index in [0, 100, 252, 253, 254, 255] {
+                let entry = try #require(GDALGetColorEntry(table, Int32(index))).pointee
+                let want = MapPalette.colors[index]
+                #expect([entry.c1, entry.c2, entry.c3].map(Int.init) == [want.red, want.green, want.blue].map(Int.init))
+                #expect(Int(entry.c4) == (index == 255 ? 0 : 255))
+            }
         }
-        #expect(decoded == indices)
-        for index in [0, 100, 252, 253, 254, 255] {
-            let entry = try #require(GDALGetColorEntry(table, Int32(index))).pointee
-            let want = MapPalette.colors[index]
-            #expect([entry.c1, entry.c2, entry.c3].map(Int.init) == [want.red, want.green, want.blue].map(Int.init))
-            #expect(Int(entry.c4) == (index == 255 ? 0 : 255))
-        }
-    }
-}
-
-@Suite struct SHA256Tests {
-    /// FIPS 180-2 Appendix B test vectors and the empty message.
-    @Test func matchesPublishedVectors() {
-        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex(of: [UInt8](repeating: 0x61, count: 1_000_000))
-                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
 

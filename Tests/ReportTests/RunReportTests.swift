@@ -1,4 +1,5 @@
 import Foundation
+import SoilProfiles
 import Testing
 @testable import Report
 
@@ -37,14 +38,15 @@ let packageRoot: String = {
 
     @Test func malformedFileIsNamedWithLineAndFieldAndNoOutputAppears() throws {
         let folder = try TemporaryFolder()
-        try "id,lon,lat,ecosystem,beta\nA,10,50,cropland,0.97\nB,12,51,grassland,zero\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        try "id,lon,lat,ecosystem,beta\nA,10,50,cropland,0.97\nB,12,51,grassland,zero\n".write(in: folder, at: "beta.csv")
         var report = RunReport(runFolder: folder.path)
         let output = folder.file("report.html")
         do {
             try report.write(to: output)
             Issue.record("a malformed beta.csv must be an error")
-        } catch let error as ReportError {
-            #expect(error.description == "\(folder.file("beta.csv")), line 3, field 'beta': 'zero' is not a number")
+        } catch let error as CSVError {
+            #expect(error.file == folder.file("beta.csv") && error.line == 3 && error.field == "beta")
+            #expect(error.message.contains("'zero'"))
         }
         #expect(!FileManager.default.fileExists(atPath: output))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["beta.csv"])
@@ -52,9 +54,9 @@ let packageRoot: String = {
 
     @Test func latitudeOutOfRangeIsAnError() throws {
         let folder = try TemporaryFolder()
-        try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(in: folder, at: "beta.csv")
         var report = RunReport(runFolder: folder.path)
-        #expect(throws: ReportError.malformed(path: folder.file("beta.csv"), line: 2, field: "lat", reason: "latitude 95.0 out of range")) {
+        #expect(throws: CSVError(file: folder.file("beta.csv"), line: 2, field: "lat", message: "latitude 95.0 out of range")) {
             try report.html()
         }
     }
@@ -96,7 +98,6 @@ let packageRoot: String = {
 
     @Test func table1ShowsStocksWithIntervals() throws {
         let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("maps"), withIntermediateDirectories: true)
         try """
         ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
         CL,0-20,1.56,50,78,70,90
@@ -104,7 +105,7 @@ let packageRoot: String = {
         CL,0-100,1.56,112,174.72,150,200
         GL,20–100,3.2,70,224,,
 
-        """.write(toFile: folder.file("maps/stocks.csv"), atomically: true, encoding: .utf8)
+        """.write(in: folder, at: "maps/stocks.csv")
         var report = RunReport(runFolder: folder.path)
         let html = try report.html()
         #expect(html.contains("<td>96.7 (80.5–110.2)</td>") || html.contains("<td class=\"text\">96.7 (80.5–110.2)</td>"))
@@ -116,11 +117,10 @@ let packageRoot: String = {
 @Suite struct RunLayoutVariantsTests {
     @Test func notModelledEcosystemShowsItsNoteAndBetaCSVWithoutSitesIsNoError() throws {
         let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("forest/GL"), withIntermediateDirectories: true)
         try "12 complete profiles of grassland (< min_profiles 30): not modelled\n"
-            .write(toFile: folder.file("forest/GL/NOT_MODELLED.txt"), atomically: true, encoding: .utf8)
+            .write(in: folder, at: "forest/GL/NOT_MODELLED.txt")
         // beta.csv as the pipeline writes it without site columns: no map, no error.
-        try "id,beta,rmse,status\nA,0.97,0.01,ok\nB,,,dropped\n".write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        try "id,beta,rmse,status\nA,0.97,0.01,ok\nB,,,dropped\n".write(in: folder, at: "beta.csv")
         var report = RunReport(runFolder: folder.path)
         let html = try report.html()
         #expect(html.contains("Not modelled in this run:</strong> 12 complete profiles of grassland (&lt; min_profiles 30): not modelled"))
@@ -129,7 +129,6 @@ let packageRoot: String = {
 
     @Test func smoothCurvesPerGroupUseTheAllCurveForTheBand() throws {
         let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("drivers"), withIntermediateDirectories: true)
         try """
         group,n,x,fit,se,lower95,upper95,mean_beta
         all,10,0,0.970,0.001,0.968,0.972,0.9712
@@ -137,14 +136,13 @@ let packageRoot: String = {
         cropland,5,0,0.969,0.002,0.965,0.973,0.9700
         cropland,5,10,0.975,0.002,0.971,0.979,0.9700
 
-        """.write(toFile: folder.file("drivers/smooth_mat.csv"), atomically: true, encoding: .utf8)
+        """.write(in: folder, at: "drivers/smooth_mat.csv")
         var report = RunReport(runFolder: folder.path)
         let html = try report.html()
         #expect(html.contains("data-figure=\"fig2-mat\""))
         #expect(html.contains(">MAT (°C)<"))
         // One band (the "all" rows), the black "all" line, one dashed cropland line, the mean line.
-        let svg = String(html[html.range(of: "data-figure=\"fig2-mat\"")!.lowerBound...].prefix { $0 != "\u{0}" })
-        let panel = String(svg[..<svg.range(of: "</svg>")!.lowerBound])
+        let panel = try figureSVG("fig2-mat", in: html)
         #expect(panel.components(separatedBy: "fill-opacity=\"0.20\"").count - 1 == 1)
         #expect(panel.contains("stroke=\"\(EcosystemColors.cropland)\" stroke-width=\"1.40\" stroke-dasharray=\"4 2\""))
         #expect(panel.contains("stroke=\"#7a1fa2\""))
@@ -154,7 +152,6 @@ let packageRoot: String = {
 @Suite struct CombinedCVTableTests {
     @Test func combinedCVTableIsSplitBySchemeAndFitsAreAnnotated() throws {
         let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("forest/CL"), withIntermediateDirectories: true)
         // The forest's cv.csv layout (row, scheme, fold, observed, predicted); R² and RMSE by hand:
         // random: o = (1,2,3), p = (1,2,4): SSres 1, SStot 2 → R² 0.5, RMSE √(1/3) = 0.5774
         // spatial: o = (1,2,3), p = (2,2,3): SSres 1 → R² 0.5 as well; n = 3 each.
@@ -167,13 +164,11 @@ let packageRoot: String = {
         B,spatial,1,2,2
         C,spatial,2,3,3
 
-        """.write(toFile: folder.file("forest/CL/cv.csv"), atomically: true, encoding: .utf8)
+        """.write(in: folder, at: "forest/CL/cv.csv")
         var report = RunReport(runFolder: folder.path)
         let html = try report.html()
         for scheme in ["random", "spatial"] {
-            let start = try #require(html.range(of: "data-figure=\"fig3-cv-\(scheme)-CL\""))
-            let panel = html[start.lowerBound...].prefix { $0 != "\u{0}" }
-            let body = String(panel[..<panel.range(of: "</svg>")!.lowerBound])
+            let body = try figureSVG("fig3-cv-\(scheme)-CL", in: html)
             #expect(body.contains("R² = 0.500") && body.contains("RMSE = 0.5774") && body.contains("n = 3"))
         }
     }
@@ -191,9 +186,9 @@ let packageRoot: String = {
         C,90,,,,,,dropped
         D,60,40,20,10,8,0.98,ok
 
-        """.write(toFile: folder.file("beta.csv"), atomically: true, encoding: .utf8)
+        """.write(in: folder, at: "beta.csv")
         try "id,lon,lat,ecosystem\nA,1,2,cropland\nB,3,4,cropland\nC,5,6,cropland\nD,7,8,grassland\n"
-            .write(toFile: folder.file("sites.csv"), atomically: true, encoding: .utf8)
+            .write(in: folder, at: "sites.csv")
         var report = RunReport(runFolder: folder.path)
         let means = try #require(try report.profileLayerMeans())
         #expect(means.map { $0.ecosystem } == ["cropland", "grassland"])
@@ -207,7 +202,6 @@ let packageRoot: String = {
 @Suite struct MappingOutputsTests {
     @Test func allRowOfStocksIsShownLastAndLandComesFromAreaRasters() throws {
         let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("maps"), withIntermediateDirectories: true)
         // As the Mapping target writes it: short ecosystem names and an "all" row.
         try """
         ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
@@ -215,7 +209,7 @@ let packageRoot: String = {
         GL,20-100,3,70,210,190,230
         all,20-100,4.5,66.67,300,280,320
 
-        """.write(toFile: folder.file("maps/stocks.csv"), atomically: true, encoding: .utf8)
+        """.write(in: folder, at: "maps/stocks.csv")
         let nan = Float.nan
         // 4 × 2 cells of 90°: CL area in cell 0, GL area in cell 5; the union is the land.
         try writeTestGeoTIFF(folder.file("maps/CL_area_ha.tif"), west: -180, north: 90, cell: 90, columns: 4, rows: 2,
@@ -239,9 +233,8 @@ let packageRoot: String = {
 @Suite struct TuningTableTests {
     @Test func chosenTuningCellIsHighlighted() throws {
         let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("forest/CL"), withIntermediateDirectories: true)
         try "mtry,trees,oob_mse,oob_r2,chosen\n1,100,2e-05,0.4,0\n2,100,1.5e-05,0.5,1\n"
-            .write(toFile: folder.file("forest/CL/tuning.csv"), atomically: true, encoding: .utf8)
+            .write(in: folder, at: "forest/CL/tuning.csv")
         var report = RunReport(runFolder: folder.path)
         let html = try report.html()
         let table = String(html[html.range(of: "data-table=\"tuning-CL\"")!.lowerBound...].prefix(1500))

@@ -1,5 +1,6 @@
 import Foundation
 import Rasters
+import Testing
 @testable import Report
 
 /// A fresh temporary folder, removed when released.
@@ -15,6 +16,24 @@ final class TemporaryFolder {
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+extension String {
+    /// Writes this text (UTF-8) to `relative` inside `folder`, creating the folders on the way.
+    func write(in folder: TemporaryFolder, at relative: String) throws {
+        let file = folder.file(relative)
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try write(toFile: file, atomically: true, encoding: .utf8)
+    }
+}
+
+/// The markup of the figure `data-figure="id"` of a report: from that attribute to the end of
+/// its `<svg>`.
+func figureSVG(_ id: String, in html: String) throws -> String {
+    let start = try #require(html.range(of: "data-figure=\"\(id)\""))
+    let rest = html[start.lowerBound...]
+    let end = try #require(rest.range(of: "</svg>"))
+    return String(rest[..<end.lowerBound])
 }
 
 /// Writes a one-band Float32 GeoTIFF (WGS84) through the Rasters target's writer.

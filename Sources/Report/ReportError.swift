@@ -1,0 +1,22 @@
+import Foundation
+
+/// Errors of the report that are not problems of a CSV table (those surface as the
+/// SoilProfiles `CSVError`, naming file, line and field): a missing run folder and an
+/// unreadable or invalid provenance file `run.json`.
+public enum ReportError: Error, CustomStringConvertible, Equatable {
+    /// The run folder does not exist or is not a folder.
+    case noRunFolder(path: String)
+    /// A file exists but could not be read.
+    case unreadable(path: String, reason: String)
+    /// `run.json` is not a JSON object.
+    case invalidProvenance(path: String, reason: String)
+
+    /// A one-line message for the command line.
+    public var description: String {
+        switch self {
+        case let .noRunFolder(path): return "\(path): no such run folder"
+        case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
+        case let .invalidProvenance(path, reason): return "\(path): \(reason)"
+        }
+    }
+}
