@@ -21,8 +21,15 @@ echo "==> [3/3] pipeline: soilbeta run --config demo/run.toml"
 
 echo
 if [ -f demo-run/maps/stocks.csv ]; then
-  echo "Table 1 — SOC stocks (DEMO data), demo-run/maps/stocks.csv:"
-  column -s, -t < demo-run/maps/stocks.csv 2>/dev/null || cat demo-run/maps/stocks.csv
+  echo "Table 1 — SOC stocks, Pg C (5–95 % QRF interval); DEMO data (demo-run/maps/stocks.csv):"
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { key = $c["ecosystem"] SUBSEP $c["layer"]; area[$c["ecosystem"]] = $c["area_1e9_ha"]
+      cell[key] = sprintf("%7.1f (%6.1f-%6.1f)", $c["stock_pg"], $c["stock_pg_q05"], $c["stock_pg_q95"])
+      if (!($c["ecosystem"] in seen)) { seen[$c["ecosystem"]] = 1; order[++n] = $c["ecosystem"] } }
+    END { printf "%-10s %12s %23s %23s %23s\n", "ecosystem", "area 1e9 ha", "topsoil 0-20", "subsoil 20-100", "total 0-100"
+          for (i = 1; i <= n; i++) { e = order[i]
+            printf "%-10s %12.3f %23s %23s %23s\n", e, area[e], cell[e SUBSEP "0-20"], cell[e SUBSEP "20-100"], cell[e SUBSEP "0-100"] } }' \
+    demo-run/maps/stocks.csv
 fi
 echo
 echo "Report: $(pwd)/demo-run/report.html   (whole demo took $(( $(date +%s) - start )) s after the build)"
