@@ -8,6 +8,7 @@ public struct DemoSite: Sendable, Equatable {
     public var id: String
     /// Longitude and latitude, WGS84 degrees (inside the grid cell the site was drawn in).
     public var longitudeDeg: Double
+    /// Latitude, WGS84 degrees.
     public var latitudeDeg: Double
     /// Ecosystem of the site.
     public var ecosystem: Ecosystem

@@ -9,6 +9,7 @@ public struct ClassGroup: Sendable, Equatable {
     /// The class codes that belong to it.
     public let codes: [Double]
 
+    /// A named set of class codes (e.g. `cropland` = IGBP 12).
     public init(name: String, codes: [Double]) {
         self.name = name
         self.codes = codes

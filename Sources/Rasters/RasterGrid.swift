@@ -3,14 +3,19 @@ import Foundation
 /// A rectangle in the coordinates of a CRS: west/east are x (longitude), south/north are y
 /// (latitude) for geographic CRSs, in the CRS's units (degrees for WGS84).
 public struct Extent: Sendable, Equatable, CustomStringConvertible {
+    /// Western edge (minimum x).
     public var west: Double
+    /// Southern edge (minimum y).
     public var south: Double
+    /// Eastern edge (maximum x).
     public var east: Double
+    /// Northern edge (maximum y).
     public var north: Double
 
     /// The whole globe in longitude/latitude degrees: −180…180, −90…90 (METHOD.md §8).
     public static let global = Extent(west: -180, south: -90, east: 180, north: 90)
 
+    /// An extent from its four edges, in the CRS's units.
     public init(west: Double, south: Double, east: Double, north: Double) {
         self.west = west
         self.south = south
@@ -63,6 +68,7 @@ public struct RasterGrid: Sendable, Equatable, CustomStringConvertible {
     /// The CRS of the coordinates.
     public var crs: SpatialReference
 
+    /// A north-up grid from its north-west corner, cell size (CRS units) and size in cells.
     public init(west: Double, north: Double, cellWidth: Double, cellHeight: Double,
                 columns: Int, rows: Int, crs: SpatialReference) {
         self.west = west

@@ -25,6 +25,7 @@ public struct RasterOutputOptions: Sendable {
     /// Threads GDAL may use to compress (results do not depend on it).
     public var compressionThreads: Int
 
+    /// Output options; the defaults give a Float32 deflate COG with 512-pixel tiles and no nodata.
     public init(dataType: RasterDataType = .float32, noDataValue: Double? = nil, bandDescriptions: [String] = [],
                 bandUnits: [String] = [], metadata: [String: String] = [:], blockSize: Int = 512,
                 overviewResampling: String = "AVERAGE", deflateLevel: Int = 6, netCDFPath: String? = nil,
