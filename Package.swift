@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "soilbeta", targets: ["soilbeta"]),
+        .library(name: "Essentials", targets: ["Essentials"]),
         .library(name: "SoilProfiles", targets: ["SoilProfiles"]),
         .library(name: "DepthFunctions", targets: ["DepthFunctions"]),
         .library(name: "Statistics", targets: ["Statistics"]),
@@ -18,47 +19,52 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        // Foundation of every target: the Ecosystem type, CSV reading/writing, atomic files, content
+        // hashes (swift-crypto), the seeded random stream, parallel helpers, the user-facing error protocol.
+        .target(name: "Essentials", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Ingest, validation and units of horizon/site tables (METHOD.md §1).
-        .target(name: "SoilProfiles"),
+        .target(name: "SoilProfiles", dependencies: ["Essentials"]),
         // Mass-preserving spline, SOC density and the β depth model (METHOD.md §2–§5).
-        .target(name: "DepthFunctions", dependencies: ["SoilProfiles"]),
+        .target(name: "DepthFunctions", dependencies: ["Essentials", "SoilProfiles"]),
         // Descriptive statistics, distributions, ANOVA/Tukey, LOESS (METHOD.md §6).
-        .target(name: "Statistics"),
+        .target(name: "Statistics", dependencies: ["Essentials"]),
         // Random forest regression, tuning, CV, importance, QRF (METHOD.md §7).
-        .target(name: "Forest", dependencies: ["SoilProfiles", "Statistics"]),
+        .target(name: "Forest", dependencies: ["Essentials"]),
         // GDAL C API as a system library (Debian libgdal-dev).
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal",
                        providers: [.apt(["libgdal-dev"])]),
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
-        .target(name: "Rasters", dependencies: ["CGDAL"]),
+        .target(name: "Rasters", dependencies: ["Essentials", "CGDAL"]),
         // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["DepthFunctions", "Forest", "Rasters", "SoilProfiles",
+        .target(name: "Mapping", dependencies: ["Essentials", "DepthFunctions", "Forest", "Rasters",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
-        .target(name: "Report", dependencies: ["SoilProfiles", "Mapping", "Statistics", "Rasters", "CGDAL"]),
+        .target(name: "Report", dependencies: ["Essentials", "Mapping", "Statistics", "Rasters", "CGDAL"]),
         // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
-        .target(name: "DemoData", dependencies: ["SoilProfiles", "DepthFunctions", "Rasters"]),
+        .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
-            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
+            "Essentials", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
-            "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
+            "Essentials", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "SoilProfilesTests", dependencies: ["SoilProfiles"]),
-        .testTarget(name: "DepthFunctionsTests", dependencies: ["DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
+        .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
+        .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles"]),
+        .testTarget(name: "DepthFunctionsTests", dependencies: ["Essentials", "DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
-        .testTarget(name: "ForestTests", dependencies: ["Forest"], exclude: ["Fixtures"]),
-        .testTarget(name: "RastersTests", dependencies: ["Rasters"]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping", "Rasters", "Forest"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "SoilProfiles"]),
-        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "ForestTests", dependencies: ["Essentials", "Forest"], exclude: ["Fixtures"]),
+        .testTarget(name: "RastersTests", dependencies: ["Essentials", "Rasters"]),
+        .testTarget(name: "MappingTests", dependencies: ["Essentials", "Mapping", "Rasters", "Forest"]),
+        .testTarget(name: "ReportTests", dependencies: ["Essentials", "Report"]),
+        .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Essentials", "Pipeline", "DemoData", "SoilProfiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
     ],
     swiftLanguageModes: [.v6]

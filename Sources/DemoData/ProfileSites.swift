@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Rasters
 import SoilProfiles
@@ -38,7 +39,7 @@ extension DemoDataGenerator {
         let zones = try koppenPaths.map { try Raster(path: $0) }
         let counts = profileCounts(total: options.profileCount)
         let generatorTable = try GeneratorParameterTable()
-        var random = SeededRandom(seed: options.seed ^ profileStreamSalt)
+        var random = SplitMix64(seed: options.seed ^ profileStreamSalt)
         var sites: [DemoSite] = []
         var horizonsCSV = CSVWriter(header: ["id", "top", "bottom", "soc", "bd"])
         var horizonCount = 0

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import SoilProfiles
 
@@ -8,7 +9,7 @@ import SoilProfiles
 /// (spacing `spacingDeg`, longitude periodic); the field at a point is the smoothstep-weighted
 /// bilinear interpolation of the four surrounding lattice values, and octaves are summed with
 /// weights normalised so that Σ wᵢ² = 1. The lattice values are drawn once, sequentially, from
-/// `SeededRandom(seed:)`, so a field is a pure function of (seed, longitude, latitude): identical
+/// `SplitMix64(seed:)`, so a field is a pure function of (seed, longitude, latitude): identical
 /// for any grid resolution and any thread count. Values are dimensionless, mean 0, standard
 /// deviation ≈ 0.6 (interpolation shrinks the variance of the lattice values).
 public struct SmoothNoiseField: Sendable {
@@ -30,7 +31,7 @@ public struct SmoothNoiseField: Sendable {
     ///   - weights: relative amplitude of each octave.
     public init(seed: UInt64, spacingsDeg: [Double] = [12, 4, 1.5], weights: [Double] = [1, 0.6, 0.35]) {
         precondition(spacingsDeg.count == weights.count && !spacingsDeg.isEmpty, "one weight per spacing")
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let norm = weights.reduce(0) { $0 + $1 * $1 }.squareRoot()
         var octaves: [Octave] = []
         for (spacing, weight) in zip(spacingsDeg, weights) {

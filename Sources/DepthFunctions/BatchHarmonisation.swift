@@ -1,5 +1,6 @@
 // Batch API: splines and β fits for many profiles in parallel chunks (METHOD.md §2–§4).
 
+import Essentials
 import Dispatch
 import Foundation
 

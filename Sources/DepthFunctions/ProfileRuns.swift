@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import SoilProfiles
 
@@ -50,7 +51,7 @@ public struct ProfileBeta: Sendable {
 public enum ProfileRuns {
     /// Splines each of `variables` for every profile to `depths` (METHOD.md §2).
     /// - Parameter oneCentimetre: also produce the 1-cm estimates (slower: per-profile path).
-    /// - Throws: `DepthFunctionsError` for invalid spline options; `CSVError` for an unknown variable.
+    /// - Throws: `DepthFunctionsError` for invalid spline options; `FileError` for an unknown variable.
     public static func harmonize(_ table: HorizonTable, variables: [String], depths: OutputDepths,
                                  options: SplineOptions = SplineOptions(), oneCentimetre: Bool = false,
                                  threadCount: Int? = nil) throws -> HarmonizeRun {
@@ -59,7 +60,7 @@ public enum ProfileRuns {
         var results: [HarmonisedVariable] = []
         for (position, variable) in variables.enumerated() {
             guard let v = table.variableIndex(variable) else {
-                throw CSVError(file: table.source, field: variable, message: "variable was not read from the file")
+                throw FileError(file: table.source, field: variable, message: "variable was not read from the file")
             }
             let harmonised = try harmoniseProfiles(batch, values: table.values[v], depths: depths,
                                                    options: options, threadCount: threadCount)
@@ -107,16 +108,16 @@ public enum ProfileRuns {
     ///     METHOD.md §3); `nil` leaves BD missing. Filled horizons are counted per profile (`bd_filled`).
     ///   - bulkDensityFillPerProfile: per-profile fill values (e.g. a BD raster sampled at the site, else the
     ///     pedotransfer value; NaN = none); overrides `bulkDensityFill` when given.
-    /// - Throws: `CSVError` when the table lacks `soc` or `bd`.
+    /// - Throws: `FileError` when the table lacks `soc` or `bd`.
     public static func beta(_ table: HorizonTable, bulkDensityFill: Double? = nil,
                             bulkDensityFillPerProfile: [Double]? = nil,
                             splineOptions: SplineOptions = SplineOptions(),
                             threadCount: Int? = nil) throws -> BetaRun {
         guard let socIndex = table.variableIndex("soc") else {
-            throw CSVError(file: table.source, field: "soc", message: "variable was not read from the file")
+            throw FileError(file: table.source, field: "soc", message: "variable was not read from the file")
         }
         guard let bdIndex = table.variableIndex("bd") else {
-            throw CSVError(file: table.source, field: "bd", message: "variable was not read from the file")
+            throw FileError(file: table.source, field: "bd", message: "variable was not read from the file")
         }
         var bulkDensity = table.values[bdIndex]
         var filledPerProfile = [Int](repeating: 0, count: table.profileCount)

@@ -1,4 +1,5 @@
 // k-fold and spatial block cross-validation (METHOD.md §7; paper Eqs. 5–6).
+import Essentials
 
 /// How rows are assigned to cross-validation folds.
 public enum FoldScheme: Sendable, Equatable {

@@ -1,6 +1,6 @@
 // Tables and JSON documents written by the forest commands.
 import Foundation
-import SoilProfiles
+import Essentials
 
 /// Builders of the files the `soilbeta forest` commands write (summary JSON, importance,
 /// tuning and cross-validation tables, prediction tables).

@@ -1,6 +1,6 @@
 // Versioned binary model files for trained forests (issue 3 item 8).
 import Foundation
-import SoilProfiles
+import Essentials
 
 /// The binary model format: little-endian, header then a checksummed payload.
 ///

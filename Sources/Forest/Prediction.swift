@@ -1,4 +1,5 @@
 // Batched, multi-threaded prediction with a trained forest (METHOD.md §7–§8).
+import Essentials
 
 /// Rows per block in batched prediction. Each tree is applied to all rows of a block before the
 /// next tree, so the tree's nodes (tens of KB) stay in L1/L2 while the block's rows stream past;

@@ -1,4 +1,5 @@
 // A trained regression forest stored as flat arrays, and its training (METHOD.md §7, paper Sect. 2.5).
+import Essentials
 
 /// A trained Breiman regression forest. All trees live in flat struct-of-arrays storage:
 /// node i of the forest has split feature `nodeFeature[i]` (−1 for a leaf), threshold

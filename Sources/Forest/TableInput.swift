@@ -1,5 +1,5 @@
 // Reading forest training/prediction tables from CSV (issue 3 item 9: missing-value handling).
-import SoilProfiles
+import Essentials
 
 /// Features (and optionally the response) taken from a CSV table, with rows holding a missing
 /// value either rejected (error naming the first rows and fields) or dropped and counted.

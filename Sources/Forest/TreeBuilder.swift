@@ -1,5 +1,6 @@
 // Growing one regression tree: bootstrap, mtry candidates, exact variance-reduction splits
 // on presorted values (METHOD.md §7; Breiman 2001 as in R randomForest / ranger).
+import Essentials
 
 /// Read-only training data shared by all tree builders: features column-major, responses,
 /// and for every feature the row indices sorted by that feature's value.

@@ -1,4 +1,5 @@
 // Grid tuning of mtry × ntree by OOB error (METHOD.md §7; the paper used e1071::tune).
+import Essentials
 
 /// One cell of the tuning grid.
 public struct TuningCell: Sendable, Equatable {

@@ -1,4 +1,5 @@
 // Names, descriptions and per-row stock sums of the mapping outputs (METHOD.md §5, §8, §9; paper Table 1).
+import Essentials
 import Foundation
 import Rasters
 

@@ -1,11 +1,12 @@
 // The mapping run: β prediction per ecosystem, layer SOC densities, COGs and stocks, streamed
 // in row tiles with checkpoints (issue 4 item 4–5; METHOD.md §5, §8, §9; paper Sect. 2.4, 3.4–3.5).
+import Essentials
 import DepthFunctions
 import Dispatch
 import Forest
 import Foundation
 import Rasters
-import SoilProfiles
+
 
 /// Progress of a run, reported after every tile.
 public struct MapProgress: Sendable {

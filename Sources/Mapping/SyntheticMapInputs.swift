@@ -1,7 +1,8 @@
 // Synthetic global inputs for a mapping run (the map benchmark and the end-to-end tests).
+import Essentials
 import Foundation
 import Rasters
-import SoilProfiles
+
 
 /// Writes a complete, self-consistent set of synthetic inputs for `soilbeta map` on any
 /// WGS84 grid: 11 covariate rasters named like the paper's (SOC, CN, MAT, MBN, MAP, BD, MBC,

@@ -1,4 +1,5 @@
 // Computation of one row tile of a mapping run (METHOD.md §3, §5, §8).
+import Essentials
 import DepthFunctions
 import Dispatch
 import Forest

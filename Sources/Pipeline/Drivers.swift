@@ -1,3 +1,4 @@
+import Essentials
 import Forest
 import Foundation
 import SoilProfiles
@@ -17,7 +18,7 @@ public struct DriverInputs: Sendable {
     /// Columns of the site table that are never covariates.
     static let reservedSiteColumns: Set<String> = ["id", "lon", "lat", "ecosystem", "study"]
 
-    /// Reads and joins the files; every problem is a `CSVError` naming file, line and field.
+    /// Reads and joins the files; every problem is a `FileError` naming file, line and field.
     public static func load(betaPath: String, sitesPath: String, requestedFeatures: [String]) throws -> DriverInputs {
         let betaTable = try CSVTable.read(path: betaPath)
         let siteTable = try CSVTable.read(path: sitesPath)
@@ -46,9 +47,9 @@ public struct DriverInputs: Sendable {
         var siteRowOfID: [String: Int] = [:]
         for row in 0..<siteTable.rows.count {
             let id = trimmed(siteTable.rows[row][siteID])
-            if id.isEmpty { throw CSVError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id", message: "missing profile id") }
+            if id.isEmpty { throw FileError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id", message: "missing profile id") }
             if let first = siteRowOfID[id] {
-                throw CSVError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id",
+                throw FileError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id",
                                message: "profile id '\(id)' repeats (first on line \(siteTable.lineOfRow[first]))")
             }
             siteRowOfID[id] = row
@@ -60,9 +61,9 @@ public struct DriverInputs: Sendable {
         for row in 0..<betaTable.rows.count {
             let line = betaTable.lineOfRow[row]
             let id = trimmed(betaTable.rows[row][betaID])
-            if id.isEmpty { throw CSVError(file: betaPath, line: line, field: "id", message: "missing profile id") }
+            if id.isEmpty { throw FileError(file: betaPath, line: line, field: "id", message: "missing profile id") }
             if let first = betaRowOfID[id] {
-                throw CSVError(file: betaPath, line: line, field: "id",
+                throw FileError(file: betaPath, line: line, field: "id",
                                message: "profile id '\(id)' repeats (first on line \(betaTable.lineOfRow[first]))")
             }
             betaRowOfID[id] = row
@@ -71,17 +72,17 @@ public struct DriverInputs: Sendable {
                 continue
             }
             guard value > 0 && value < 1 else {
-                throw CSVError(file: betaPath, line: line, field: "beta", message: "β = \(value) is outside (0, 1)")
+                throw FileError(file: betaPath, line: line, field: "beta", message: "β = \(value) is outside (0, 1)")
             }
             guard let siteRow = siteRowOfID[id] else {
-                throw CSVError(file: betaPath, line: line, field: "id", message: "profile '\(id)' has no row in \(sitesPath)")
+                throw FileError(file: betaPath, line: line, field: "id", message: "profile '\(id)' has no row in \(sitesPath)")
             }
             // Ecosystem: from the site table, else from the β table; both given must agree.
             var ecosystem: Ecosystem?
             if let column = siteEcosystem, !siteTable.isMissing(row: siteRow, column: column) {
                 let text = siteTable.rows[siteRow][column]
                 guard let parsed = Ecosystem(parsing: text) else {
-                    throw CSVError(file: sitesPath, line: siteTable.lineOfRow[siteRow], field: "ecosystem",
+                    throw FileError(file: sitesPath, line: siteTable.lineOfRow[siteRow], field: "ecosystem",
                                    message: "'\(text)' is not an ecosystem (cropland, grassland or forestland)")
                 }
                 ecosystem = parsed
@@ -89,17 +90,17 @@ public struct DriverInputs: Sendable {
             if let column = betaEcosystem, !betaTable.isMissing(row: row, column: column) {
                 let text = betaTable.rows[row][column]
                 guard let parsed = Ecosystem(parsing: text) else {
-                    throw CSVError(file: betaPath, line: line, field: "ecosystem",
+                    throw FileError(file: betaPath, line: line, field: "ecosystem",
                                    message: "'\(text)' is not an ecosystem (cropland, grassland or forestland)")
                 }
                 if let fromSites = ecosystem, fromSites != parsed {
-                    throw CSVError(file: betaPath, line: line, field: "ecosystem",
+                    throw FileError(file: betaPath, line: line, field: "ecosystem",
                                    message: "'\(parsed.rawValue)' here but '\(fromSites.rawValue)' on line \(siteTable.lineOfRow[siteRow]) of \(sitesPath)")
                 }
                 ecosystem = parsed
             }
             guard let ecosystem else {
-                throw CSVError(file: sitesPath, line: siteTable.lineOfRow[siteRow], field: "ecosystem",
+                throw FileError(file: sitesPath, line: siteTable.lineOfRow[siteRow], field: "ecosystem",
                                message: "profile '\(id)' has no ecosystem")
             }
             inputs.beta.append(value)
@@ -109,7 +110,7 @@ public struct DriverInputs: Sendable {
             }
         }
         guard !inputs.beta.isEmpty else {
-            throw CSVError(file: betaPath, message: "no profile has a β value")
+            throw FileError(file: betaPath, message: "no profile has a β value")
         }
         inputs.covariates = zip(featureColumns, columnValues).map { DriverCovariate(name: $0.0, values: $1) }
         return inputs
@@ -127,20 +128,20 @@ public struct DriverInputs: Sendable {
         for row in 0..<table.rows.count {
             let name = table.rows[row][featureColumn].trimmingCharacters(in: .whitespaces)
             let line = table.lineOfRow[row]
-            if name.isEmpty { throw CSVError(file: path, line: line, field: "feature", message: "missing feature name") }
+            if name.isEmpty { throw FileError(file: path, line: line, field: "feature", message: "missing feature name") }
             if let first = lineOfFeature[name] {
-                throw CSVError(file: path, line: line, field: "feature", message: "feature '\(name)' repeats (first on line \(first))")
+                throw FileError(file: path, line: line, field: "feature", message: "feature '\(name)' repeats (first on line \(first))")
             }
             lineOfFeature[name] = line
             guard let value = try table.number(row: row, column: importanceColumn) else {
-                throw CSVError(file: path, line: line, field: "importance", message: "missing importance")
+                throw FileError(file: path, line: line, field: "importance", message: "missing importance")
             }
             names.append(name); values.append(value)
         }
         do {
             return try relativeContributions(features: names, importances: values)
         } catch let error as StatisticsError {
-            throw CSVError(file: path, message: error.description)
+            throw FileError(file: path, message: error.description)
         }
     }
 

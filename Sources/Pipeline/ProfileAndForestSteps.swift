@@ -1,3 +1,4 @@
+import Essentials
 import DepthFunctions
 import Forest
 import Foundation

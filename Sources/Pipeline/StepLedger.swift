@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import SoilProfiles
 
@@ -67,7 +68,7 @@ public final class StepLedger: @unchecked Sendable {
         lock.lock()
         if let cached = hashCache[path] { lock.unlock(); return cached }
         lock.unlock()
-        let digest = try SHA256.hex(ofFile: path)
+        let digest = try ContentHash.hex(ofFile: path)
         lock.lock()
         hashCache[path] = digest
         lock.unlock()
@@ -90,7 +91,7 @@ public final class StepLedger: @unchecked Sendable {
             }
             inputHashes.append((input, try hash(of: input)))
         }
-        var keyHasher = SHA256()
+        var keyHasher = ContentHash()
         keyHasher.update(text: "soilbeta-step-v1\n\(name)\n\(parameters)\n")
         for (path, digest) in inputHashes { keyHasher.update(text: "\(path) \(digest)\n") }
         let key = keyHasher.finalizeHex()
@@ -109,7 +110,7 @@ public final class StepLedger: @unchecked Sendable {
         var outputHashes: [(path: String, sha256: String)] = []
         for output in outputs {
             let absolute = folder.appendingPathComponent(output).path
-            let digest = try SHA256.hex(ofFile: absolute)
+            let digest = try ContentHash.hex(ofFile: absolute)
             outputHashes.append((output, digest))
             lock.lock(); hashCache[absolute] = digest; lock.unlock()
         }

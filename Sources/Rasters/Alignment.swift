@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 
@@ -61,13 +62,13 @@ public enum RasterAlignment {
         let outputType = dataType ?? (resampling.interpolates && !sourceType.isFloatingPoint ? .float32 : sourceType)
         let sourceNoData = try source.noDataValue(band: 1)
         let outputNoData: Double? = noDataValue ?? sourceNoData ?? (outputType.isFloatingPoint ? Double.nan : nil)
-        try AtomicOutput.requireWritableFolder(for: outputPath)
+        try AtomicFile.requireWritableFolder(for: outputPath)
 
         var options = output
         options.dataType = outputType
         options.noDataValue = outputNoData
-        let staging = AtomicOutput.temporaryPath(besides: outputPath, tag: "staging")
-        defer { AtomicOutput.removeQuietly(staging) }
+        let staging = AtomicFile.temporaryPath(besides: outputPath, tag: "staging")
+        defer { AtomicFile.removeQuietly(staging) }
 
         var arguments = ["-of", "GTiff", "-overwrite",
                          "-t_srs", grid.crs.wkt,

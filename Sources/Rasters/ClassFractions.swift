@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 
@@ -90,13 +91,13 @@ public enum ClassFractionAggregation {
         var source = try Raster(path: sourcePath)
         var reprojected = false
         var intermediatePath: String? = nil
-        defer { if let intermediatePath { AtomicOutput.removeQuietly(intermediatePath) } }
+        defer { if let intermediatePath { AtomicFile.removeQuietly(intermediatePath) } }
         if !source.grid.crs.isSame(as: grid.crs) {
             let factor = nestingFactor(source: source.grid, target: grid)
             let fine = RasterGrid(west: grid.west, north: grid.north, cellWidth: grid.cellWidth / Double(factor),
                                   cellHeight: grid.cellHeight / Double(factor), columns: grid.columns * factor,
                                   rows: grid.rows * factor, crs: grid.crs)
-            let path = AtomicOutput.temporaryPath(besides: outputPaths[0], tag: "classes")
+            let path = AtomicFile.temporaryPath(besides: outputPaths[0], tag: "classes")
             intermediatePath = path
             _ = try RasterAlignment.align(sourcePath: sourcePath, onto: fine, outputPath: path, resampling: .nearest,
                                           output: RasterOutputOptions(blockSize: 512, deflateLevel: 1))

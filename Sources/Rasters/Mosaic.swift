@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 
@@ -75,7 +76,7 @@ public enum RasterMosaic {
         if output.bandDescriptions.isEmpty { output.bandDescriptions = try (1...first.bandCount).map { try first.bandDescription(band: $0) } }
         if output.bandUnits.isEmpty { output.bandUnits = try (1...first.bandCount).map { try first.unit(band: $0) } }
         if output.metadata.isEmpty { output.metadata = first.metadata() }
-        try AtomicOutput.requireWritableFolder(for: outputPath)
+        try AtomicFile.requireWritableFolder(for: outputPath)
 
         var arguments = ["-te", RasterAlignment.formatExact(grid.west), RasterAlignment.formatExact(grid.south),
                          RasterAlignment.formatExact(grid.east), RasterAlignment.formatExact(grid.north),

@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 
@@ -76,12 +77,12 @@ public final class RasterWriter {
         guard options.blockSize >= 16, options.blockSize % 16 == 0 else {
             throw RasterError.invalidArgument("\(path): block size \(options.blockSize) must be a positive multiple of 16")
         }
-        try AtomicOutput.requireWritableFolder(for: path)
+        try AtomicFile.requireWritableFolder(for: path)
         self.path = path
         self.grid = grid
         self.bandCount = bandCount
         self.options = options
-        self.stagingPath = AtomicOutput.temporaryPath(besides: path, tag: "staging")
+        self.stagingPath = AtomicFile.temporaryPath(besides: path, tag: "staging")
         guard let driver = GDALGetDriverByName("GTiff") else {
             throw RasterError.writeFailed(path: path, reason: "the GDAL build has no GTiff driver")
         }
@@ -213,7 +214,7 @@ public final class RasterWriter {
             GDALClose(handle)
             self.handle = nil
         }
-        AtomicOutput.removeQuietly(stagingPath)
+        AtomicFile.removeQuietly(stagingPath)
     }
 }
 
@@ -239,7 +240,7 @@ enum RasterPublisher {
 
     /// Translates `source` to `path` with `arguments`, through a hidden temporary file.
     static func translate(_ source: GDALDatasetH, to path: String, arguments: [String], tag: String) throws {
-        let temporary = AtomicOutput.temporaryPath(besides: path, tag: tag)
+        let temporary = AtomicFile.temporaryPath(besides: path, tag: tag)
         let argumentList = GDALStringList(arguments)
         GDALEnvironment.resetError()
         guard let translateOptions = GDALTranslateOptionsNew(argumentList.pointer, nil) else {
@@ -249,17 +250,17 @@ enum RasterPublisher {
         var usageError: Int32 = 0
         guard let output = GDALTranslate(temporary, source, translateOptions, &usageError) else {
             let reason = GDALEnvironment.lastErrorMessage()
-            AtomicOutput.removeQuietly(temporary)
+            AtomicFile.removeQuietly(temporary)
             throw RasterError.writeFailed(path: path, reason: reason)
         }
         GDALClose(output)
         if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
             let reason = GDALEnvironment.lastErrorMessage()
-            AtomicOutput.removeQuietly(temporary)
+            AtomicFile.removeQuietly(temporary)
             throw RasterError.writeFailed(path: path, reason: reason)
         }
         unlink(temporary + ".aux.xml")
-        try AtomicOutput.publish(temporary, as: path)
+        try AtomicFile.publish(temporary, as: path)
     }
 
     /// Writes `source` as a COG at `path` (atomically).
@@ -277,7 +278,7 @@ enum RasterPublisher {
         guard GDALEnvironment.hasDriver("netCDF") else {
             throw RasterError.writeFailed(path: path, reason: "the GDAL build has no netCDF driver; omit the NetCDF output")
         }
-        try AtomicOutput.requireWritableFolder(for: path)
+        try AtomicFile.requireWritableFolder(for: path)
         var arguments = ["-of", "netCDF", "-co", "FORMAT=NC4", "-co", "COMPRESS=DEFLATE",
                          "-co", "ZLEVEL=\(options.deflateLevel)"]
         if let noData = options.noDataValue {

@@ -1,9 +1,10 @@
+import Essentials
 import Foundation
-import SoilProfiles
+
 
 /// Column look-ups the report needs on top of the project's one CSV reader
 /// (`SoilProfiles.CSVTable`): run-folder tables are matched by column name regardless of case,
-/// and text columns are read trimmed. Problems surface as `CSVError` (file, line, field).
+/// and text columns are read trimmed. Problems surface as `FileError` (file, line, field).
 extension CSVTable {
     /// The index of the first column whose name equals one of `names`, ignoring case; nil when
     /// none is present.
@@ -15,7 +16,7 @@ extension CSVTable {
     }
 
     /// The indices of the columns `names` (matched ignoring case), in the given order.
-    /// - Throws: `CSVError` naming the file, the header line and the first missing column.
+    /// - Throws: `FileError` naming the file, the header line and the first missing column.
     func requireColumns(_ names: [String]) throws -> [Int] {
         try names.map { name in
             if let index = column(named: name) { return index }

@@ -1,7 +1,8 @@
+import Essentials
 import Foundation
 
 /// Errors of the report that are not problems of a CSV table (those surface as the
-/// SoilProfiles `CSVError`, naming file, line and field): a missing run folder and an
+/// SoilProfiles `FileError`, naming file, line and field): a missing run folder and an
 /// unreadable or invalid provenance file `run.json`.
 public enum ReportError: Error, CustomStringConvertible, Equatable {
     /// The run folder does not exist or is not a folder.

@@ -1,5 +1,6 @@
+import Essentials
 import Foundation
-import SoilProfiles
+
 
 /// Builds the HTML report of a run folder (issue 5 item 3; METHOD.md §6–§9) from whatever
 /// the folder holds; every missing piece becomes a visible "not available in this run" note.
@@ -218,10 +219,10 @@ public struct RunReport {
         let lon = try table.numericColumn(columns[0]), lat = try table.numericColumn(columns[1])
         for (k, (x, y)) in zip(lon, lat).enumerated() where x.isFinite && y.isFinite {
             if !(-180...360).contains(x) {
-                throw CSVError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[0]], message: "longitude \(x) out of range")
+                throw FileError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[0]], message: "longitude \(x) out of range")
             }
             if !(-90...90).contains(y) {
-                throw CSVError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[1]], message: "latitude \(y) out of range")
+                throw FileError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[1]], message: "latitude \(y) out of range")
             }
         }
         return Profiles(table: table, lon: lon, lat: lat, ecosystem: table.strings(columns[2]).map { $0.lowercased() },
@@ -714,7 +715,7 @@ public struct RunReport {
         body += "<h3>Files of the run folder this report was rendered from</h3>"
         let rows = filesUsed().map { relative -> [String] in
             let size = (try? FileManager.default.attributesOfItem(atPath: path(relative))[.size] as? Int) ?? nil
-            return [relative, size.map(String.init) ?? "", (try? SHA256.hex(ofFile: path(relative))) ?? "unreadable"]
+            return [relative, size.map(String.init) ?? "", (try? ContentHash.hex(ofFile: path(relative))) ?? "unreadable"]
         }
         body += htmlTable(header: ["File", "Bytes", "SHA-256"], rows: rows, id: "files")
         return body

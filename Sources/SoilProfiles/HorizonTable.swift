@@ -1,33 +1,5 @@
+import Essentials
 import Foundation
-
-/// The three ecosystems of the paper (Sect. 2.1; METHOD.md §1) with their map codes.
-public enum Ecosystem: String, CaseIterable, Sendable, Codable, Comparable {
-    case cropland, grassland, forestland
-
-    /// Two-letter prefix of the paper's data set files: `CL`, `GL`, `FL` (METHOD.md §9).
-    public var code: String {
-        switch self {
-        case .cropland: "CL"
-        case .grassland: "GL"
-        case .forestland: "FL"
-        }
-    }
-
-    /// Reads an ecosystem name, case-insensitively: `cropland`/`crop`/`CL`, `grassland`/`grass`/`GL`,
-    /// `forestland`/`forest`/`FL`. Returns `nil` for anything else.
-    public init?(parsing text: String) {
-        switch CSVTable.trimmedASCII(text).lowercased() {
-        case "cropland", "crop", "cl": self = .cropland
-        case "grassland", "grass", "gl": self = .grassland
-        case "forestland", "forest", "fl": self = .forestland
-        default: return nil
-        }
-    }
-
-    public static func < (lhs: Ecosystem, rhs: Ecosystem) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-}
 
 /// Maps soilbeta's canonical column names (`id`, `top`, `bottom`, `soc`, `bd`, `lon` …) to the headers of a
 /// user's file, from `--column NAME=SOURCE` arguments (e.g. `soc=ORCDRC`, `top=UHDICM`; METHOD.md §1).
@@ -212,13 +184,13 @@ public struct HorizonTable: Sendable {
     public func variableIndex(_ name: String) -> Int? { variables.firstIndex(of: name) }
 
     /// Reads a horizon CSV file.
-    /// - Throws: `CSVError` for malformed files, missing required columns and non-numeric values.
+    /// - Throws: `FileError` for malformed files, missing required columns and non-numeric values.
     public static func read(path: String, options: HorizonReadOptions) throws -> HorizonTable {
         try HorizonTable(csv: CSVTable.read(path: path), options: options)
     }
 
     /// Builds the horizon table from a parsed CSV.
-    /// - Throws: `CSVError` for missing required columns and non-numeric values (naming line and field).
+    /// - Throws: `FileError` for missing required columns and non-numeric values (naming line and field).
     public init(csv: CSVTable, options: HorizonReadOptions) throws {
         let mapping = options.mapping
         func label(_ canonical: String) -> String {
@@ -358,7 +330,7 @@ public struct HorizonTable: Sendable {
     /// Merges a separate site table (`id`, `lon`, `lat`, `ecosystem`, `study`; METHOD.md §1) into the
     /// profiles' site attributes; values in the site table win over values on horizon rows.
     /// Site rows whose id has no profile are reported as warnings.
-    /// - Throws: `CSVError` for a missing `id` column or non-numeric coordinates.
+    /// - Throws: `FileError` for a missing `id` column or non-numeric coordinates.
     public mutating func mergeSites(_ csv: CSVTable, mapping: ColumnMapping = ColumnMapping()) throws {
         let label: (String) -> String = { canonical in
             let source = mapping.source(of: canonical)

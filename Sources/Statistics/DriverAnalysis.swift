@@ -3,6 +3,7 @@
 // 95 % bands and the mean-β line, relative contributions. This file turns joined, in-memory
 // data into result tables; reading and writing files is the command's job.
 
+import Essentials
 import Dispatch
 
 /// Fixed slots written by parallel workers, each slot by exactly one worker.

@@ -1,3 +1,4 @@
+import Essentials
 import ArgumentParser
 import Foundation
 import Rasters
@@ -63,13 +64,13 @@ struct ExtractCommand: ParsableCommand {
         for row in 0..<table.rows.count {
             if let lon = try table.number(row: row, column: lonIndex) {
                 guard (-180...360).contains(lon) else {
-                    throw CSVError(file: sites, line: table.lineOfRow[row], field: lonColumn, message: "longitude \(lon) is outside −180…360")
+                    throw FileError(file: sites, line: table.lineOfRow[row], field: lonColumn, message: "longitude \(lon) is outside −180…360")
                 }
                 longitudes[row] = lon
             }
             if let lat = try table.number(row: row, column: latIndex) {
                 guard (-90...90).contains(lat) else {
-                    throw CSVError(file: sites, line: table.lineOfRow[row], field: latColumn, message: "latitude \(lat) is outside −90…90")
+                    throw FileError(file: sites, line: table.lineOfRow[row], field: latColumn, message: "latitude \(lat) is outside −90…90")
                 }
                 latitudes[row] = lat
             }

@@ -1,5 +1,6 @@
+import Essentials
 import ArgumentParser
-import SoilProfiles
+import DemoData
 
 /// `soilbeta simulate-profiles`: writes a synthetic horizon table that follows the β model, for benchmarks
 /// and trials (every file it writes is synthetic; the ids start with `S`).

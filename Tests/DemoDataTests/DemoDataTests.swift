@@ -1,3 +1,4 @@
+import Essentials
 import DemoData
 import DepthFunctions
 import Foundation
@@ -314,7 +315,7 @@ func referenceCellAreaHa(south: Double, north: Double, widthDeg: Double) -> Doub
     func covariateModel() throws {
         let model = DemoCovariateModel(seed: 3)
         #expect(model.covariates(zoneFractions: [0, 0, 0, 0, 0], lonDeg: 10, latDeg: 10) == nil)
-        var random = SeededRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         for _ in 0..<2000 {
             let fractions = (0..<5).map { _ in random.uniform() < 0.5 ? 0 : random.uniform() }
             guard fractions.reduce(0, +) > 0 else { continue }

@@ -1,3 +1,4 @@
+import Essentials
 import DemoData
 import DepthFunctions
 import Forest

@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 import Testing
@@ -93,7 +94,7 @@ import SoilProfiles
         let bad = folder.file("bad.csv")
         try "id,lon,lat\na,0.5,95\n".write(toFile: bad, atomically: true, encoding: .utf8)
         let failing = try ExtractCommand.parse(["--sites", bad, "--raster", "mat=\(raster)", "--out", folder.file("none.csv")])
-        #expect(throws: CSVError(file: bad, line: 2, field: "lat", message: "latitude 95.0 is outside −90…90")) { try failing.run() }
+        #expect(throws: FileError(file: bad, line: 2, field: "lat", message: "latitude 95.0 is outside −90…90")) { try failing.run() }
         let missing = try ExtractCommand.parse(["--sites", sites, "--raster", "mat=\(folder.file("no.tif"))", "--out", folder.file("none.csv")])
         #expect(throws: RasterError.self) { try missing.run() }
         #expect(!FileManager.default.fileExists(atPath: folder.file("none.csv")))

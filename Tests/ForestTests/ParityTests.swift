@@ -1,3 +1,4 @@
+import Essentials
 import Testing
 import Foundation
 import SoilProfiles

@@ -1,3 +1,4 @@
+import Essentials
 import Forest
 
 /// Synthetic regression data sets with closed-form truth, generated from the project's own

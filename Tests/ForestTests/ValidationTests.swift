@@ -1,3 +1,4 @@
+import Essentials
 import Testing
 import SoilProfiles
 @testable import Forest
@@ -81,11 +82,11 @@ import SoilProfiles
         #expect(dropped.features.values == [1, 4, 2, 5])
         #expect(dropped.responses == [3, 6])
         let bad = try CSVTable.parse(text: "a,y\n1,2\nx,3\n", source: "bad.csv")
-        #expect(throws: CSVError(file: "bad.csv", line: 3, field: "a",
+        #expect(throws: FileError(file: "bad.csv", line: 3, field: "a",
                                  message: "'x' is not a finite number (use '.' as decimal mark; empty or NA for missing)")) {
             try ForestTableInput(table: bad, featureNames: ["a"], target: "y", dropMissing: false)
         }
-        #expect(throws: CSVError.self) { try ForestTableInput(table: bad, featureNames: ["zzz"], target: "y", dropMissing: false) }
+        #expect(throws: FileError.self) { try ForestTableInput(table: bad, featureNames: ["zzz"], target: "y", dropMissing: false) }
     }
 
     @Test func quantileColumnNames() {

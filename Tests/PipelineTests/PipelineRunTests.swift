@@ -1,11 +1,13 @@
+import Essentials
 import Foundation
 import Testing
 @testable import Pipeline
 import SoilProfiles
+import DemoData
 
 /// A small synthetic study: β depends on two covariates; profiles follow the β model (SyntheticProfiles).
 private func writeStudy(in folder: URL, profiles: Int = 160) throws {
-    var random = SeededRandom(seed: 11)
+    var random = SplitMix64(seed: 11)
     var horizons = CSVWriter(header: ["id", "top", "bottom", "soc", "bd"])
     var sites = CSVWriter(header: ["id", "lon", "lat", "ecosystem", "mat", "clay"])
     for index in 0..<profiles {

@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 import Testing
@@ -124,7 +125,7 @@ import Testing
         }
         let source = folder.file("s.tif")
         makeGeoTIFF(source, west: 0, north: 1, cellWidth: 1, cellHeight: 1, columns: 1, rows: 1, values: [1])
-        #expect(throws: RasterError.self) {
+        #expect(throws: FileError.self) {
             try RasterAlignment.align(sourcePath: source, onto: grid, outputPath: folder.file("nope/o.tif"), resampling: .bilinear)
         }
         #expect(try folder.listing() == ["s.tif"])

@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 import Testing
@@ -111,7 +112,7 @@ import Testing
             _ = try RasterWriter(path: folder.file("b.tif"), grid: grid)   // released without finish()
         }
         #expect(try folder.listing().isEmpty)
-        #expect(throws: RasterError.self) { try RasterWriter(path: folder.file("no/such/folder/c.tif"), grid: grid) }
+        #expect(throws: FileError.self) { try RasterWriter(path: folder.file("no/such/folder/c.tif"), grid: grid) }
     }
 
     @Test func writesNetCDFWhenTheDriverExists() throws {

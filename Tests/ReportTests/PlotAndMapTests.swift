@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 import Rasters
@@ -272,7 +273,7 @@ func withPNGOpenedByGDAL(_ png: [UInt8], _ body: (GDALDatasetH) throws -> Void) 
         do {
             _ = try table.requireColumns(["observed", "scheme"])
             Issue.record("a missing column must be an error")
-        } catch let error as CSVError {
+        } catch let error as FileError {
             #expect(error.file == "forest/CL/cv_random.csv" && error.line == 1 && error.field == "scheme")
         }
     }

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import SoilProfiles
 import Testing
@@ -44,7 +45,7 @@ let packageRoot: String = {
         do {
             try report.write(to: output)
             Issue.record("a malformed beta.csv must be an error")
-        } catch let error as CSVError {
+        } catch let error as FileError {
             #expect(error.file == folder.file("beta.csv") && error.line == 3 && error.field == "beta")
             #expect(error.message.contains("'zero'"))
         }
@@ -56,7 +57,7 @@ let packageRoot: String = {
         let folder = try TemporaryFolder()
         try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(in: folder, at: "beta.csv")
         var report = RunReport(runFolder: folder.path)
-        #expect(throws: CSVError(file: folder.file("beta.csv"), line: 2, field: "lat", message: "latitude 95.0 out of range")) {
+        #expect(throws: FileError(file: folder.file("beta.csv"), line: 2, field: "lat", message: "latitude 95.0 out of range")) {
             try report.html()
         }
     }

@@ -1,8 +1,9 @@
+import Essentials
 import Foundation
 import Testing
 @testable import SoilProfiles
 
-extension SeededRandom {
+extension SplitMix64 {
     /// Uniform integer in 0..<n.
     fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
@@ -18,12 +19,12 @@ extension SeededRandom {
     """
 
     /// Reads `text`; returns the error if any. Fails the test on a crash-like outcome (wrong error type).
-    private func ingest(_ text: [UInt8]) -> CSVError? {
+    private func ingest(_ text: [UInt8]) -> FileError? {
         do {
             let csv = try CSVTable.parse(bytes: text, source: "fuzz.csv")
             _ = try HorizonTable(csv: csv, options: HorizonReadOptions(variables: ["soc", "bd"]))
             return nil
-        } catch let error as CSVError {
+        } catch let error as FileError {
             return error
         } catch {
             Issue.record("unexpected error type: \(error)")
@@ -31,7 +32,7 @@ extension SeededRandom {
         }
     }
 
-    private func expectLocated(_ error: CSVError?, _ input: [UInt8]) {
+    private func expectLocated(_ error: FileError?, _ input: [UInt8]) {
         guard let error else { return }
         #expect(error.file == "fuzz.csv")
         let wholeFile = error.message.contains("empty")
@@ -42,7 +43,7 @@ extension SeededRandom {
     }
 
     @Test func randomBytesNeverCrash() {
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         let alphabet = Array("id,top,bottom,soc,bd\"\n\r0123456789.-eNA xé".utf8)
         for _ in 0..<2_000 {
             let length = random.below(200)
@@ -65,7 +66,7 @@ extension SeededRandom {
     @Test func shuffledColumnsGiveTheSameTable() throws {
         let csv = try CSVTable.parse(text: validText, source: "fuzz.csv")
         let reference = try HorizonTable(csv: csv, options: HorizonReadOptions(variables: ["soc", "bd"]))
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<20 {
             var order = Array(0..<csv.header.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.below(i + 1)) }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SoilProfiles
+@testable import Essentials
 
 @Suite struct CSVTests {
     @Test func parsesQuotedFieldsCRLFAndBOM() throws {
@@ -15,7 +15,7 @@ import Testing
 
     @Test func raggedRowNamesFileAndLine() {
         let text = "id,top,bottom\nx,0,10\nx,10\n"
-        #expect(throws: CSVError(file: "h.csv", line: 3, field: nil, message: "row has 2 field(s) but the header has 3")) {
+        #expect(throws: FileError(file: "h.csv", line: 3, field: nil, message: "row has 2 field(s) but the header has 3")) {
             try CSVTable.parse(text: text, source: "h.csv")
         }
     }
@@ -32,7 +32,7 @@ import Testing
         do {
             _ = try CSVTable.parse(text: text, source: "bad.csv")
             Issue.record("accepted malformed input: \(text.debugDescription)")
-        } catch let error as CSVError {
+        } catch let error as FileError {
             #expect(error.description.contains(expected), "\(error)")
             #expect(error.description.hasPrefix("bad.csv"))
         } catch {
@@ -52,8 +52,8 @@ import Testing
 
     @Test func badNumberNamesLineAndField() throws {
         let table = try CSVTable.parse(text: "id,soc\na,1\nb,1,5\n".replacingOccurrences(of: "1,5", with: "\"1,5\""), source: "s.csv")
-        #expect(throws: CSVError.self) { try table.numericColumn(1) }
-        do { _ = try table.numericColumn(1) } catch let error as CSVError {
+        #expect(throws: FileError.self) { try table.numericColumn(1) }
+        do { _ = try table.numericColumn(1) } catch let error as FileError {
             #expect(error.line == 3 && error.field == "soc")
         }
     }
@@ -75,6 +75,6 @@ import Testing
         try AtomicFile.write(text: "two", to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.csv"])
-        #expect(throws: CSVError.self) { try AtomicFile.write(text: "x", to: folder.path + "/missing/out.csv") }
+        #expect(throws: FileError.self) { try AtomicFile.write(text: "x", to: folder.path + "/missing/out.csv") }
     }
 }

@@ -1,9 +1,10 @@
+
 import Foundation
 import Testing
-@testable import SoilProfiles
+@testable import Essentials
 
 /// Test vectors of FIPS 180-4 / NIST CSRC examples for SHA-256.
-@Suite struct SHA256Tests {
+@Suite struct ContentHashTests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
@@ -12,11 +13,11 @@ import Testing
          "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
     ])
     func matchesPublishedVectors(message: String, digest: String) {
-        #expect(SHA256.hex(of: Array(message.utf8)) == digest)
+        #expect(ContentHash.hex(of: Array(message.utf8)) == digest)
     }
 
     @Test func millionAs() {
-        #expect(SHA256.hex(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+        #expect(ContentHash.hex(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
@@ -27,6 +28,6 @@ import Testing
         let bytes = Array([[UInt8]](repeating: pattern, count: 4_800).joined()) + [1, 2, 3]
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try SHA256.hex(ofFile: path) == SHA256.hex(of: bytes))
+        #expect(try ContentHash.hex(ofFile: path) == ContentHash.hex(of: bytes))
     }
 }

@@ -1,4 +1,38 @@
-// Deterministic pseudo-random streams for the forest (METHOD.md §7: reproducible forests).
+// The one seeded random stream of soilbeta (METHOD.md §7: reproducible forests; demo data).
+import Foundation
+
+/// SplitMix64 (Steele, Lea & Flood 2014): the seeding generator of `RandomStream`, and on its own a
+/// fast stream for synthetic data that must be a pure function of one seed (demo profiles, noise
+/// fields). Identical on every platform.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator whose stream is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// Next 64 random bits.
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform in [lower, upper).
+    public mutating func uniform(_ lower: Double, _ upper: Double) -> Double { lower + (upper - lower) * uniform() }
+
+    /// Standard normal deviate (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(uniform(), 0x1.0p-60)
+        let u2 = uniform()
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
+}
 
 /// A xoshiro256** pseudo-random generator seeded by SplitMix64 from a (seed, stream, purpose)
 /// triple. Every tree draws from its own stream, so a forest is identical for any thread count.
@@ -23,20 +57,12 @@ public struct RandomStream: Sendable {
         var state = seed &* 0x9E37_79B9_7F4A_7C15
         state ^= UInt64(truncatingIfNeeded: stream) &* 0xD1B5_4A32_D192_ED03
         state ^= purpose.rawValue &* 0x8CB9_2BA7_2F3D_8DD7
-        s0 = RandomStream.splitMix(&state)
-        s1 = RandomStream.splitMix(&state)
-        s2 = RandomStream.splitMix(&state)
-        s3 = RandomStream.splitMix(&state)
+        var seeding = SplitMix64(seed: state)
+        s0 = seeding.next()
+        s1 = seeding.next()
+        s2 = seeding.next()
+        s3 = seeding.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
-    }
-
-    @inline(__always)
-    private static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// The next 64 random bits (xoshiro256**).

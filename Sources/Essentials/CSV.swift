@@ -1,10 +1,11 @@
 import Foundation
 
-/// An error in a delimited text file: names the file, the 1-based line and, where known, the field.
+/// The one error type of file input and output: names the file, the 1-based line and, where known, the
+/// field (column). Thrown by the CSV reader and writer, `AtomicFile`, `ContentHash` and the table readers.
 ///
 /// Its `description` reads `FILE:LINE: field 'NAME': MESSAGE`, the form every soilbeta command prints
 /// before exiting with a non-zero status.
-public struct CSVError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct FileError: SoilBetaError, Sendable, Equatable {
     /// Path of the file as given by the user.
     public let file: String
     /// 1-based physical line number where the problem is, or `nil` for whole-file problems.
@@ -50,13 +51,13 @@ public struct CSVTable: Sendable {
     private let indexOfColumn: [String: Int]
 
     /// Reads and parses the CSV file at `path`.
-    /// - Throws: `CSVError` when the file cannot be read or is malformed.
+    /// - Throws: `FileError` when the file cannot be read or is malformed.
     public static func read(path: String) throws -> CSVTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let why = !exists ? "no such file" : (isDirectory.boolValue ? "is a directory" : "cannot be read")
-            throw CSVError(file: path, message: why)
+            throw FileError(file: path, message: why)
         }
         return try parse(bytes: [UInt8](data), source: path)
     }
@@ -78,17 +79,17 @@ public struct CSVTable: Sendable {
             }
         }
         guard let headerRecord = records.first else {
-            throw CSVError(file: source, message: "the file is empty: expected a header row")
+            throw FileError(file: source, message: "the file is empty: expected a header row")
         }
         let header = headerRecord.map { $0.trimmingCharacters(in: .whitespaces) }
         var index: [String: Int] = [:]
         for (position, name) in header.enumerated() {
             if name.isEmpty {
-                throw CSVError(file: source, line: recordLines[0],
+                throw FileError(file: source, line: recordLines[0],
                                message: "header column \(position + 1) has no name")
             }
             if index[name] != nil {
-                throw CSVError(file: source, line: recordLines[0], field: name,
+                throw FileError(file: source, line: recordLines[0], field: name,
                                message: "duplicate column name in the header")
             }
             index[name] = position
@@ -102,7 +103,7 @@ public struct CSVTable: Sendable {
             // A line holding nothing at all (e.g. a trailing blank line) is not a record.
             if record.count == 1 && record[0].isEmpty && header.count > 1 { continue }
             if record.count != header.count {
-                throw CSVError(file: source, line: recordLines[recordIndex],
+                throw FileError(file: source, line: recordLines[recordIndex],
                                message: "row has \(record.count) field(s) but the header has \(header.count)")
             }
             rows.append(record)
@@ -115,11 +116,11 @@ public struct CSVTable: Sendable {
     public func column(_ name: String) -> Int? { indexOfColumn[name] }
 
     /// Position of the column called `name`.
-    /// - Throws: `CSVError` naming the file and the missing column.
+    /// - Throws: `FileError` naming the file and the missing column.
     public func requireColumn(_ name: String, purpose: String? = nil) throws -> Int {
         if let position = indexOfColumn[name] { return position }
         let why = purpose.map { " (\($0))" } ?? ""
-        throw CSVError(file: source, line: lineOfHeader, field: name,
+        throw FileError(file: source, line: lineOfHeader, field: name,
                        message: "required column is missing\(why); columns present: \(header.joined(separator: ", "))")
     }
 
@@ -139,7 +140,7 @@ public struct CSVTable: Sendable {
 
     /// `text` without leading and trailing spaces and tabs (a byte-level trim; no Foundation bridging).
     @inline(__always)
-    static func trimmedASCII(_ text: String) -> Substring {
+    public static func trimmedASCII(_ text: String) -> Substring {
         let utf8 = text.utf8
         guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return text[text.endIndex...] }
         let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
@@ -147,19 +148,19 @@ public struct CSVTable: Sendable {
     }
 
     /// The field as a finite number, `nil` when missing.
-    /// - Throws: `CSVError` naming file, line and column when the text is not a finite decimal number.
+    /// - Throws: `FileError` naming file, line and column when the text is not a finite decimal number.
     public func number(row: Int, column: Int) throws -> Double? {
         let text = rows[row][column]
         if CSVTable.isMissingText(text) { return nil }
         guard let value = CSVTable.parseDecimal(text) else {
-            throw CSVError(file: source, line: lineOfRow[row], field: header[column],
+            throw FileError(file: source, line: lineOfRow[row], field: header[column],
                            message: "'\(CSVTable.abbreviated(text))' is not a finite number (use '.' as decimal mark; empty or NA for missing)")
         }
         return value
     }
 
     /// The whole column as numbers, NaN where missing.
-    /// - Throws: `CSVError` at the first value that is not a finite decimal number.
+    /// - Throws: `FileError` at the first value that is not a finite decimal number.
     public func numericColumn(_ column: Int) throws -> [Double] {
         var values = [Double](repeating: .nan, count: rows.count)
         for row in 0..<rows.count {
@@ -201,7 +202,7 @@ public struct CSVTable: Sendable {
     }
 
     /// A field shortened for messages.
-    static func abbreviated(_ text: String) -> String {
+    public static func abbreviated(_ text: String) -> String {
         text.count > 40 ? String(text.prefix(37)) + "..." : text
     }
 
@@ -261,14 +262,14 @@ private struct RecordReader {
                     position += 1
                 }
                 if !closed {
-                    throw CSVError(file: source, line: startLine,
+                    throw FileError(file: source, line: startLine,
                                    message: "a quoted field is never closed (unterminated '\"')")
                 }
                 // After a closing quote only a separator or the end of the record may follow.
                 if position < bytes.count {
                     let byte = bytes[position]
                     if byte != RecordReader.comma && byte != RecordReader.newline && byte != RecordReader.carriageReturn {
-                        throw CSVError(file: source, line: line,
+                        throw FileError(file: source, line: line,
                                        message: "unexpected character after a closing quote in field \(fields.count + 1)")
                     }
                 }
@@ -277,7 +278,7 @@ private struct RecordReader {
                     let byte = bytes[position]
                     if byte == RecordReader.comma || byte == RecordReader.newline || byte == RecordReader.carriageReturn { break }
                     if byte == RecordReader.quote {
-                        throw CSVError(file: source, line: line,
+                        throw FileError(file: source, line: line,
                                        message: "stray '\"' inside unquoted field \(fields.count + 1) (quote the whole field and double inner quotes)")
                     }
                     field.append(byte)
@@ -285,7 +286,7 @@ private struct RecordReader {
                 }
             }
             guard let text = String(validating: field, as: UTF8.self) else {
-                throw CSVError(file: source, line: line, message: "field \(fields.count + 1) is not valid UTF-8 text")
+                throw FileError(file: source, line: line, message: "field \(fields.count + 1) is not valid UTF-8 text")
             }
             fields.append(text)
             if position >= bytes.count { return (fields, startLine) }
@@ -298,38 +299,6 @@ private struct RecordReader {
             line += 1
             return (fields, startLine)
         }
-    }
-}
-
-/// Writes a file completely or not at all: the bytes go to a temporary file in the same folder, which is
-/// renamed over the destination only once fully written, so a failed or killed run never leaves a partial
-/// or corrupted output.
-public enum AtomicFile {
-    /// Writes `data` to `path` atomically.
-    /// - Throws: `CSVError` naming the path when the folder is missing or not writable.
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CSVError(file: path, message: "output folder '\(folder.path)' does not exist")
-        }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try data.write(to: temporary)
-            // rename(2) replaces the destination in one step on POSIX file systems.
-            if rename(temporary.path, url.path) != 0 {
-                throw CSVError(file: path, message: "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CSVError(file: path, message: "cannot write: \(error.localizedDescription)")
-        }
-    }
-
-    /// Writes UTF-8 `text` to `path` atomically.
-    public static func write(text: String, to path: String) throws {
-        try write(Data(text.utf8), to: path)
     }
 }
 

@@ -1,35 +1,5 @@
+import Essentials
 import Foundation
-
-/// A small, fast, seedable random number generator (SplitMix64), identical on every platform, for synthetic
-/// data that must be reproducible from a seed.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// A generator whose stream is fixed by `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// Next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    /// Uniform in [lower, upper).
-    public mutating func uniform(_ lower: Double, _ upper: Double) -> Double { lower + (upper - lower) * uniform() }
-
-    /// Standard normal deviate (Box–Muller).
-    public mutating func normal() -> Double {
-        let u1 = max(uniform(), 0x1.0p-60)
-        let u2 = uniform()
-        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
-    }
-}
 
 /// One synthetic horizon: depths in cm, SOC in g kg⁻¹, BD in g cm⁻³.
 public struct SyntheticHorizon: Sendable, Equatable {
@@ -51,7 +21,7 @@ public enum SyntheticProfiles {
     /// Horizons of one profile with true depth parameter `beta` and a 0–20 cm mean SOC of `topsoilSOC`
     /// (g kg⁻¹); `noise` is the coefficient of variation of the lognormal measurement error.
     public static func profile(beta: Double, topsoilSOC: Double, noise: Double = 0.05,
-                               random: inout SeededRandom) -> [SyntheticHorizon] {
+                               random: inout SplitMix64) -> [SyntheticHorizon] {
         let horizonCount = 4 + Int(random.next() % 5)
         let deepest = (100 + random.uniform(0, 50)).rounded()
         var cuts: [Double] = []
@@ -88,7 +58,7 @@ public enum SyntheticProfiles {
     /// around the paper's mean (0.9756 ± 0.006, METHOD.md §10), ecosystems in the paper's proportions
     /// (758 : 244 : 219) and coordinates in the land latitudes.
     public static func table(count: Int, seed: UInt64) -> String {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var writer = CSVWriter(header: ["id", "top", "bottom", "soc", "bd", "lon", "lat", "ecosystem"])
         for index in 0..<count {
             let beta = min(0.995, max(0.94, 0.9756 + 0.006 * random.normal()))

@@ -1,15 +1,19 @@
 // Deterministic parallel helpers: static work partitions over Dispatch.concurrentPerform.
 import Dispatch
+import Foundation
 
 /// A fixed-size set of result slots written by parallel workers, one slot per work item.
 /// Each slot is written by exactly one worker, so no locking is needed.
-final class ResultSlots<Element>: @unchecked Sendable {
+public final class ResultSlots<Element>: @unchecked Sendable {
     private var storage: [Element?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Element) {
+    /// `count` empty slots.
+    public init(count: Int) { storage = Array(repeating: nil, count: count) }
+    /// Stores the result of item `index` (each index from exactly one worker).
+    public func set(_ index: Int, _ value: Element) {
         storage.withUnsafeMutableBufferPointer { $0[index] = value }
     }
-    func values() -> [Element] { storage.map { $0! } }
+    /// The results in item order; call after every worker has finished and filled its slots.
+    public func values() -> [Element] { storage.compactMap { $0 } }
 }
 
 /// The number of worker threads to use: `requested` if given (≥ 1), otherwise the active processor count.
@@ -34,7 +38,7 @@ import Glibc
 
 /// Runs `work(item)` for every item in `0..<itemCount` on `threads` workers; worker w takes items
 /// w, w + threads, … The caller must make results independent of which worker ran an item.
-func parallelForEach(itemCount: Int, threads: Int, _ work: (Int) -> Void) {
+public func parallelForEach(itemCount: Int, threads: Int, _ work: (Int) -> Void) {
     let workers = max(1, min(threads, itemCount))
     if workers == 1 {
         for item in 0..<itemCount { work(item) }
@@ -53,7 +57,7 @@ func parallelForEach(itemCount: Int, threads: Int, _ work: (Int) -> Void) {
 }
 
 /// Runs `work(range)` over `threads` contiguous, nearly equal ranges of `0..<count`.
-func parallelForRanges(count: Int, threads: Int, _ work: (Range<Int>) -> Void) {
+public func parallelForRanges(count: Int, threads: Int, _ work: (Range<Int>) -> Void) {
     let workers = max(1, min(threads, count))
     if workers == 1 { work(0..<count); return }
     withoutActuallyEscaping(work) { body in
@@ -66,7 +70,33 @@ func parallelForRanges(count: Int, threads: Int, _ work: (Range<Int>) -> Void) {
     }
 }
 
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Hands a non-`Sendable` value (a closure, a pointer) to `concurrentPerform` workers that use it
+/// without racing (disjoint writes, or reads only). The one such wrapper of the package.
+public struct UncheckedBox<T>: @unchecked Sendable {
+    /// The wrapped value.
+    public let value: T
+    /// Wraps `value`.
+    public init(_ value: T) { self.value = value }
+}
+
+/// A mutable buffer shared with parallel workers that write disjoint elements of it.
+public struct SharedBuffer<Element>: @unchecked Sendable {
+    /// The buffer.
+    public let pointer: UnsafeMutableBufferPointer<Element>
+    /// Wraps `pointer`.
+    public init(pointer: UnsafeMutableBufferPointer<Element>) { self.pointer = pointer }
+}
+
+/// A value guarded by a lock, for state several threads update (logs, caches, first-error slots).
+public final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    /// Guards `value`.
+    public init(_ value: Value) { self.value = value }
+    /// Runs `body` with exclusive access to the value.
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
 }
