@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "soilbeta", targets: ["soilbeta"]),
         .library(name: "Essentials", targets: ["Essentials"]),
+        .library(name: "RunModel", targets: ["RunModel"]),
         .library(name: "SoilProfiles", targets: ["SoilProfiles"]),
         .library(name: "DepthFunctions", targets: ["DepthFunctions"]),
         .library(name: "Statistics", targets: ["Statistics"]),
@@ -25,6 +26,9 @@ let package = Package(
         // Foundation of every target: the Ecosystem type, CSV reading/writing, atomic files, content
         // hashes (swift-crypto), the seeded random stream, parallel helpers, the user-facing error protocol.
         .target(name: "Essentials", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The run model every stage shares: the run configuration (decoded once, TOMLKit), the run-folder
+        // layout, the manifest and the typed rows of every output table.
+        .target(name: "RunModel", dependencies: ["Essentials", .product(name: "TOMLKit", package: "TOMLKit")]),
         // Ingest, validation and units of horizon/site tables (METHOD.md §1).
         .target(name: "SoilProfiles", dependencies: ["Essentials"]),
         // Mass-preserving spline, SOC density and the β depth model (METHOD.md §2–§5).
@@ -39,20 +43,19 @@ let package = Package(
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
         .target(name: "Rasters", dependencies: ["Essentials", "CGDAL"]),
         // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["Essentials", "DepthFunctions", "Forest", "Rasters",
+        .target(name: "Mapping", dependencies: ["Essentials", "RunModel", "DepthFunctions", "Forest", "Rasters",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
-        .target(name: "Report", dependencies: ["Essentials", "Mapping", "Statistics", "Rasters", "CGDAL"]),
+        .target(name: "Report", dependencies: ["Essentials", "RunModel", "Statistics", "Rasters", "CGDAL"]),
         // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
         .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
-            "Essentials", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
-            .product(name: "TOMLKit", package: "TOMLKit"),
+            "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
         ]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
-            "Essentials", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
+            "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),

@@ -1,6 +1,7 @@
 // β mean and quantile-regression-forest quantiles for many grid cells in one pass over the trees
 // (METHOD.md §7 intervals, §8 grid prediction).
 import Dispatch
+import Essentials
 import Forest
 
 /// Grid-cell prediction with a trained `RandomForest` (read through its public flat arrays):
@@ -20,14 +21,14 @@ public enum GridPrediction {
     public static func predict(forest: RandomForest, columnMajor: [Double], rowCount: Int, probabilities: [Double],
                                threads: Int) throws -> (mean: [Double], quantiles: [[Double]]) {
         guard let qrf = forest.quantileData else {
-            throw MappingError.run("the model has no quantile data; retrain it with `soilbeta forest train --quantiles`")
+            throw GridPredictionError(description: "the model has no quantile data; retrain it with `soilbeta forest train --quantiles`")
         }
         guard probabilities == probabilities.sorted(), probabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
-            throw MappingError.run("quantile probabilities must be ascending within [0, 1]")
+            throw GridPredictionError(description: "quantile probabilities must be ascending within [0, 1]")
         }
         let featureCount = forest.featureNames.count
         guard columnMajor.count == rowCount * featureCount else {
-            throw MappingError.run("prediction matrix holds \(columnMajor.count) values, \(rowCount) cells × \(featureCount) features need \(rowCount * featureCount)")
+            throw GridPredictionError(description: "prediction matrix holds \(columnMajor.count) values, \(rowCount) cells × \(featureCount) features need \(rowCount * featureCount)")
         }
         let q = probabilities.count
         var mean = [Double](repeating: .nan, count: rowCount)
@@ -152,4 +153,9 @@ struct PredictionPointers: @unchecked Sendable {
     let leafRanks: UnsafeBufferPointer<Int32>
     let sortedResponses: UnsafeBufferPointer<Double>
     let probability: UnsafeBufferPointer<Double>
+}
+
+/// A misuse of `GridPrediction.predict` (model without quantile data, bad probabilities, matrix size).
+struct GridPredictionError: SoilBetaError {
+    let description: String
 }

@@ -1,49 +1,58 @@
 // Joining the row shards of `soilbeta map --tile i/N` (issue 4 item 4: `soilbeta mosaic`).
 import Dispatch
 import Foundation
+import Essentials
+import Forest
 import Rasters
+import RunModel
 
 /// Joins the outputs of shards 1…N of a run into the run's output folder: every COG through
 /// `RasterMosaic.join` (GDAL VRT then COG, values copied bit-exactly) and the stocks table from
 /// the shards' per-row sums, summed in row order exactly as a single run does.
 public enum MapMosaic {
-    /// Folder of shard `index` (1-based) of `count`: `<output>/tiles/<count>/<index>`.
-    public static func shardFolder(config: MapConfig, index: Int, count: Int) -> String {
-        (config.outputFolder as NSString).appendingPathComponent("tiles/\(count)/\(index)")
-    }
-
-    /// Joins the `count` shards of the run of `config`. Throws naming the shards that are
-    /// missing or incomplete (with the `soilbeta map --tile` commands still to run) before
-    /// writing anything.
-    public static func join(config: MapConfig, count: Int, threads: Int = 2) throws -> (stocks: [StockRow], counts: [EcosystemCounts], outputs: [String]) {
-        guard count >= 1 else { throw MappingError.run("mosaic: the number of shards must be ≥ 1") }
+    /// Joins the `count` shards of the run of `plan`. Throws naming the shards that are missing,
+    /// incomplete or from another configuration (with the `soilbeta map --tile` commands still to run)
+    /// before writing anything.
+    public static func join(plan config: MapPlan, count: Int, threads: Int = 2) throws -> (stocks: [StockRow], counts: [EcosystemCounts], outputs: [String]) {
+        guard count >= 1, count <= config.grid.rows else {
+            throw MappingError.invalidTile(index: 1, count: count, gridRows: config.grid.rows)
+        }
+        var models: [RandomForest] = []
+        for ecosystem in config.ecosystems { models.append(try ForestModelFile.read(from: ecosystem.modelPath)) }
+        var rasterPaths: [String] = []
+        for ecosystem in config.ecosystems {
+            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted()
+            where !rasterPaths.contains(path) { rasterPaths.append(path) }
+        }
+        let fingerprint = try Fingerprint.of(plan: config, rasterPaths: rasterPaths, models: models)
+        let names = config.ecosystems.flatMap { e in MapProduct.all.map { $0.fileName(e.ecosystem) } }
         var incomplete: [Int] = []
         var rowSums: [[Double]] = []
         var expectedRow = 0
         for index in 1...count {
-            let folder = shardFolder(config: config, index: index, count: count)
+            let folder = config.layout.shardFolder(index: index, count: count)
             let expected = config.grid.shardRows(index: index - 1, of: count)
-            guard let manifest = Manifest.read((folder as NSString).appendingPathComponent("run.json")),
-                  manifest.firstRow == expected.lowerBound, manifest.rowCount == expected.count,
+            guard let state = MapState.readIfValid(config.layout.mapState(in: folder)), state.fingerprint == fingerprint,
+                  state.firstRow == expected.lowerBound, state.rowCount == expected.count,
+                  state.outputsIntact(folder: folder, expected: names.map { (folder as NSString).appendingPathComponent($0) }),
                   let sums = DoubleFile.read((folder as NSString).appendingPathComponent(".row-sums.bin")),
                   sums.header.count == 3, sums.header[0] == Int64(expectedRow), sums.header[2] == Int64(config.ecosystems.count)
-            else { incomplete.append(index); continue }
+            else { incomplete.append(index); expectedRow = expected.upperBound; continue }
             let unpacked = RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
-            guard unpacked.count == expected.count else { incomplete.append(index); continue }
+            guard unpacked.count == expected.count else { incomplete.append(index); expectedRow = expected.upperBound; continue }
             rowSums += unpacked
             expectedRow = expected.upperBound
         }
         if !incomplete.isEmpty {
-            throw MappingError.run("mosaic: shard(s) \(incomplete.map(String.init).joined(separator: ", ")) of \(count) are missing or incomplete "
-                + "under \((config.outputFolder as NSString).appendingPathComponent("tiles/\(count)")); run "
-                + incomplete.map { "`soilbeta map --config \(config.path) --tile \($0)/\(count)`" }.joined(separator: ", "))
+            throw MappingError.shardsNotReady(indices: incomplete, count: count,
+                                              folder: (config.outputFolder as NSString).appendingPathComponent("tiles/\(count)"),
+                                              configPath: config.path)
         }
-        let names = config.ecosystems.flatMap { MapOutputNames.files(ecosystem: $0.name) }
         let outputs = names.map { (config.outputFolder as NSString).appendingPathComponent($0) }
         let errors = ErrorSlots(count: names.count)
         let lanes = max(1, min(threads, names.count))
         let grid = config.grid
-        let shardFolders = (1...count).map { shardFolder(config: config, index: $0, count: count) }
+        let shardFolders = (1...count).map { config.layout.shardFolder(index: $0, count: count) }
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             var n = lane
             while n < names.count {
@@ -56,7 +65,7 @@ public enum MapMosaic {
         }
         if let error = errors.first() { throw error }
         let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
-        try StockTable.write(rows: built.rows, counts: built.counts, folder: config.outputFolder)
+        try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         return (built.rows, built.counts, outputs)
     }
 }

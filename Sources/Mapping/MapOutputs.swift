@@ -1,51 +1,30 @@
 // Names, descriptions and per-row stock sums of the mapping outputs (METHOD.md §5, §8, §9; paper Table 1).
 import Essentials
 import Foundation
+import Essentials
 import Rasters
+import RunModel
 
-/// The depth layers reported per ecosystem (METHOD.md §5): 0–20, 20–40, 40–60, 60–80, 80–100,
-/// 20–100 (subsoil) and 0–100 cm.
-public enum MapLayers {
-    /// (upper, lower) depth in cm of every reported layer, in output order.
-    public static let depthsCentimetres: [(upper: Double, lower: Double)] = [
-        (0, 20), (20, 40), (40, 60), (60, 80), (80, 100), (20, 100), (0, 100),
-    ]
-    /// Labels as in the file names (`0-20`, `20-100`, …).
-    public static let labels: [String] = depthsCentimetres.map { "\(Int($0.upper))-\(Int($0.lower))" }
-    /// Number of reported layers.
-    public static var count: Int { depthsCentimetres.count }
-}
-
-/// The rasters written per ecosystem, in band-slot order: β mean, β q05, β q95, area (ha), then
-/// the SOC density of every layer of `MapLayers` (METHOD.md §9 names, e.g. `CL_20-100_SOCD.tif`).
-public enum MapOutputNames {
-    /// Number of rasters per ecosystem.
-    public static var perEcosystem: Int { 4 + MapLayers.count }
-
-    /// File names for ecosystem `name`, in slot order.
-    public static func files(ecosystem name: String) -> [String] {
-        ["\(name)_beta.tif", "\(name)_beta_q05.tif", "\(name)_beta_q95.tif", "\(name)_area_ha.tif"]
-            + MapLayers.labels.map { "\(name)_\($0)_SOCD.tif" }
-    }
-
-    /// Output options (Float32, NaN nodata, band description, unit, metadata) of slot `slot` of `ecosystem`.
-    public static func options(ecosystem: String, slot: Int, threads: Int) -> RasterOutputOptions {
-        let description: String, unit: String
-        var metadata = ["SOURCE": "soilbeta map", "ECOSYSTEM": ecosystem]
-        switch slot {
-        case 0: (description, unit) = ("beta (SOC depth parameter, random forest mean)", "1"); metadata["VARIABLE"] = "beta"
-        case 1: (description, unit) = ("beta 5% quantile (quantile regression forest)", "1"); metadata["VARIABLE"] = "beta_q05"
-        case 2: (description, unit) = ("beta 95% quantile (quantile regression forest)", "1"); metadata["VARIABLE"] = "beta_q95"
-        case 3: (description, unit) = ("\(ecosystem) area in the cell", "ha"); metadata["VARIABLE"] = "area_ha"
-        default:
-            let label = MapLayers.labels[slot - 4]
-            (description, unit) = ("SOC density \(label) cm", "Mg ha-1")
+/// Raster output options of the map products (Float32, NaN nodata, band description, unit, metadata).
+public enum MapOutputOptions {
+    /// Options of `product` of `ecosystem`.
+    public static func options(_ product: MapProduct, ecosystem: Ecosystem, threads: Int) -> RasterOutputOptions {
+        var metadata = ["SOURCE": "soilbeta map", "ECOSYSTEM": ecosystem.code]
+        var description = product.bandDescription
+        switch product {
+        case .beta: metadata["VARIABLE"] = "beta"
+        case .betaQ05: metadata["VARIABLE"] = "beta_q05"
+        case .betaQ95: metadata["VARIABLE"] = "beta_q95"
+        case .areaHa:
+            metadata["VARIABLE"] = "area_ha"
+            description = "\(ecosystem.code) \(description)"
+        case let .socDensity(layer):
             metadata["VARIABLE"] = "SOCD"
-            metadata["LAYER_CM"] = label
+            metadata["LAYER_CM"] = SOCLayer.labels[layer]
             metadata["METHOD"] = "X_a-b = X_0-20 (beta^a - beta^b) / (1 - beta^20), METHOD.md section 5"
         }
         return RasterOutputOptions(dataType: .float32, noDataValue: .nan, bandDescriptions: [description],
-                                   bandUnits: [unit], metadata: metadata, compressionThreads: threads)
+                                   bandUnits: [product.unit], metadata: metadata, compressionThreads: threads)
     }
 }
 
@@ -68,50 +47,7 @@ public enum RowSumField {
     /// First Σ SOCD × area field: index `firstStock + 3 × layer + variant` (variant 0 mean, 1 q05, 2 q95).
     public static let firstStock = 6
     /// Fields per ecosystem and row.
-    public static var count: Int { firstStock + 3 * MapLayers.count }
-}
-
-/// One row of the stocks table (paper Table 1 layout).
-public struct StockRow: Sendable, Equatable, Codable {
-    /// Ecosystem short name, or `all`.
-    public var ecosystem: String
-    /// Layer label, e.g. `20-100`.
-    public var layer: String
-    /// Area entering the stocks, 10⁹ ha.
-    public var area1e9Ha: Double
-    /// Area-weighted mean SOC density, Mg ha⁻¹.
-    public var socdMeanMgPerHa: Double
-    /// Stock from the mean β, Pg C.
-    public var stockPg: Double
-    /// Stock from the β 5 % quantile, Pg C.
-    public var stockPgQ05: Double
-    /// Stock from the β 95 % quantile, Pg C.
-    public var stockPgQ95: Double
-
-    enum CodingKeys: String, CodingKey {
-        case ecosystem, layer
-        case area1e9Ha = "area_1e9_ha"
-        case socdMeanMgPerHa = "socd_mean_mg_ha"
-        case stockPg = "stock_pg"
-        case stockPgQ05 = "stock_pg_q05"
-        case stockPgQ95 = "stock_pg_q95"
-    }
-}
-
-/// Counts of one ecosystem over the run (the run summary).
-public struct EcosystemCounts: Sendable, Equatable, Codable {
-    /// Ecosystem short name.
-    public var ecosystem: String
-    /// Cells with area > 0.
-    public var cellsWithArea: Int
-    /// Cells with a β prediction.
-    public var predicted: Int
-    /// Cells with area but a missing covariate (written as nodata).
-    public var missingCovariate: Int
-    /// Cells with β but without topsoil density (SOCD nodata).
-    public var missingTopsoil: Int
-    /// Area (ha) with the ecosystem but not in the stocks (missing covariate or topsoil).
-    public var areaNotMappedHa: Double
+    public static var count: Int { firstStock + 3 * SOCLayer.count }
 }
 
 /// Stocks table and counts from per-row sums (METHOD.md §8: Stocks [Pg] = Σ SOCD × area / 10⁹).
@@ -128,10 +64,10 @@ public enum StockTable {
         }
         var rows: [StockRow] = []
         func stockRows(_ name: String, _ t: [Double]) -> [StockRow] {
-            MapLayers.labels.indices.map { layer in
+            SOCLayer.labels.indices.map { layer in
                 let area = t[RowSumField.areaUsedHa]
                 let mean = t[RowSumField.firstStock + 3 * layer]
-                return StockRow(ecosystem: name, layer: MapLayers.labels[layer], area1e9Ha: area / 1e9,
+                return StockRow(ecosystem: name, layer: SOCLayer.labels[layer], area1e9Ha: area / 1e9,
                                 socdMeanMgPerHa: area > 0 ? mean / area : .nan, stockPg: mean / 1e9,
                                 stockPgQ05: t[RowSumField.firstStock + 3 * layer + 1] / 1e9,
                                 stockPgQ95: t[RowSumField.firstStock + 3 * layer + 2] / 1e9)
@@ -153,29 +89,6 @@ public enum StockTable {
         return (rows, counts)
     }
 
-    /// CSV text of the table: ecosystem, layer, area_1e9_ha, socd_mean_mg_ha, stock_pg, stock_pg_q05, stock_pg_q95.
-    public static func csv(_ rows: [StockRow]) -> String {
-        var text = "ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95\n"
-        func f(_ x: Double) -> String { x.isNaN ? "" : String(format: "%.17g", x) }
-        for r in rows {
-            text += "\(r.ecosystem),\(r.layer),\(f(r.area1e9Ha)),\(f(r.socdMeanMgPerHa)),\(f(r.stockPg)),\(f(r.stockPgQ05)),\(f(r.stockPgQ95))\n"
-        }
-        return text
-    }
-
-    /// JSON of the table and counts.
-    public static func json(_ rows: [StockRow], counts: [EcosystemCounts]) throws -> Data {
-        struct Document: Encodable {
-            let units: [String: String]
-            let stocks: [StockRow]
-            let counts: [EcosystemCounts]
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "null")
-        return try encoder.encode(Document(units: ["area_1e9_ha": "1e9 ha", "socd_mean_mg_ha": "Mg C ha-1", "stock_pg": "Pg C"],
-                                           stocks: rows, counts: counts))
-    }
 }
 
 /// Binary files of raw doubles (little-endian), written atomically: tile checkpoints and row sums.
@@ -188,14 +101,7 @@ enum DoubleFile {
         data.append(Data(bytes: &headerCount, count: 8))
         header.withUnsafeBytes { data.append(contentsOf: $0) }
         values.withUnsafeBytes { data.append(contentsOf: $0) }
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw MappingError.run("\(path): cannot write (folder missing or not writable)")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw MappingError.run("\(path): cannot rename the finished file: \(String(cString: strerror(errno)))")
-        }
+        try AtomicFile.write(data, to: path)
     }
 
     /// Reads a file written by `write`; nil when absent or malformed (treated as not done).

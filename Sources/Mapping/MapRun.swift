@@ -1,6 +1,7 @@
 // The mapping run: β prediction per ecosystem, layer SOC densities, COGs and stocks, streamed
 // in row tiles with checkpoints (issue 4 item 4–5; METHOD.md §5, §8, §9; paper Sect. 2.4, 3.4–3.5).
 import Essentials
+import RunModel
 import DepthFunctions
 import Dispatch
 import Forest
@@ -73,7 +74,7 @@ public struct MapRunSummary: Sendable {
 public enum MapRun {
     /// Loads the models and checks the inputs (feature names, grids), then runs. Every check
     /// happens before any output is created.
-    public static func run(config: MapConfig, options: MapRunOptions = MapRunOptions()) throws -> MapRunSummary {
+    public static func run(plan config: MapPlan, options: MapRunOptions = MapRunOptions()) throws -> MapRunSummary {
         // Bound GDAL's block cache to 512 MB (default 5 % of RAM) unless the user set it: the run streams
         // tiles into staging files and needs no large cache (bounded memory, issue 4 item 4).
         setenv("GDAL_CACHEMAX", "512", 0)
@@ -83,37 +84,23 @@ public enum MapRun {
         var rows = 0..<grid.rows
         var folder = config.outputFolder
         if let tile = options.tile {
-            guard tile.count >= 1, tile.index >= 1, tile.index <= tile.count else {
-                throw MappingError.run("--tile \(tile.index)/\(tile.count): give i/N with 1 ≤ i ≤ N")
-            }
-            guard tile.count <= grid.rows else {
-                throw MappingError.run("--tile \(tile.index)/\(tile.count): the grid has only \(grid.rows) rows")
+            guard tile.count >= 1, tile.index >= 1, tile.index <= tile.count, tile.count <= grid.rows else {
+                throw MappingError.invalidTile(index: tile.index, count: tile.count, gridRows: grid.rows)
             }
             rows = grid.shardRows(index: tile.index - 1, of: tile.count)
-            folder = MapMosaic.shardFolder(config: config, index: tile.index, count: tile.count)
+            folder = config.layout.shardFolder(index: tile.index, count: tile.count)
         }
 
-        // 1. Feature names of every model must be covered by the config (before any work).
+        // 1. Models: each must cover its features with rasters and carry quantile data (before any work).
+        var models: [RandomForest] = []
         for ecosystem in config.ecosystems {
-            if case let .train(spec) = ecosystem.model {
-                let missing = spec.features.filter { ecosystem.covariates[$0] == nil }
-                if !missing.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: missing, configPath: config.path) }
+            let forest = try ForestModelFile.read(from: ecosystem.modelPath)
+            let missing = forest.featureNames.filter { ecosystem.covariates[$0] == nil }
+            if !missing.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: missing, configPath: config.path) }
+            guard forest.quantileData != nil else {
+                throw MappingError.modelWithoutQuantileData(path: ecosystem.modelPath, ecosystem: ecosystem.name)
             }
-        }
-        var loaded: [RandomForest?] = []
-        for ecosystem in config.ecosystems {
-            if case let .file(path) = ecosystem.model {
-                let forest = try ForestModelFile.read(from: path)
-                let missing = forest.featureNames.filter { ecosystem.covariates[$0] == nil }
-                if !missing.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: missing, configPath: config.path) }
-                guard forest.quantileData != nil else {
-                    throw MappingError.run("\(path): the \(ecosystem.name) model has no quantile data for the β q05/q95 maps; "
-                        + "retrain it with `soilbeta forest train --quantiles`")
-                }
-                loaded.append(forest)
-            } else {
-                loaded.append(nil)
-            }
+            models.append(forest)
         }
         // 2. Every raster must be on the grid.
         var rasterPaths: [String] = []
@@ -123,35 +110,26 @@ public enum MapRun {
         }
         try grid.requireCompatibleRasters(rasterPaths)
         if config.ecosystems.contains(where: { $0.areaUnit == .fraction }), !grid.crs.isGeographicWGS84 {
-            throw MappingError.config(path: config.path, message: "area fractions need a geographic WGS84 grid for cell areas; give areas in ha (area_unit = \"ha\")")
-        }
-        // 3. Train the models given as tables (deterministic, so every shard trains the same forest).
-        for (e, ecosystem) in config.ecosystems.enumerated() {
-            guard case let .train(spec) = ecosystem.model else { continue }
-            let table = try CSVTable.read(path: spec.tablePath)
-            let input = try ForestTableInput(table: table, featureNames: spec.features, target: spec.target, dropMissing: false)
-            let parameters = ForestParameters(treeCount: spec.treeCount, mtry: spec.mtry, minNodeSize: spec.minNodeSize,
-                                              seed: spec.seed, computePermutationImportance: false, keepQuantileData: true)
-            loaded[e] = try RandomForest.train(features: input.features, responses: input.responses!, targetName: spec.target,
-                                               parameters: parameters, threads: threads)
+            throw ConfigError(file: config.path, key: "ecosystems", message: "area fractions need a geographic WGS84 grid for cell areas; give areas in ha (area_unit = \"ha\")")
         }
 
-        let models = loaded.map { $0! }
-        let fingerprint = try Fingerprint.of(config: config, rasterPaths: rasterPaths, models: models)
-        let outputs = config.ecosystems.flatMap { MapOutputNames.files(ecosystem: $0.name) }.map { (folder as NSString).appendingPathComponent($0) }
-        let manifestPath = (folder as NSString).appendingPathComponent("run.json")
+        let fingerprint = try Fingerprint.of(plan: config, rasterPaths: rasterPaths, models: models)
+        let outputs = config.ecosystems.flatMap { e in MapProduct.all.map { config.layout.map(e.ecosystem, $0, in: folder) } }
+        let statePath = config.layout.mapState(in: folder)
         let rowSumsPath = (folder as NSString).appendingPathComponent(".row-sums.bin")
         let fm = FileManager.default
-        if !options.force, Manifest.read(manifestPath)?.fingerprint == fingerprint,
-           outputs.allSatisfy({ fm.fileExists(atPath: $0) }), let sums = DoubleFile.read(rowSumsPath) {
+        if !options.force, let state = MapState.readIfValid(statePath), state.fingerprint == fingerprint,
+           state.outputsIntact(folder: folder, expected: outputs), let sums = DoubleFile.read(rowSumsPath) {
             let rowSums = RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
             let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
             return MapRunSummary(folder: folder, alreadyComplete: true, tilesComputed: 0, tilesResumed: 0,
                                  stocks: options.tile == nil ? built.rows : nil, counts: built.counts, outputs: outputs)
         }
         do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw MappingError.run("\(folder): cannot create the output folder: \(error.localizedDescription)")
+            throw MappingError.outputFolder(path: folder, reason: userMessage(for: error))
         }
+        // The completion record goes first: outputs are trusted only with a record written after them.
+        AtomicFile.removeQuietly(statePath)
         for output in outputs { RasterWriter.removeLeftovers(besides: output) }
         let checkpointFolder = (folder as NSString).appendingPathComponent(".progress-\(fingerprint)")
         // Checkpoints of runs with another config or other inputs are stale.
@@ -164,9 +142,9 @@ public enum MapRun {
         let subgrid = grid.subgrid(rows: rows)
         var writers: [RasterWriter] = []
         for ecosystem in config.ecosystems {
-            for (slot, name) in MapOutputNames.files(ecosystem: ecosystem.name).enumerated() {
-                writers.append(try RasterWriter(path: (folder as NSString).appendingPathComponent(name), grid: subgrid,
-                                                options: MapOutputNames.options(ecosystem: ecosystem.name, slot: slot, threads: threads)))
+            for product in MapProduct.all {
+                writers.append(try RasterWriter(path: config.layout.map(ecosystem.ecosystem, product, in: folder), grid: subgrid,
+                                                options: MapOutputOptions.options(product, ecosystem: ecosystem.ecosystem, threads: threads)))
             }
         }
         defer { for writer in writers { writer.abandon() } }
@@ -202,7 +180,7 @@ public enum MapRun {
                 progress(MapProgress(cellsDone: done, cellsTotal: totalCells, elapsedSeconds: elapsed, etaSeconds: eta))
             }
             if let stop = options.stopAfterTiles, computed >= stop, tileStart < rows.upperBound {
-                throw MappingError.run("stopped after \(computed) tile(s) as asked (--stop-after-tiles)")
+                throw MappingError.stoppedAfterTiles(computed)
             }
         }
         try RasterWriter.finishAll(writers, maxConcurrent: 2)
@@ -210,10 +188,12 @@ public enum MapRun {
                              to: rowSumsPath)
         let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
         if options.tile == nil {
-            try StockTable.write(rows: built.rows, counts: built.counts, folder: folder)
+            try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         }
-        try Manifest(fingerprint: fingerprint, firstRow: rows.lowerBound, rowCount: rows.count, counts: built.counts)
-            .write(manifestPath)
+        var hashes: [String: String] = [:]
+        for output in outputs { hashes[(output as NSString).lastPathComponent] = try ContentHash.hex(ofFile: output) }
+        try RunDocument.write(MapState(fingerprint: fingerprint, firstRow: rows.lowerBound, rowCount: rows.count,
+                                       counts: built.counts, outputs: hashes), to: statePath)
         try? fm.removeItem(atPath: checkpointFolder)
         return MapRunSummary(folder: folder, alreadyComplete: false, tilesComputed: computed, tilesResumed: resumed,
                              stocks: options.tile == nil ? built.rows : nil, counts: built.counts, outputs: outputs)
@@ -221,10 +201,10 @@ public enum MapRun {
 }
 
 extension StockTable {
-    /// Writes `stocks.csv` and `stocks.json` into `folder` (atomically).
-    public static func write(rows: [StockRow], counts: [EcosystemCounts], folder: String) throws {
-        try AtomicFile.write(text: csv(rows), to: (folder as NSString).appendingPathComponent("stocks.csv"))
-        try AtomicFile.write(try json(rows, counts: counts), to: (folder as NSString).appendingPathComponent("stocks.json"))
+    /// Writes `stocks.csv` and `stocks.json` of `layout` (atomically).
+    public static func write(rows: [StockRow], counts: [EcosystemCounts], layout: RunLayout) throws {
+        try RunTable.write(rows, to: layout.stocksTable)
+        try RunDocument.write(StocksDocument(stocks: rows, counts: counts), to: layout.stocksDocument)
     }
 }
 
@@ -237,43 +217,36 @@ enum RowSumsFile {
     }
 }
 
-/// The record a finished run leaves in its folder (`run.json`).
-struct Manifest: Codable {
-    var fingerprint: String
-    var firstRow: Int
-    var rowCount: Int
-    var counts: [EcosystemCounts]
-
-    static func read(_ path: String) -> Manifest? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(Manifest.self, from: data)
+extension MapState {
+    /// The record at `path` when it exists and decodes; nil otherwise (an absent or damaged record means
+    /// the outputs are recomputed, never trusted).
+    static func readIfValid(_ path: String) -> MapState? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do { return try RunDocument.read(MapState.self, from: path) } catch { return nil }
     }
 
-    func write(_ path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(try encoder.encode(self), to: path)
+    /// Every expected output exists and has the content hash recorded when it was written.
+    func outputsIntact(folder: String, expected: [String]) -> Bool {
+        expected.allSatisfy { path in
+            guard let recorded = outputs[(path as NSString).lastPathComponent] else { return false }
+            do { return try ContentHash.hex(ofFile: path) == recorded } catch { return false }
+        }
     }
 }
 
-/// A 64-bit FNV-1a fingerprint of the config text, the input rasters (path, size, modification
-/// time) and the models, naming checkpoints so that only a run with the same inputs reuses them.
+/// The SHA-256 fingerprint of a map run: the decoded configuration (thread count aside, results do not
+/// depend on it), the tile height, the content of every input raster and every model. Checkpoints and the
+/// completion record are keyed by it, so only a run with the same inputs reuses them.
 enum Fingerprint {
-    static func of(config: MapConfig, rasterPaths: [String], models: [RandomForest]) throws -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        }
-        mix(config.text.utf8)
-        mix("\(config.tileRows)".utf8)
-        for path in rasterPaths {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            mix("\(path)|\(size)|\(modified)".utf8)
-        }
-        for model in models { mix(ForestModelFile.encode(model)) }
-        return String(hash, radix: 16)
+    static func of(plan: MapPlan, rasterPaths: [String], models: [RandomForest]) throws -> String {
+        var configuration = plan.configuration
+        configuration.run.threads = nil
+        var hash = ContentHash()
+        hash.update([UInt8](try configuration.canonicalJSON()))
+        hash.update(text: "tile_rows=\(plan.tileRows)\n")
+        for ecosystem in plan.ecosystems { hash.update(text: "\(ecosystem.name)=\(ecosystem.modelPath)\n") }
+        for path in rasterPaths { hash.update(text: "\(path) \(try ContentHash.hex(ofFile: path))\n") }
+        for model in models { hash.update(ForestModelFile.encode(model)) }
+        return String(hash.finalizeHex().prefix(32))
     }
 }

@@ -5,6 +5,7 @@ import Dispatch
 import Forest
 import Foundation
 import Rasters
+import RunModel
 
 /// Shares a mutable buffer with `concurrentPerform` workers that write disjoint parts of it.
 struct SharedBuffer<T>: @unchecked Sendable {
@@ -23,7 +24,7 @@ struct TileResult {
 /// Reads the inputs of a tile, predicts β per ecosystem, and derives areas and layer densities.
 /// One instance per run; rasters are opened once and read tile by tile.
 struct TileEngine {
-    let config: MapConfig
+    let config: MapPlan
     let models: [RandomForest]
     let threads: Int
     let columns: Int
@@ -32,7 +33,7 @@ struct TileEngine {
     private var buffers: [String: [Double]] = [:]
     private let cellAreaHaPerRow: [Double]
 
-    init(config: MapConfig, models: [RandomForest], rows: Range<Int>, threads: Int) throws {
+    init(config: MapPlan, models: [RandomForest], rows: Range<Int>, threads: Int) throws {
         self.config = config
         self.models = models
         self.threads = threads
@@ -71,7 +72,7 @@ struct TileEngine {
         }
         for path in needed { try load(path, rows: rows) }
 
-        let slots = MapOutputNames.perEcosystem
+        let slots = MapProduct.all.count
         var outputs = [[Float]](repeating: [], count: config.ecosystems.count * slots)
         var rowSums = [[Double]](repeating: [Double](repeating: 0, count: config.ecosystems.count * RowSumField.count), count: rows.count)
         var header: [Int64] = [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)]
@@ -161,7 +162,7 @@ struct TileEngine {
             let columns = self.columns
             let rowCount = rows.count
             let fieldBase = e * RowSumField.count
-            let layerDepths = MapLayers.depthsCentimetres
+            let layerDepths = SOCLayer.depthsCentimetres
             let sumsFlat = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows.count * RowSumField.count)
             sumsFlat.initialize(repeating: 0)
             defer { sumsFlat.deallocate() }

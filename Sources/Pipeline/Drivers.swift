@@ -1,6 +1,7 @@
 import Essentials
 import Forest
 import Foundation
+import RunModel
 import SoilProfiles
 import Statistics
 
@@ -158,32 +159,115 @@ public struct DriverInputs: Sendable {
     }
 }
 
-/// The tables of `soilbeta drivers` (METHOD.md §6; paper Fig. 2): computed, then written to a folder.
+/// The tables of `soilbeta drivers` (METHOD.md §6; paper Fig. 2) as the run's typed rows, written where
+/// `RunLayout` says.
 public enum DriverTables {
-    /// File name and table of every output: β summary, ANOVA, Tukey HSD, one smooth per covariate, and
-    /// contributions when given.
-    public static func tables(_ statistics: DriverStatistics, contributions: [RelativeContribution]?) -> [(String, TextTable)] {
-        var tables: [(String, TextTable)] = [
-            ("beta_summary.csv", statistics.betaSummaryTable),
-            ("anova.csv", statistics.anovaTable),
-            ("tukey.csv", statistics.tukeyTable),
-        ]
-        for curves in statistics.curves where !curves.curves.isEmpty {
-            tables.append(("smooth_\(DriverInputs.fileSafe(curves.feature)).csv", statistics.smoothTable(curves)))
+    /// `beta_summary.csv` rows.
+    public static func betaSummary(_ statistics: DriverStatistics) -> [BetaSummaryRow] {
+        statistics.betaSummary.map { entry in
+            var row = BetaSummaryRow()
+            let s = entry.summary
+            row.group = entry.group
+            row.n = s.count
+            row.mean = s.mean
+            row.median = s.median
+            row.p05 = s.percentile5
+            row.p95 = s.percentile95
+            row.sd = s.standardDeviation
+            row.cvPercent = s.coefficientOfVariationPercent
+            return row
         }
-        if let contributions { tables.append(("contributions.csv", contributionsTable(contributions))) }
-        return tables
     }
 
-    /// Writes each table atomically into `folder` (created if missing); returns the file names.
-    public static func write(_ tables: [(String, TextTable)], to folder: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for (name, table) in tables {
-            var writer = CSVWriter(header: table.header)
-            for row in table.rows { writer.append(row: row) }
-            try writer.write(to: (folder as NSString).appendingPathComponent(name))
+    /// `anova.csv` rows (R `summary(aov(beta ~ ecosystem))`); empty when the ANOVA was not computed.
+    public static func anova(_ statistics: DriverStatistics) -> [AnovaRow] {
+        guard let anova = statistics.anova else { return [] }
+        var between = AnovaRow()
+        between.term = "ecosystem"
+        between.df = anova.degreesOfFreedomBetween
+        between.sumSquares = anova.sumOfSquaresBetween
+        between.meanSquare = anova.sumOfSquaresBetween / Double(anova.degreesOfFreedomBetween)
+        between.fValue = anova.fStatistic
+        between.pValue = anova.pValue
+        between.significant = anova.pValue < 0.05 ? "true" : "false"
+        var within = AnovaRow()
+        within.term = "residuals"
+        within.df = anova.degreesOfFreedomWithin
+        within.sumSquares = anova.sumOfSquaresWithin
+        within.meanSquare = anova.meanSquareWithin
+        return [between, within]
+    }
+
+    /// `tukey.csv` rows (95 % family-wise intervals).
+    public static func tukey(_ statistics: DriverStatistics) -> [TukeyRow] {
+        statistics.tukey.map { entry in
+            var row = TukeyRow()
+            row.comparison = entry.label
+            row.group = entry.group
+            row.reference = entry.reference
+            row.difference = entry.difference
+            row.lower = entry.lower
+            row.upper = entry.upper
+            row.adjustedP = entry.adjustedPValue
+            return row
         }
-        return tables.map(\.0)
+    }
+
+    /// `smooth_<feature>.csv` rows of one covariate: the curve, its 95 % band and the mean-β line.
+    public static func smooth(_ curves: DriverCurves) -> [SmoothRow] {
+        curves.curves.flatMap { curve in
+            curve.band.map { point in
+                var row = SmoothRow()
+                row.group = curve.group
+                row.n = curve.count
+                row.x = point.x
+                row.fit = point.fit
+                row.se = point.standardError
+                row.lower95 = point.lower
+                row.upper95 = point.upper
+                row.meanBeta = curve.meanBeta
+                return row
+            }
+        }
+    }
+
+    /// `contributions.csv` rows.
+    public static func contributions(_ contributions: [RelativeContribution]) -> [ContributionRow] {
+        contributions.map { entry in
+            var row = ContributionRow()
+            row.feature = entry.feature
+            row.importance = entry.importance
+            row.percent = entry.percent
+            return row
+        }
+    }
+
+    /// Writes every table of `statistics` (and the contributions when given) under `layout`'s drivers
+    /// folder; returns the paths written.
+    public static func write(_ statistics: DriverStatistics, contributions: [RelativeContribution]?, layout: RunLayout) throws -> [String] {
+        try write(statistics, contributions: contributions, folder: layout.driversFolder)
+    }
+
+    /// Writes the tables into `folder` (created if missing) under the file names of the run layout's
+    /// drivers folder (`soilbeta drivers --out FOLDER`); returns the paths written.
+    public static func write(_ statistics: DriverStatistics, contributions: [RelativeContribution]?, folder: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let names = RunLayout(folder: "/")
+        func file(_ layoutPath: String) -> String { (folder as NSString).appendingPathComponent((layoutPath as NSString).lastPathComponent) }
+        try RunTable.write(betaSummary(statistics), to: file(names.betaSummary))
+        try RunTable.write(anova(statistics), to: file(names.anova))
+        try RunTable.write(tukey(statistics), to: file(names.tukey))
+        var written = [file(names.betaSummary), file(names.anova), file(names.tukey)]
+        for curves in statistics.curves where !curves.curves.isEmpty {
+            let path = file(names.smooth(curves.feature))
+            try RunTable.write(smooth(curves), to: path)
+            written.append(path)
+        }
+        if let contributions {
+            try RunTable.write(Self.contributions(contributions), to: file(names.contributions))
+            written.append(file(names.contributions))
+        }
+        return written
     }
 }
 
@@ -191,34 +275,33 @@ public enum DriverTables {
 /// 3.1–3.2, Fig. 2), with relative contributions from the permutation importance of a forest trained on
 /// all ecosystems together. Writes under `drivers/`.
 enum DriversStep {
-    static func run(config: RunConfig, ledger: StepLedger) throws {
-        let betaPath = ledger.folder.appendingPathComponent("beta.csv").path
-        let sitesPath = ledger.folder.appendingPathComponent("sites.csv").path
-        let parameters = "features=\(config.features) trees=\(config.treeCount) min_node=\(config.minNodeSize) seed=\(config.seed)"
-        try ledger.step("drivers", parameters: parameters, inputs: [betaPath, sitesPath]) {
-            let data = try DriverInputs.load(betaPath: betaPath, sitesPath: sitesPath, requestedFeatures: config.features)
+    static func run(_ steps: PipelineSteps) throws {
+        let layout = steps.layout, forest = steps.forest
+        let parameters = "features=\(forest.features) trees=\(forest.trees) min_node=\(forest.minNode) seed=\(steps.seed)"
+        try steps.ledger.step("drivers", parameters: parameters, inputs: [layout.betaTable, layout.sitesTable]) {
+            let data = try DriverInputs.load(betaPath: layout.betaTable, sitesPath: layout.sitesTable, requestedFeatures: forest.features)
             let statistics = try DriverStatistics(beta: data.beta, ecosystems: data.ecosystems, covariates: data.covariates)
             // Contributions: permutation importance of one forest over every complete profile.
-            let rows = try SiteRows(sites: CSVTable.read(path: sitesPath), ecosystem: nil, features: config.features)
+            let rows = try SiteTable.read(path: layout.sitesTable, features: forest.features).complete(ecosystem: nil)
             var contributions: [RelativeContribution]? = nil
             var outputs: [String] = []
-            if rows.ids.count >= config.minimumProfiles {
-                let matrix = try FeatureMatrix(columns: config.features.map { ($0, rows.covariates[$0]!) })
-                let forest = try RandomForest.train(features: matrix, responses: rows.beta, targetName: "beta",
-                                                    parameters: ForestParameters(treeCount: config.treeCount,
-                                                                                 minNodeSize: config.minNodeSize,
-                                                                                 seed: config.seed),
-                                                    threads: config.threads)
-                try FileManager.default.createDirectory(at: ledger.folder.appendingPathComponent("drivers"), withIntermediateDirectories: true)
-                try AtomicFile.write(text: ForestOutputs.importanceCSV(forest),
-                                     to: ledger.folder.appendingPathComponent("drivers/importance_all.csv").path)
-                outputs.append("drivers/importance_all.csv")
-                contributions = try? relativeContributions(features: forest.featureNames,
-                                                           importances: forest.summary.permutationImportance)
+            if rows.count >= forest.minProfiles {
+                let matrix = try FeatureMatrix(columns: forest.features.map { ($0, rows.values(of: $0)) })
+                let model = try RandomForest.train(features: matrix, responses: rows.beta, targetName: "beta",
+                                                   parameters: ForestParameters(treeCount: forest.trees, minNodeSize: forest.minNode,
+                                                                                seed: steps.seed),
+                                                   threads: steps.threads)
+                try FileManager.default.createDirectory(atPath: layout.driversFolder, withIntermediateDirectories: true)
+                let importancePath = layout.path("drivers/importance_all.csv")
+                try RunTable.write(ForestTables.importance(model), to: importancePath)
+                outputs.append(importancePath)
+                do {
+                    contributions = try relativeContributions(features: model.featureNames, importances: model.summary.permutationImportance)
+                } catch {
+                    steps.ledger.log("drivers: no relative contributions: \(userMessage(for: error))")
+                }
             }
-            let names = try DriverTables.write(DriverTables.tables(statistics, contributions: contributions),
-                                               to: ledger.folder.appendingPathComponent("drivers").path)
-            outputs += names.map { "drivers/\($0)" }
+            outputs += try DriverTables.write(statistics, contributions: contributions, layout: layout)
             var summary = "\(data.beta.count) profiles"
             if let anova = statistics.anova {
                 summary += String(format: "; ANOVA F(%d, %d) = %.3g, p = %.3g", anova.degreesOfFreedomBetween,

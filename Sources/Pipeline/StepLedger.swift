@@ -1,6 +1,10 @@
 import Essentials
 import Foundation
-import SoilProfiles
+import RunModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
 
 /// Records what each pipeline step did, and recognises a step whose inputs are unchanged so a re-run
 /// (or a resumed, interrupted run) skips it.
@@ -9,155 +13,146 @@ import SoilProfiles
 /// files. After a step completes, `<run>/.steps/<name>.json` records the key and the hashes of its outputs;
 /// the step is skipped next time when the key is the same and every output still has the recorded hash.
 /// Each step appends to `run.log` (time-stamped lines) and to the step list written to `run.json`.
-public final class StepLedger: @unchecked Sendable {
-    /// One step's record for `run.json`.
-    public struct StepRecord: Sendable {
-        /// Step name, e.g. `forest-CL`.
-        public let name: String
-        /// `ran` or `skipped (unchanged inputs)`.
-        public let status: String
-        /// Wall time, seconds.
-        public let seconds: Double
-        /// Input files and their SHA-256.
-        public let inputs: [(path: String, sha256: String)]
-        /// Output files (relative to the run folder).
-        public let outputs: [String]
-        /// One-line summary of what the step found.
-        public let summary: String
+public final class StepLedger: Sendable {
+    /// The run folder's layout.
+    public let layout: RunLayout
+    private struct State {
+        var hashCache: [String: String] = [:]
+        var records: [RunManifest.Step] = []
+        var inputs: [String: String] = [:]
+        var logHandle: FileHandle?
     }
-
-    /// The run folder.
-    public let folder: URL
-    private let lock = NSLock()
-    private var hashCache: [String: String] = [:]
-    private(set) public var records: [StepRecord] = []
-    private let logHandle: FileHandle?
+    private let state = Locked(State())
     /// Lines also go to standard error when `true` (progress for the user).
-    public var echo: Bool
+    public let echo: Bool
 
-    /// Opens (creating) the run folder and its `run.log`.
-    /// - Throws: `PipelineError` when the folder cannot be created.
-    public init(folder: URL, echo: Bool = true) throws {
-        self.folder = folder
-        self.echo = echo
-        do {
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent(".steps"), withIntermediateDirectories: true)
-        } catch {
-            throw PipelineError.io(path: folder.path, message: "cannot create the run folder: \(error.localizedDescription)")
+    /// The steps recorded so far, in order.
+    public var records: [RunManifest.Step] { state.withLock { $0.records } }
+    /// Every input file hashed so far (outside the run folder) and its SHA-256, sorted by path.
+    public var inputs: [RunManifest.Input] {
+        state.withLock { current in
+            current.inputs.keys.sorted().map { RunManifest.Input(path: $0, sha256: current.inputs[$0] ?? "") }
         }
-        let logPath = folder.appendingPathComponent("run.log").path
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
-        logHandle = FileHandle(forWritingAtPath: logPath)
-        logHandle?.seekToEndOfFile()
     }
 
-    deinit { try? logHandle?.close() }
+    /// Opens (creating) the run folder and its `run.log` (never through a symbolic link).
+    /// - Throws: `PipelineError` when the folder cannot be created or is a file.
+    public init(layout: RunLayout, echo: Bool = true) throws {
+        self.layout = layout
+        self.echo = echo
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: layout.folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw PipelineError.io(path: layout.folder, message: "the run folder is a file; give a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: layout.stepsFolder, withIntermediateDirectories: true)
+        } catch {
+            throw PipelineError.io(path: layout.folder, message: "cannot create the run folder: \(userMessage(for: error))")
+        }
+        let descriptor = open(layout.log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw PipelineError.io(path: layout.log, message: "cannot open the run log: \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        state.withLock { $0.logHandle = handle }
+    }
 
     /// Appends a time-stamped line to `run.log` (and standard error when echoing).
     public func log(_ message: String) {
         let stamp = ISO8601DateFormatter().string(from: Date())
         let line = "\(stamp) \(message)\n"
-        lock.lock()
-        logHandle?.write(Data(line.utf8))
-        lock.unlock()
+        state.withLock { $0.logHandle?.write(Data(line.utf8)) }
         if echo { FileHandle.standardError.write(Data("[soilbeta run] \(message)\n".utf8)) }
     }
 
     /// SHA-256 of a file, cached for the run.
     public func hash(of path: String) throws -> String {
-        lock.lock()
-        if let cached = hashCache[path] { lock.unlock(); return cached }
-        lock.unlock()
+        if let cached = state.withLock({ $0.hashCache[path] }) { return cached }
         let digest = try ContentHash.hex(ofFile: path)
-        lock.lock()
-        hashCache[path] = digest
-        lock.unlock()
+        state.withLock { $0.hashCache[path] = digest }
         return digest
     }
 
+    /// The completion record of a step (`.steps/<name>.json`).
+    struct StepFile: Codable {
+        struct Output: Codable {
+            var path: String
+            var sha256: String
+        }
+        var step: String
+        var key: String
+        var summary: String
+        var seconds: Double
+        var outputs: [Output]
+    }
+
     /// Runs `body` as the step `name` unless a previous completion with the same inputs and intact outputs
-    /// exists. `body` returns the output paths relative to the run folder and a one-line summary.
+    /// exists. `body` returns the output paths (absolute, inside the run folder) and a one-line summary.
     /// - Parameters:
     ///   - parameters: every setting that changes the step's result, as text.
-    ///   - inputs: input files (absolute or relative to the working directory).
-    /// - Throws: whatever `body` throws, and `PipelineError` for unreadable inputs.
+    ///   - inputs: input files (absolute).
+    /// - Throws: whatever `body` throws, and `FileError` for unreadable inputs.
     public func step(_ name: String, parameters: String, inputs: [String],
                      _ body: () throws -> (outputs: [String], summary: String)) throws {
         let start = Date()
         var inputHashes: [(path: String, sha256: String)] = []
         for input in inputs {
-            guard FileManager.default.fileExists(atPath: input) else {
-                throw PipelineError.io(path: input, message: "input of step '\(name)' does not exist")
-            }
-            inputHashes.append((input, try hash(of: input)))
+            let digest = try hash(of: input)
+            inputHashes.append((input, digest))
+            if layout.relative(input) == input { state.withLock { $0.inputs[input] = digest } }
         }
         var keyHasher = ContentHash()
-        keyHasher.update(text: "soilbeta-step-v1\n\(name)\n\(parameters)\n")
-        for (path, digest) in inputHashes { keyHasher.update(text: "\(path) \(digest)\n") }
+        keyHasher.update(text: "soilbeta-step-v2\n\(name)\n\(parameters)\n")
+        for (path, digest) in inputHashes { keyHasher.update(text: "\(layout.relative(path)) \(digest)\n") }
         let key = keyHasher.finalizeHex()
-        let recordPath = folder.appendingPathComponent(".steps/\(name).json")
+        let recordPath = layout.stepRecord(name)
 
         if let previous = readRecord(recordPath), previous.key == key, outputsIntact(previous.outputs) {
             let seconds = Date().timeIntervalSince(start)
             log("\(name): skipped (inputs unchanged) — \(previous.summary)")
-            append(StepRecord(name: name, status: "skipped (unchanged inputs)", seconds: seconds, inputs: inputHashes,
-                              outputs: previous.outputs.map(\.path), summary: previous.summary))
+            append(RunManifest.Step(name: name, status: "skipped (unchanged inputs)", seconds: seconds, summary: previous.summary,
+                                    outputs: previous.outputs.map(\.path)))
             return
         }
         log("\(name): running")
-        try? FileManager.default.removeItem(at: recordPath)
+        AtomicFile.removeQuietly(recordPath)
         let (outputs, summary) = try body()
-        var outputHashes: [(path: String, sha256: String)] = []
+        var outputHashes: [StepFile.Output] = []
         for output in outputs {
-            let absolute = folder.appendingPathComponent(output).path
-            let digest = try ContentHash.hex(ofFile: absolute)
-            outputHashes.append((output, digest))
-            lock.lock(); hashCache[absolute] = digest; lock.unlock()
+            let digest = try ContentHash.hex(ofFile: output)
+            outputHashes.append(StepFile.Output(path: layout.relative(output), sha256: digest))
+            state.withLock { $0.hashCache[output] = digest }
         }
         let seconds = Date().timeIntervalSince(start)
-        let record: [String: Any] = [
-            "step": name, "key": key, "summary": summary, "seconds": seconds,
-            "outputs": outputHashes.map { ["path": $0.path, "sha256": $0.sha256] },
-        ]
-        let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
-        try AtomicFile.write(data, to: recordPath.path)
+        try RunDocument.write(StepFile(step: name, key: key, summary: summary, seconds: seconds, outputs: outputHashes), to: recordPath)
         log(String(format: "%@: done in %.1f s — %@", name, seconds, summary))
-        append(StepRecord(name: name, status: "ran", seconds: seconds, inputs: inputHashes, outputs: outputs, summary: summary))
+        append(RunManifest.Step(name: name, status: "ran", seconds: seconds, summary: summary, outputs: outputHashes.map(\.path)))
     }
 
-    private func append(_ record: StepRecord) {
-        lock.lock()
-        records.append(record)
-        lock.unlock()
+    private func append(_ record: RunManifest.Step) {
+        state.withLock { $0.records.append(record) }
     }
 
-    private struct PreviousRecord {
-        let key: String
-        let summary: String
-        let outputs: [(path: String, sha256: String)]
+    /// The record of an earlier completion; nil when absent or unreadable (the step then runs again).
+    private func readRecord(_ path: String) -> StepFile? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do { return try RunDocument.read(StepFile.self, from: path) } catch {
+            log("\(layout.relative(path)): unreadable step record (\(userMessage(for: error))); the step runs again")
+            return nil
+        }
     }
 
-    private func readRecord(_ url: URL) -> PreviousRecord? {
-        guard let data = FileManager.default.contents(atPath: url.path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let key = object["key"] as? String, let outputs = object["outputs"] as? [[String: String]] else { return nil }
-        return PreviousRecord(key: key, summary: object["summary"] as? String ?? "",
-                              outputs: outputs.compactMap { entry in
-                                  guard let path = entry["path"], let digest = entry["sha256"] else { return nil }
-                                  return (path, digest)
-                              })
-    }
-
-    private func outputsIntact(_ outputs: [(path: String, sha256: String)]) -> Bool {
+    private func outputsIntact(_ outputs: [StepFile.Output]) -> Bool {
         outputs.allSatisfy { output in
-            let absolute = folder.appendingPathComponent(output.path).path
-            return (try? hash(of: absolute)) == output.sha256
+            let absolute = layout.path(output.path)
+            guard let digest = try? ContentHash.hex(ofFile: absolute) else { return false }
+            return digest == output.sha256
         }
     }
 }
 
 /// An error of a pipeline run, naming the config key or file at fault.
-public enum PipelineError: Error, CustomStringConvertible, Equatable {
+public enum PipelineError: SoilBetaError, Equatable {
     /// A configuration problem: file, key, what is wrong.
     case config(file: String, key: String, message: String)
     /// A file problem.

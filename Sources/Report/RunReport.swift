@@ -1,41 +1,19 @@
 import Essentials
 import Foundation
+import RunModel
 
 
-/// Builds the HTML report of a run folder (issue 5 item 3; METHOD.md §6–§9) from whatever
-/// the folder holds; every missing piece becomes a visible "not available in this run" note.
-///
-/// Expected run folder layout (all parts optional):
-///
-///     DIR/
-///       run.json                     provenance: {"software", "date", "synthetic", "parameters": {…},
-///                                    "inputs": [{"path", "sha256", "rows"?, "synthetic"?}, …]}
-///       sites.csv                    one row per profile: id, lon, lat, ecosystem, beta and the
-///                                    covariates named as the features (the pipeline's site table)
-///       beta.csv                     used instead of sites.csv when that is absent and beta.csv
-///                                    has lon, lat, ecosystem
-///       land.tif (or maps/land.tif)  land mask / land fraction (> 0 = land) for map backgrounds
-///       drivers/beta_summary.csv     β summary by ecosystem and overall (any columns, shown as a table)
-///       drivers/anova.csv            one-way ANOVA table (shown as a table)
-///       drivers/tukey.csv            Tukey HSD table (shown as a table)
-///       drivers/smooth_<feature>.csv [group,] x, fit, se, lower95, upper95[, mean_beta] (LOESS of β
-///                                    on <feature>; group "all" is the band, ecosystems thin lines)
-///       drivers/contributions.csv    feature, percent (or contribution_pct): % of permutation importance
-///       forest/<ECO>/NOT_MODELLED.txt  shown instead of the CV panels when present
-///       forest/<ECO>/cv_random.csv   observed, predicted, fold (10-fold CV)
-///       forest/<ECO>/cv_spatial.csv  observed, predicted, fold (spatial block CV); without these
-///                                    two, forest/<ECO>/cv.csv with a scheme column (random/spatial)
-///       forest/<ECO>/tuning.csv      tuning grid (any columns, shown as a table)
-///       maps/<ECO>_beta.tif          β map per ecosystem
-///       maps/<ECO>_20-100_SOCD.tif   subsoil SOC density map per ecosystem (Mg C ha⁻¹)
-///       maps/stocks.csv              ecosystem, layer, area_1e9_ha, socd_mean_mg_ha, stock_pg,
-///                                    stock_pg_q05, stock_pg_q95 (layers 0-20 … 80-100, 20-100, 0-100)
-///
-/// `<ECO>` is `CL`, `GL`, `FL` (cropland, grassland, forestland); forest folders may also be
-/// named `cropland`, `grassland`, `forestland`.
+/// Builds the HTML report of a run (issue 5 item 3; METHOD.md §6–§9) from its configuration: every file it
+/// reads comes from the run's `RunLayout` and is read as its typed table (`RunTable`, `SiteTable`,
+/// `RunDocument`), so a renamed or missing column stops the report with an error naming the file and the
+/// column. A piece of the run that is absent (a step not run) becomes a visible "not available" note.
 public struct RunReport {
+    /// The run's configuration.
+    public let configuration: RunConfiguration
+    /// The run folder's layout.
+    public let layout: RunLayout
     /// The run folder.
-    public let runFolder: String
+    public var runFolder: String { layout.folder }
     /// Maximum width of a rendered map in pixels (maps are reduced by block means).
     public var maxMapColumns: Int
     /// Quantiles of the map values spanned by the colour scale (default 2 % – 98 %).
@@ -43,17 +21,18 @@ public struct RunReport {
     /// Software name and version for the subtitle (e.g. "soilbeta 0.1.0").
     public var software: String
 
-    /// A report of `runFolder` with the given rendering options.
-    public init(runFolder: String, maxMapColumns: Int = 1440, colorScaleQuantiles: (low: Double, high: Double) = (0.02, 0.98),
-                software: String = "soilbeta") {
-        self.runFolder = runFolder
+    /// A report of the run of `configuration` with the given rendering options.
+    public init(configuration: RunConfiguration, maxMapColumns: Int = 1440,
+                colorScaleQuantiles: (low: Double, high: Double) = (0.02, 0.98), software: String = SoilBetaVersion.software) {
+        self.configuration = configuration
+        layout = configuration.layout
         self.maxMapColumns = maxMapColumns
         self.colorScaleQuantiles = colorScaleQuantiles
         self.software = software
     }
 
-    /// The three ecosystems: code, name.
-    public static let ecosystems: [(code: String, name: String)] = [("CL", "cropland"), ("GL", "grassland"), ("FL", "forestland")]
+    /// The three ecosystems (code, name) in the paper's order, from `Ecosystem`.
+    public static var ecosystems: [(code: String, name: String)] { Ecosystem.allCases.map { ($0.code, $0.name) } }
 
     /// Units of the paper's covariates, by lower-case feature name, for axis titles.
     public static let featureUnits: [String: String] = [
@@ -76,9 +55,10 @@ public struct RunReport {
     }
     let readLog = ReadLog()
 
-    func readCSV(_ relative: String) throws -> CSVTable {
-        readLog.files.insert(relative)
-        return try CSVTable.read(path: path(relative))
+    /// Reads the typed table at `absolute` (recorded for the provenance table).
+    func readRows<Row: TableRow>(_ type: Row.Type, _ absolute: String) throws -> [Row] {
+        readLog.files.insert(layout.relative(absolute))
+        return try RunTable.read(type, from: absolute)
     }
 
     func readGrid(_ relative: String) throws -> GeoGrid {
@@ -86,11 +66,14 @@ public struct RunReport {
         return try GeoGrid.read(path: path(relative))
     }
 
-    func readText(_ relative: String) -> String {
+    func readText(_ relative: String) throws -> String {
         readLog.files.insert(relative)
-        return (try? String(contentsOfFile: path(relative), encoding: .utf8)) ?? ""
+        do { return try String(contentsOfFile: path(relative), encoding: .utf8) } catch {
+            throw FileError(file: path(relative), message: "cannot be read: \(userMessage(for: error))")
+        }
     }
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
+    func existsAt(_ absolute: String) -> Bool { FileManager.default.fileExists(atPath: absolute) }
 
     mutating func note(_ what: String, _ relative: String) -> String {
         if !missing.contains(relative) { missing.append(relative) }
@@ -120,9 +103,9 @@ public struct RunReport {
         sections.append(ReportSection(id: "table1", title: "Table 1 — SOC stocks", body: try stocksSection()))
         sections.append(ReportSection(id: "tuning", title: "Random forest tuning grid", body: try tuningSection()))
         sections.append(ReportSection(id: "provenance", title: "Provenance", body: provenanceSection(provenance)))
-        let banner = provenance.isSynthetic
+        let banner = (provenance?.synthetic ?? configuration.run.synthetic)
             ? "DEMO — this run uses synthetic inputs; its numbers say nothing about real soils." : nil
-        let subtitle = "Run folder: \(runFolder) · report by \(software) · " + (provenance.date.map { "run of \($0)" } ?? "run date unknown")
+        let subtitle = "Run folder: \(runFolder) · report by \(software) · " + (provenance.map { "run of \($0.date)" } ?? "run date unknown")
         return HTMLDocument(title: "Soil organic carbon depth distribution (β) and subsoil SOC — run report",
                             subtitle: subtitle, demoBanner: banner, sections: sections).render()
     }
@@ -138,95 +121,46 @@ public struct RunReport {
 
     // MARK: - Inputs
 
-    /// Provenance of a run, from `run.json`.
-    struct Provenance {
-        var object: [String: Any] = [:]
-        var present = false
-        var isSynthetic: Bool {
-            func synthetic(_ value: Any?) -> Bool {
-                if let b = value as? Bool { return b }
-                if let s = value as? String { return s.lowercased().contains("synthetic") || s.lowercased() == "true" }
-                return false
-            }
-            if synthetic(object["synthetic"]) || synthetic(object["demo"]) || synthetic(object["label"]) { return true }
-            if let inputs = object["inputs"] as? [[String: Any]] {
-                return inputs.contains { synthetic($0["synthetic"]) || synthetic($0["label"]) }
-            }
-            return false
-        }
-        var date: String? { object["date"] as? String }
+    /// The run manifest (`run.json`), when the run has written it.
+    func loadProvenance() throws -> RunManifest? {
+        guard existsAt(layout.manifest) else { return nil }
+        readLog.files.insert(layout.relative(layout.manifest))
+        return try RunDocument.read(RunManifest.self, from: layout.manifest)
     }
 
-    func loadProvenance() throws -> Provenance {
-        let file = path("run.json")
-        guard FileManager.default.fileExists(atPath: file) else { return Provenance() }
-        let data: Data
-        readLog.files.insert("run.json")
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw ReportError.unreadable(path: file, reason: error.localizedDescription)
-        }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ReportError.invalidProvenance(path: file, reason: "invalid JSON: \(error.localizedDescription)")
-        }
-        guard let object = parsed as? [String: Any] else {
-            throw ReportError.invalidProvenance(path: file, reason: "the top level must be a JSON object")
-        }
-        return Provenance(object: object, present: true)
-    }
-
-    /// Profiles of `beta.csv`.
+    /// Profiles with location, ecosystem, β and covariates.
     struct Profiles {
-        var table: CSVTable
+        /// The table they came from (relative path).
+        var source: String
         var lon: [Double]
         var lat: [Double]
         var ecosystem: [String]
         var beta: [Double]
-        /// The site table when it is not `table` itself (covariates joined on `id`).
-        var sites: CSVTable?
-
-        /// Values of a covariate for every profile: a column of `table`, else of `sites.csv`
-        /// joined on `id`; nil when neither has it.
-        func covariate(_ feature: String) throws -> [Double]? {
-            if let column = table.column(named: feature) { return try table.numericColumn(column) }
-            guard let sites, let column = sites.column(named: feature), let siteID = sites.column(named: "id"),
-                  let ownID = table.column(named: "id") else { return nil }
-            let values = try sites.numericColumn(column)
-            var byID: [String: Double] = [:]
-            for (k, id) in sites.strings(siteID).enumerated() { byID[id] = values[k] }
-            return table.strings(ownID).map { byID[$0] ?? .nan }
-        }
+        var covariates: [String: [Double]]
+        /// Values of a covariate for every profile, nil when the run has none by that name.
+        func covariate(_ feature: String) -> [Double]? { covariates[feature] }
     }
 
-    /// Profiles with location, ecosystem, β and covariates: the first of `sites.csv` (the
-    /// pipeline's site table) and `beta.csv` that has lon, lat, ecosystem and beta columns; nil
-    /// otherwise. Covariates missing from it are joined from `sites.csv` on `id`.
+    /// The profiles of `sites.csv` (the run's site table with the `[forest] features` covariates), else of
+    /// `beta.csv` (profiles with site columns); nil when the run has neither.
     func loadProfiles() throws -> Profiles? {
-        var candidates: [String] = []
-        for relative in ["sites.csv", "beta.csv"] where exists(relative) { candidates.append(relative) }
-        var chosen: CSVTable?
-        var sites: CSVTable?
-        for relative in candidates {
-            let table = try readCSV(relative)
-            if relative == "sites.csv" { sites = table }
-            if chosen == nil, ["lon", "lat", "ecosystem", "beta"].allSatisfy({ table.column(named: $0) != nil }) {
-                chosen = table
+        if existsAt(layout.sitesTable) {
+            readLog.files.insert(layout.relative(layout.sitesTable))
+            let sites = try SiteTable.read(path: layout.sitesTable, features: configuration.forest?.features ?? [])
+            for (k, (x, y)) in zip(sites.longitude, sites.latitude).enumerated() where x.isFinite && y.isFinite {
+                if !(-180...360).contains(x) || !(-90...90).contains(y) {
+                    throw FileError(file: layout.sitesTable, line: k + 2, field: (-90...90).contains(y) ? "lon" : "lat",
+                                    message: "coordinate (\(x), \(y)) out of range")
+                }
             }
+            return Profiles(source: "sites.csv", lon: sites.longitude, lat: sites.latitude,
+                            ecosystem: sites.ecosystem.map { $0?.name ?? "" }, beta: sites.beta, covariates: sites.covariates)
         }
-        guard let table = chosen else { return nil }
-        if let s = sites, s.source == table.source { sites = nil }
-        let columns = try table.requireColumns(["lon", "lat", "ecosystem", "beta"])
-        let lon = try table.numericColumn(columns[0]), lat = try table.numericColumn(columns[1])
-        for (k, (x, y)) in zip(lon, lat).enumerated() where x.isFinite && y.isFinite {
-            if !(-180...360).contains(x) {
-                throw FileError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[0]], message: "longitude \(x) out of range")
-            }
-            if !(-90...90).contains(y) {
-                throw FileError(file: table.source, line: table.lineOfRow[k], field: table.header[columns[1]], message: "latitude \(y) out of range")
-            }
-        }
-        return Profiles(table: table, lon: lon, lat: lat, ecosystem: table.strings(columns[2]).map { $0.lowercased() },
-                        beta: try table.numericColumn(columns[3]), sites: sites)
+        guard existsAt(layout.betaTable) else { return nil }
+        let rows = try readRows(BetaRow.self, layout.betaTable)
+        guard rows.contains(where: { $0.ecosystem != nil }) else { return nil }
+        return Profiles(source: "beta.csv", lon: rows.map(\.longitude), lat: rows.map(\.latitude),
+                        ecosystem: rows.map { $0.ecosystem?.name ?? "" }, beta: rows.map(\.beta), covariates: [:])
     }
 
     /// The land grid of the map backgrounds: `land.tif` or `maps/land.tif` (> 0 = land); else the
@@ -254,14 +188,7 @@ public struct RunReport {
         return union.map { ($0, used.joined(separator: " + ")) }
     }
 
-    static func ecosystemName(_ text: String) -> String {
-        switch text.lowercased() {
-        case "cl", "cropland": return "cropland"
-        case "gl", "grassland": return "grassland"
-        case "fl", "forestland", "forest": return "forestland"
-        default: return text.lowercased()
-        }
-    }
+    static func ecosystemName(_ text: String) -> String { Ecosystem(parsing: text)?.name ?? text.lowercased() }
 
     /// Graticule spacing in degrees: 30° for global maps, nice steps for regional ones.
     static func graticuleStep(width: Double, height: Double) -> Double {
@@ -363,7 +290,7 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(l.red),\(l.green),\(l.blue))\"></span>land</span>"
             body += "<span><span class=\"swatch box\" style=\"background:rgb(\(o.red),\(o.green),\(o.blue))\"></span>ocean</span>"
         }
-        body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.table.source.hasSuffix("sites.csv") ? "sites.csv" : "beta.csv"); WGS84, equirectangular)."
+        body += "</div><figcaption>Locations of the \(counts.values.reduce(0, +)) soil profiles with β by ecosystem (\(profiles.source); WGS84, equirectangular)."
         body += land == nil ? " No land raster in this run (land.tif): drawn without a land background." : " Land from \(xmlEscaped(landSource ?? "land.tif"))."
         body += " Thin lines: graticule.</figcaption></figure>"
         return body
@@ -371,21 +298,25 @@ public struct RunReport {
 
     // MARK: - Tables of β
 
-    mutating func genericTable(_ relative: String, what: String) throws -> String {
-        guard exists(relative) else { return note(what, relative) }
-        let table = try readCSV(relative)
-        return htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber,
-                         id: (relative as NSString).lastPathComponent)
+    /// A typed table of the run shown as HTML, or a note when the run has not written it.
+    mutating func typedTable<Row: TableRow>(_ type: Row.Type, _ absolute: String, what: String) throws -> String {
+        guard existsAt(absolute) else { return note(what, layout.relative(absolute)) }
+        let rows = try readRows(type, absolute)
+        let columns = Row.columns
+        let text = RunTable.csv(rows)
+        let fields = try CSVTable.parse(text: text, source: absolute)
+        return htmlTable(header: columns.map(\.name), rows: fields.rows, numberFormat: formatTableNumber,
+                         id: (absolute as NSString).lastPathComponent)
     }
 
     mutating func betaTablesSection() throws -> String {
         var body = "<h3>Summary of β by ecosystem</h3>"
-        body += try genericTable("drivers/beta_summary.csv", what: "β summary")
+        body += try typedTable(BetaSummaryRow.self, layout.betaSummary, what: "β summary")
         body += "<p class=\"note\">Percentiles are R type 7; CV = SD / mean × 100 %.</p>"
         body += "<h3>One-way ANOVA of β among ecosystems</h3>"
-        body += try genericTable("drivers/anova.csv", what: "ANOVA table")
+        body += try typedTable(AnovaRow.self, layout.anova, what: "ANOVA table")
         body += "<h3>Tukey HSD (95 % family-wise confidence)</h3>"
-        body += try genericTable("drivers/tukey.csv", what: "Tukey HSD table")
+        body += try typedTable(TukeyRow.self, layout.tukey, what: "Tukey HSD table")
         return body
     }
 
@@ -393,35 +324,26 @@ public struct RunReport {
 
     mutating func driversSection(_ profiles: Profiles?) throws -> String {
         var body = ""
-        let folder = path("drivers")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-            .filter { $0.hasPrefix("smooth_") && $0.hasSuffix(".csv") }.sorted()
+        let features = (configuration.forest?.features ?? []).filter { existsAt(layout.smooth($0)) }
         let meanBeta: Double? = profiles.flatMap { p in
             let finite = p.beta.filter { $0.isFinite }
             return finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count)
         }
-        if files.isEmpty {
+        if features.isEmpty {
             body += note("driver curves (LOESS of β on each covariate)", "drivers/smooth_<feature>.csv")
         } else {
             body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
-            for file in files {
-                let feature = String(file.dropFirst("smooth_".count).dropLast(".csv".count))
-                let table = try readCSV("drivers/" + file)
-                let c = try table.requireColumns(["x", "fit", "lower95", "upper95"])
-                let allX = try table.numericColumn(c[0]), allFit = try table.numericColumn(c[1])
-                let allLower = try table.numericColumn(c[2]), allUpper = try table.numericColumn(c[3])
-                // With a `group` column (the drivers command writes "all" and one curve per
-                // ecosystem): the band and black line are the "all" curve, ecosystems thin lines.
-                let groups = table.column(named: "group").map { table.strings($0).map { $0.lowercased() } }
+            for feature in features {
+                let table = try readRows(SmoothRow.self, layout.smooth(feature))
+                let allX = table.map(\.x), allFit = table.map(\.fit)
+                // The band and black line are the "all" curve, ecosystems thin lines.
+                let groups: [String]? = table.map { $0.group.lowercased() }
                 let overall = allX.indices.filter { groups == nil || groups![$0] == "all" }
                 let x = overall.map { allX[$0] }, fit = overall.map { allFit[$0] }
-                let lower = overall.map { allLower[$0] }, upper = overall.map { allUpper[$0] }
-                let fileMeanBeta: Double? = try table.column(named: "mean_beta").flatMap { column in
-                    let meanBeta = try table.numericColumn(column)
-                    return overall.map { meanBeta[$0] }.first { $0.isFinite }
-                }
+                let lower = overall.map { table[$0].lower95 }, upper = overall.map { table[$0].upper95 }
+                let fileMeanBeta: Double? = overall.map { table[$0].meanBeta }.first { $0.isFinite }
                 var layers: [PlotLayer] = []
-                if let profiles, let values = try profiles.covariate(feature) {
+                if let profiles, let values = profiles.covariate(feature) {
                     for (_, name) in RunReport.ecosystems {
                         let idx = values.indices.filter { RunReport.ecosystemName(profiles.ecosystem[$0]) == name }
                         if idx.isEmpty { continue }
@@ -456,13 +378,10 @@ public struct RunReport {
             if profiles == nil, !missing.contains("sites.csv (points of Fig. 2)") { missing.append("sites.csv (points of Fig. 2)") }
         }
         body += "<h3>Relative contributions of the covariates</h3>"
-        if exists("drivers/contributions.csv") {
-            let table = try readCSV("drivers/contributions.csv")
-            let nameColumn = table.column(named: "feature", "covariate", "variable") ?? 0
-            let valueColumn = try table.column(named: "contribution_pct", "relative_pct", "percent", "contribution", "relative_contribution")
-                ?? (table.header.count > 1 ? table.header.count - 1 : table.requireColumn("contribution_pct", purpose: "the % contribution of each covariate"))
-            let names = table.strings(nameColumn)
-            let values = try table.numericColumn(valueColumn)
+        if existsAt(layout.contributions) {
+            let table = try readRows(ContributionRow.self, layout.contributions)
+            let names = table.map(\.feature)
+            let values = table.map(\.percent)
             let order = values.indices.sorted { (values[$0].isFinite ? values[$0] : -1) > (values[$1].isFinite ? values[$1] : -1) }
             body += BarChart(title: "Relative contribution to β (permutation importance)",
                              categories: order.map { names[$0] }, values: order.map { values[$0] },
@@ -475,47 +394,27 @@ public struct RunReport {
 
     // MARK: - Fig. 3
 
-    func forestFolder(_ code: String, _ name: String) -> String? {
-        for candidate in ["forest/\(code)", "forest/\(name)"] where exists(candidate) { return candidate }
-        return nil
-    }
-
-    /// One observed-vs-predicted panel from `<folder>/cv_<scheme>.csv`, or from the rows of
-    /// `<folder>/cv.csv` whose `scheme` column is `<scheme>` (the forest's combined table).
-    mutating func cvPlot(folder: String, scheme: String, title: String, color: String, figureID: String) throws -> String {
-        let single = "\(folder)/cv_\(scheme).csv", combined = "\(folder)/cv.csv"
-        var observed: [Double], predicted: [Double]
-        if exists(single) {
-            let table = try readCSV(single)
-            let c = try table.requireColumns(["observed", "predicted"])
-            observed = try table.numericColumn(c[0])
-            predicted = try table.numericColumn(c[1])
-        } else if exists(combined) {
-            let table = try readCSV(combined)
-            let c = try table.requireColumns(["scheme", "observed", "predicted"])
-            let rows = table.strings(c[0]).indices.filter { table.rows[$0][c[0]].lowercased() == scheme }
-            guard !rows.isEmpty else { return note(title, single) }
-            let o = try table.numericColumn(c[1]), p = try table.numericColumn(c[2])
-            observed = rows.map { o[$0] }
-            predicted = rows.map { p[$0] }
-        } else {
-            return note(title, single)
-        }
-        return observedVersusPredictedPlot(title: title, observed: observed, predicted: predicted,
+    /// One observed-vs-predicted panel from `forest/XX/cv_<scheme>.csv`.
+    mutating func cvPlot(ecosystem: Ecosystem, scheme: ValidationScheme, title: String, color: String, figureID: String) throws -> String {
+        let path = layout.crossValidation(ecosystem, scheme)
+        guard existsAt(path) else { return note(title, layout.relative(path)) }
+        let rows = try readRows(CrossValidationRow.self, path)
+        return observedVersusPredictedPlot(title: title, observed: rows.map(\.observed), predicted: rows.map(\.predicted),
                                            color: color, figureID: figureID).svg()
     }
 
     mutating func forestSection(land: GeoGrid?) throws -> String {
         var body = "<h3>Observed vs predicted β (random 10-fold and spatial block cross-validation)</h3>"
-        for (code, name) in RunReport.ecosystems {
+        for ecosystem in Ecosystem.allCases {
+            let code = ecosystem.code, name = ecosystem.name
             let color = EcosystemColors.color(for: name)
             body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
-            if let folder = forestFolder(code, name), exists("\(folder)/NOT_MODELLED.txt") {
-                let text = readText("\(folder)/NOT_MODELLED.txt")
+            if existsAt(layout.notModelled(ecosystem)) {
+                let text = try readText(layout.relative(layout.notModelled(ecosystem)))
                 body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
-            } else if let folder = forestFolder(code, name) {
-                body += try cvPlot(folder: folder, scheme: "random", title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
-                body += try cvPlot(folder: folder, scheme: "spatial", title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
+            } else if existsAt(layout.forestFolder(ecosystem)) {
+                body += try cvPlot(ecosystem: ecosystem, scheme: .random, title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
+                body += try cvPlot(ecosystem: ecosystem, scheme: .spatial, title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
             } else {
                 body += note("\(name) forest validation", "forest/\(code)/cv_random.csv")
             }
@@ -523,17 +422,18 @@ public struct RunReport {
         }
         body += "<p class=\"note\">R² and RMSE pooled over all folds (paper Eqs. 5–6); dashed line 1:1.</p>"
         body += "<h3>Global β maps</h3>"
-        body += try mapGroup(suffix: "_beta.tif", figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
+        body += try mapGroup(product: .beta, figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
         return body
     }
 
     // MARK: - Maps
 
-    mutating func mapGroup(suffix: String, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?) throws -> String {
+    mutating func mapGroup(product: MapProduct, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?) throws -> String {
         var grids: [(code: String, name: String, grid: GeoGrid)] = []
         var body = ""
-        for (code, name) in RunReport.ecosystems {
-            let relative = "maps/\(code)\(suffix)"
+        for ecosystem in Ecosystem.allCases {
+            let code = ecosystem.code, name = ecosystem.name
+            let relative = layout.relative(layout.map(ecosystem, product))
             if exists(relative) {
                 grids.append((code, name, try readGrid(relative).blockMean(maxColumns: maxMapColumns)))
             } else {
@@ -561,7 +461,7 @@ public struct RunReport {
             body += RunReport.mapOverlay(west: grid.west, north: grid.north, width: grid.east - grid.west, height: grid.north - grid.south,
                                          title: "graticule", figureID: nil) + "</div></div>"
             body += bar
-            body += "<figcaption>maps/\(code)\(suffix): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
+            body += "<figcaption>\(layout.relative(layout.map(Ecosystem(parsing: code) ?? .cropland, product))): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
             body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
             body += " Equirectangular; thin lines: graticule."
             body += "</figcaption></figure>"
@@ -574,9 +474,9 @@ public struct RunReport {
 
     mutating func subsoilSection(land: GeoGrid?) throws -> String {
         var body = "<h3>Subsoil (20–100 cm) SOC density</h3>"
-        body += try mapGroup(suffix: "_20-100_SOCD.tif", figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
+        body += try mapGroup(product: .socDensity(layer: SOCLayer.subsoil), figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
         body += "<h3>Mean SOC density profile</h3>"
-        guard exists("maps/stocks.csv") else {
+        guard existsAt(layout.stocksTable) else {
             if let fromProfiles = try profileLayerMeans() {
                 body += depthProfilePlot(layerDensities: fromProfiles, figureID: "fig4-profile").svg()
                 body += "<p class=\"note\">Mean SOC density of each 20-cm layer over the profiles with all five layers (beta.csv), drawn at the layer mid-depth; maps/stocks.csv (area-weighted means of the maps) is not in this run.</p>"
@@ -584,16 +484,13 @@ public struct RunReport {
             }
             return body + note("mean SOC density by layer", "maps/stocks.csv")
         }
-        let table = try readCSV("maps/stocks.csv")
-        let c = try table.requireColumns(["ecosystem", "layer", "socd_mean_mg_ha"])
-        let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
-        let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
-        let means = try table.numericColumn(c[2])
-        let wanted = ["0-20", "20-40", "40-60", "60-80", "80-100"]
+        let table = try readRows(StockRow.self, layout.stocksTable)
+        let ecosystems = table.map { RunReport.ecosystemName($0.ecosystem) }
+        let wanted = Array(SOCLayer.labels.prefix(5))
         var profiles: [(ecosystem: String, meansMgPerHa: [Double])] = []
         for (_, name) in RunReport.ecosystems {
             let values = wanted.map { layer in
-                table.rows.indices.first { ecosystems[$0] == name && layers[$0] == layer }.map { means[$0] } ?? .nan
+                table.indices.first { ecosystems[$0] == name && table[$0].layer == layer }.map { table[$0].socdMeanMgPerHa } ?? .nan
             }
             if values.contains(where: { $0.isFinite }) { profiles.append((name, values)) }
         }
@@ -609,29 +506,20 @@ public struct RunReport {
     /// `socd_0_20` … `socd_80_100`; ecosystem from beta.csv or joined from sites.csv on id),
     /// using only profiles with all five layers; nil when beta.csv lacks these columns.
     func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
-        guard exists("beta.csv") else { return nil }
-        let table = try readCSV("beta.csv")
-        let names = ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"]
-        let columns = names.compactMap { table.column(named: $0) }
-        guard columns.count == 5 else { return nil }
-        let layers = try columns.map { try table.numericColumn($0) }
-        var ecosystems: [String]
-        if let column = table.column(named: "ecosystem") {
-            ecosystems = table.strings(column).map(RunReport.ecosystemName)
-        } else if exists("sites.csv"), let idColumn = table.column(named: "id") {
-            let sites = try readCSV("sites.csv")
-            guard let siteID = sites.column(named: "id"), let siteEco = sites.column(named: "ecosystem") else { return nil }
+        guard existsAt(layout.betaTable) else { return nil }
+        let rows = try readRows(BetaRow.self, layout.betaTable)
+        var ecosystems = rows.map { $0.ecosystem?.name ?? "" }
+        if ecosystems.allSatisfy(\.isEmpty), existsAt(layout.sitesTable) {
+            let sites = try SiteTable.read(path: layout.sitesTable, features: configuration.forest?.features ?? [])
             var byID: [String: String] = [:]
-            for row in sites.rows { byID[row[siteID].trimmingCharacters(in: .whitespaces)] = RunReport.ecosystemName(row[siteEco].trimmingCharacters(in: .whitespaces)) }
-            ecosystems = table.strings(idColumn).map { byID[$0] ?? "" }
-        } else {
-            return nil
+            for (k, id) in sites.ids.enumerated() { byID[id] = sites.ecosystem[k]?.name ?? "" }
+            ecosystems = rows.map { byID[$0.id] ?? "" }
         }
         var result: [(ecosystem: String, meansMgPerHa: [Double])] = []
         for (_, name) in RunReport.ecosystems {
-            let rows = ecosystems.indices.filter { row in ecosystems[row] == name && layers.allSatisfy { $0[row].isFinite } }
-            guard !rows.isEmpty else { continue }
-            result.append((name, layers.map { layer in rows.reduce(0.0) { $0 + layer[$1] } / Double(rows.count) }))
+            let members = ecosystems.indices.filter { row in ecosystems[row] == name && rows[row].layerDensity.allSatisfy(\.isFinite) }
+            guard !members.isEmpty else { continue }
+            result.append((name, (0..<5).map { layer in members.reduce(0.0) { $0 + rows[$1].layerDensity[layer] } / Double(members.count) }))
         }
         return result.isEmpty ? nil : result
     }
@@ -639,15 +527,14 @@ public struct RunReport {
     // MARK: - Table 1
 
     mutating func stocksSection() throws -> String {
-        guard exists("maps/stocks.csv") else { return note("SOC stocks (Table 1)", "maps/stocks.csv") }
-        let table = try readCSV("maps/stocks.csv")
-        let c = try table.requireColumns(["ecosystem", "layer", "area_1e9_ha", "stock_pg"])
-        let q05 = table.column(named: "stock_pg_q05"), q95 = table.column(named: "stock_pg_q95")
-        let ecosystems = table.strings(c[0]).map(RunReport.ecosystemName)
-        let layers = table.strings(c[1]).map { $0.replacingOccurrences(of: "–", with: "-") }
-        let area = try table.numericColumn(c[2]), stock = try table.numericColumn(c[3])
-        let low = try q05.map { try table.numericColumn($0) }, high = try q95.map { try table.numericColumn($0) }
-        let socd = try table.column(named: "socd_mean_mg_ha").map { try table.numericColumn($0) }
+        guard existsAt(layout.stocksTable) else { return note("SOC stocks (Table 1)", layout.relative(layout.stocksTable)) }
+        let stockRows = try readRows(StockRow.self, layout.stocksTable)
+        let table = (rows: stockRows, header: StockRow.columns.map(\.name))
+        let ecosystems = stockRows.map { RunReport.ecosystemName($0.ecosystem) }
+        let layers = stockRows.map(\.layer)
+        let area = stockRows.map(\.area1e9Ha), stock = stockRows.map(\.stockPg)
+        let low: [Double]? = stockRows.map(\.stockPgQ05), high: [Double]? = stockRows.map(\.stockPgQ95)
+        let socd: [Double]? = stockRows.map(\.socdMeanMgPerHa)
         func cell(_ name: String, _ layer: String) -> String {
             guard let i = table.rows.indices.first(where: { ecosystems[$0] == name && layers[$0] == layer }) else { return "—" }
             var text = String(format: "%.1f", stock[i])
@@ -677,7 +564,8 @@ public struct RunReport {
             body += "<p>All ecosystems (sum of the rows; intervals do not add): topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
         }
         body += "<details><summary>All rows of maps/stocks.csv</summary>"
-        body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "stocks.csv") + "</details>"
+        let stockFields = try CSVTable.parse(text: RunTable.csv(stockRows), source: layout.stocksTable)
+        body += htmlTable(header: table.header, rows: stockFields.rows, numberFormat: formatTableNumber, id: "stocks.csv") + "</details>"
         return body
     }
 
@@ -685,18 +573,19 @@ public struct RunReport {
 
     mutating func tuningSection() throws -> String {
         var body = ""
-        for (code, name) in RunReport.ecosystems {
+        for ecosystem in Ecosystem.allCases {
+            let code = ecosystem.code, name = ecosystem.name
             body += "<h3>\(name.capitalized)</h3>"
-            let folder = forestFolder(code, name) ?? "forest/\(code)"
-            let relative = "\(folder)/tuning.csv"
-            guard exists(relative) else {
-                body += note("\(name) tuning grid", relative)
+            let path = layout.tuning(ecosystem)
+            guard existsAt(path) else {
+                body += note("\(name) tuning grid", layout.relative(path))
                 continue
             }
-            let table = try readCSV(relative)
-            // The forest marks the chosen (lowest OOB error) cell with chosen = 1.
-            let chosen = table.column(named: "chosen").map { c in Set(table.rows.indices.filter { table.rows[$0][c].trimmingCharacters(in: .whitespaces) == "1" }) } ?? []
-            body += htmlTable(header: table.header, rows: table.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
+            let rows = try readRows(TuningRow.self, path)
+            // The forest marks the chosen (lowest OOB error) cell.
+            let chosen = Set(rows.indices.filter { rows[$0].chosen })
+            let fields = try CSVTable.parse(text: RunTable.csv(rows), source: path)
+            body += htmlTable(header: TuningRow.columns.map(\.name), rows: fields.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
         }
         return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7); bold: the chosen cell.</p>"
     }
@@ -721,50 +610,31 @@ public struct RunReport {
         return body
     }
 
-    mutating func provenanceSection(_ provenance: Provenance) -> String {
-        guard provenance.present else {
+    mutating func provenanceSection(_ provenance: RunManifest?) -> String {
+        guard let provenance else {
             return note("provenance of the run (inputs, checksums, parameters, version, date)", "run.json") + renderedFromTable()
         }
-        func text(_ value: Any) -> String {
-            if let s = value as? String { return s }
-            if type(of: value) == Bool.self, let b = value as? Bool { return b ? "true" : "false" }
-            if let n = value as? NSNumber {
-                // JSON booleans arrive as NSNumbers of C type char/bool.
-                let kind = String(cString: n.objCType)
-                if kind == "c" || kind == "B" { return n.boolValue ? "true" : "false" }
-                return n.stringValue
-            }
-            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]),
-               let s = String(data: data, encoding: .utf8) { return s }
-            return "\(value)"
-        }
         var body = "<h3>Run</h3>"
-        let scalars = provenance.object.keys.sorted().filter { !(provenance.object[$0] is [Any]) && !(provenance.object[$0] is [String: Any]) }
-        body += htmlTable(header: ["Item", "Value"], rows: scalars.map { [$0, text(provenance.object[$0]!)] }, id: "run")
-        if let inputs = provenance.object["inputs"] as? [[String: Any]] {
-            body += "<h3>Inputs</h3>"
-            var keys = ["path", "sha256"]
-            for input in inputs { for key in input.keys.sorted() where !keys.contains(key) { keys.append(key) } }
-            body += htmlTable(header: keys, rows: inputs.map { input in keys.map { input[$0].map(text) ?? "" } }, id: "inputs")
-        } else {
-            body += note("input list with SHA-256 checksums", "run.json → inputs")
+        body += htmlTable(header: ["Item", "Value"], rows: [
+            ["software", provenance.software], ["configuration", provenance.configFile], ["configuration hash", provenance.configHash],
+            ["date", provenance.date], ["synthetic (DEMO)", provenance.synthetic ? "yes" : "no"],
+            ["seed", String(provenance.configuration.run.seed)]], id: "run")
+        body += "<h3>Inputs</h3>"
+        body += htmlTable(header: ["path", "sha256"], rows: provenance.inputs.map { [$0.path, $0.sha256] }, id: "inputs")
+        if let forest = provenance.configuration.forest {
+            body += "<h3>Forest parameters</h3>"
+            body += htmlTable(header: ["Parameter", "Value"], rows: [
+                ["features", forest.features.joined(separator: ", ")], ["trees", String(forest.trees)],
+                ["tune_trees", forest.tuneTrees.map(String.init).joined(separator: ", ")],
+                ["tune_mtry", forest.tuneMtry.map(String.init).joined(separator: ", ")], ["min_node", String(forest.minNode)],
+                ["folds", String(forest.folds)], ["block_deg", formatTableNumber(forest.blockDegrees)],
+                ["quantiles", forest.quantiles.map(formatTableNumber).joined(separator: ", ")],
+                ["min_profiles", String(forest.minProfiles)]], id: "parameters")
         }
-        if let parameters = provenance.object["parameters"] as? [String: Any] {
-            body += "<h3>Parameters</h3>"
-            body += htmlTable(header: ["Parameter", "Value"], rows: parameters.keys.sorted().map { [$0, text(parameters[$0]!)] }, id: "parameters")
-        }
-        for key in provenance.object.keys.sorted() where key != "inputs" && key != "parameters" {
-            if let list = provenance.object[key] as? [[String: Any]], !list.isEmpty {
-                body += "<h3>\(xmlEscaped(key.capitalized))</h3>"
-                var keys: [String] = []
-                for item in list { for k in item.keys.sorted() where !keys.contains(k) { keys.append(k) } }
-                if keys.contains("name") { keys.removeAll { $0 == "name" }; keys.insert("name", at: 0) }
-                body += htmlTable(header: keys, rows: list.map { item in keys.map { item[$0].map(text) ?? "" } }, id: key)
-            } else if let nested = provenance.object[key] as? [String: Any] {
-                body += "<h3>\(xmlEscaped(key))</h3>"
-                body += htmlTable(header: ["Item", "Value"], rows: nested.keys.sorted().map { [$0, text(nested[$0]!)] }, id: key)
-            }
-        }
+        body += "<h3>Steps</h3>"
+        body += htmlTable(header: ["name", "status", "seconds", "summary"],
+                          rows: provenance.steps.map { [$0.name, $0.status, String(format: "%.1f", $0.seconds), $0.summary] }, id: "steps")
         return body + renderedFromTable()
     }
+
 }

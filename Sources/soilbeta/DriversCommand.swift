@@ -58,9 +58,8 @@ struct DriversCommand: ParsableCommand {
         let statistics = try DriverStatistics(beta: data.beta, ecosystems: data.ecosystems, covariates: data.covariates,
                                               gridPoints: gridPoints, loess: LoessOptions(span: span))
         let contributions = try importance.map { try DriverInputs.contributions(path: $0) }
-        let tables = DriverTables.tables(statistics, contributions: contributions)
         // Everything is computed before the first file is written; each file is written atomically.
-        _ = try DriverTables.write(tables, to: out)
+        let written = try DriverTables.write(statistics, contributions: contributions, folder: out)
 
         var report = "drivers: \(data.beta.count) profiles"
         if data.missingBetaCount > 0 { report += " (\(data.missingBetaCount) with missing β left out)" }
@@ -81,7 +80,7 @@ struct DriversCommand: ParsableCommand {
         if importance == nil {
             print("contributions.csv not written: give the forest's permutation importance with --importance FILE.csv")
         }
-        print("wrote \(tables.map(\.0).joined(separator: ", ")) to \(out)")
+        print("wrote \(written.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")) to \(out)")
     }
 }
 

@@ -48,11 +48,8 @@ func printError(_ message: String) {
 }
 
 /// Runs `body`, turning library errors into a message on stderr and exit status 1.
-func runReportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as ExitCode { throw error } catch {
-        printError("error: \(error)")
-        throw ExitCode(1)
-    }
+func runReportingErrors(_ body: () throws -> Void) rethrows {
+    try body()
 }
 
 struct ForestTrain: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Essentials
 import Mapping
+import RunModel
 import Rasters
 
 /// `soilbeta map`: the global mapping run of METHOD.md §8–§9 (issue 4 item 4). Parses arguments
@@ -31,7 +33,9 @@ struct MapCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let runConfig = try MapConfig.load(path: config)
+            let configuration = try RunConfiguration.load(path: config)
+            let started = Date()
+            let runConfig = try MapPlan(configuration: configuration)
             var options = MapRunOptions(threads: threads, force: force, stopAfterTiles: stopAfterTiles)
             if let tile { options.tile = try Self.parseTile(tile) }
             if !quiet {
@@ -42,7 +46,16 @@ struct MapCommand: ParsableCommand {
                                       progress.cellsDone, progress.cellsTotal, percent, progress.elapsedSeconds, eta))
                 }
             }
-            let summary = try MapRun.run(config: runConfig, options: options)
+            let summary = try MapRun.run(plan: runConfig, options: options)
+            if options.tile == nil {
+                var inputs: [RunManifest.Input] = []
+                for path in configuration.inputFiles { inputs.append(RunManifest.Input(path: path, sha256: try ContentHash.hex(ofFile: path))) }
+                let step = RunManifest.Step(name: "map", status: summary.alreadyComplete ? "skipped (outputs complete)" : "ran",
+                                            seconds: Date().timeIntervalSince(started), summary: "\(summary.tilesComputed) tile(s) computed",
+                                            outputs: summary.outputs.map { configuration.layout.relative($0) })
+                try RunDocument.write(try RunManifest(configuration: configuration, date: started, inputs: inputs, steps: [step]),
+                                      to: configuration.layout.manifest)
+            }
             if summary.alreadyComplete {
                 print("outputs in \(summary.folder) are already complete for this config (use --force to recompute)")
             } else {
@@ -78,27 +91,3 @@ struct MapCommand: ParsableCommand {
     }
 }
 
-/// `soilbeta map-synthetic-inputs` (hidden): writes synthetic global inputs and a run config for
-/// the map benchmark and tests (values are made up).
-struct MapSyntheticInputsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "map-synthetic-inputs", abstract: "Write synthetic inputs for `soilbeta map` (benchmark).", shouldDisplay: false)
-
-    @Option(help: "Output folder.") var out: String
-    @Option(help: "Grid cell size, degrees.") var resolution: Double = 1.0 / 12
-    @Option(name: .customLong("training-rows"), help: "Training rows per ecosystem.") var trainingRows: Int = 400
-    @Option(name: .customLong("train-trees"), help: "Train in the run with this many trees (default: use models/<ECO>.sbf).") var trainTrees: Int?
-    @Option(name: .customLong("missing-every"), help: "Every n-th land cell gets a missing MAT value.") var missingEvery: Int?
-    @Option(name: .customLong("tile-rows"), help: "Rows per streamed tile in the config.") var tileRows: Int = 64
-
-    func run() throws {
-        try runReportingErrors {
-            let grid = try RasterGrid.covering(.global, resolution: resolution)
-            let written = try SyntheticMapInputs.write(folder: out, grid: grid, trainingRows: trainingRows, modelTrees: trainTrees,
-                                                       missingEvery: missingEvery, tileRows: tileRows)
-            print("config \(written.configPath); cells with area: "
-                + SyntheticMapInputs.ecosystems.map { "\($0) \(written.cellsWithArea[$0] ?? 0)" }.joined(separator: ", ")
-                + " (total \(written.cellsWithArea.values.reduce(0, +)))")
-        }
-    }
-}

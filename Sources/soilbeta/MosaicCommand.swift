@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Mapping
+import RunModel
 
 /// `soilbeta mosaic`: joins the row shards of `soilbeta map --tile i/N` into the run's output
 /// folder (GDAL VRT then COG, values copied bit-exactly) and writes stocks.csv/json (issue 4 item 4).
@@ -15,8 +16,8 @@ struct MosaicCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let runConfig = try MapConfig.load(path: config)
-            let joined = try MapMosaic.join(config: runConfig, count: tiles, threads: threads)
+            let runConfig = try MapPlan(configuration: RunConfiguration.load(path: config))
+            let joined = try MapMosaic.join(plan: runConfig, count: tiles, threads: threads)
             print("joined \(tiles) shard(s) into \(joined.outputs.count) rasters in \(runConfig.outputFolder)")
             MapCommand.printCounts(joined.counts)
             MapCommand.printStocks(joined.stocks)

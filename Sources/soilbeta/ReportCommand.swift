@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Report
+import RunModel
 
 /// `soilbeta report --run DIR [--out FILE]`: renders the self-contained HTML report of a run
 /// folder (issue 5 item 3; figures and tables of the paper, METHOD.md §6–§9). The work is done
@@ -38,10 +39,10 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("run"), help: "The run folder.")
-    var runFolder: String
+    @Option(help: "The run configuration (TOML) of `soilbeta run` or `soilbeta map`; the report reads its run folder.")
+    var config: String
 
-    @Option(name: .customLong("out"), help: "Output HTML file (default: <run>/report.html).")
+    @Option(name: .customLong("out"), help: "Output HTML file (default: <run folder>/report.html).")
     var output: String?
 
     @Option(name: .customLong("max-map-width"), help: "Maximum width of a map image in pixels (maps are reduced by block means).")
@@ -52,20 +53,13 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let outputPath = output ?? (runFolder as NSString).appendingPathComponent("report.html")
-        var report = RunReport(runFolder: runFolder, maxMapColumns: maxMapWidth, software: "soilbeta \(SoilBeta.version)")
-        do {
-            let bytes = try report.write(to: outputPath)
-            print("wrote \(outputPath) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB)")
-            if !report.missing.isEmpty {
-                print("not available in this run: " + report.missing.joined(separator: ", "))
-            }
-        } catch let error as ReportError {
-            FileHandle.standardError.write(Data("soilbeta report: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        } catch {
-            FileHandle.standardError.write(Data("soilbeta report: \(error)\n".utf8))
-            throw ExitCode(1)
+        let configuration = try RunConfiguration.load(path: config)
+        let outputPath = output ?? configuration.layout.report
+        var report = RunReport(configuration: configuration, maxMapColumns: maxMapWidth)
+        let bytes = try report.write(to: outputPath)
+        print("wrote \(outputPath) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB)")
+        if !report.missing.isEmpty {
+            print("not available in this run: " + report.missing.joined(separator: ", "))
         }
     }
 }

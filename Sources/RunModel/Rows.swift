@@ -1,0 +1,567 @@
+import Essentials
+import Foundation
+
+// The typed rows of every table of the run folder (see `RunLayout` for where each lives). Column names
+// appear here and nowhere else.
+
+/// `beta.csv`: one row per profile — layer SOC densities (Eq. 1, Mg C ha⁻¹), β (Eq. 3) and its fit RMSE, the
+/// number of horizons whose BD was gap-filled, and a status; site columns when the input had them.
+public struct BetaRow: TableRow, Equatable {
+    /// Profile id.
+    public var id = ""
+    /// SOC density of 0–20 … 80–100 cm, Mg C ha⁻¹ (NaN = missing).
+    public var layerDensity = [Double](repeating: .nan, count: 5)
+    /// SOC density 0–100 cm, Mg C ha⁻¹.
+    public var density0to100 = Double.nan
+    /// β (NaN when not fitted).
+    public var beta = Double.nan
+    /// RMSE of the β fit on the cumulative proportions.
+    public var rmse = Double.nan
+    /// Horizons whose BD was gap-filled.
+    public var bulkDensityFilled = 0
+    /// `ok`, or why the profile has no β.
+    public var status = ""
+    /// Longitude, degrees (site columns).
+    public var longitude = Double.nan
+    /// Latitude, degrees.
+    public var latitude = Double.nan
+    /// Ecosystem.
+    public var ecosystem: Ecosystem?
+    /// Source study.
+    public var study = ""
+
+    /// An empty row.
+    public init() {}
+
+    /// The site columns, left out of a table whose profiles have no site data.
+    public static let siteColumns: Set<String> = ["lon", "lat", "ecosystem", "study"]
+
+    /// The columns of `beta.csv`.
+    public static var columns: [TableColumn<BetaRow>] {
+        [.text("id", \.id)]
+            + ["0_20", "20_40", "40_60", "60_80", "80_100"].enumerated().map { index, label in
+                .number("socd_\(label)", \BetaRow.layerDensity[index])
+            }
+            + [.number("socd_0_100", \.density0to100), .number("beta", \.beta), .number("rmse", \.rmse),
+               .integer("bd_filled", \.bulkDensityFilled), .text("status", \.status),
+               .number("lon", \.longitude, optional: true), .number("lat", \.latitude, optional: true),
+               .ecosystem("ecosystem", \.ecosystem, optional: true), .text("study", \.study, optional: true)]
+    }
+}
+
+/// `sites.csv`: profiles with β and the model's covariates at the site. The covariate columns are the
+/// run's `[forest] features`, so the table carries them by name.
+public struct SiteTable: Sendable, Equatable {
+    /// Covariate names (columns after `beta`).
+    public var features: [String]
+    /// Profile ids.
+    public var ids: [String] = []
+    /// Longitudes, degrees.
+    public var longitude: [Double] = []
+    /// Latitudes, degrees.
+    public var latitude: [Double] = []
+    /// Ecosystems.
+    public var ecosystem: [Ecosystem?] = []
+    /// β per profile.
+    public var beta: [Double] = []
+    /// `covariates[feature][row]`, NaN where missing.
+    public var covariates: [String: [Double]] = [:]
+
+    /// An empty table with the given covariates.
+    public init(features: [String]) {
+        self.features = features
+        for feature in features { covariates[feature] = [] }
+    }
+
+    /// The fixed leading columns.
+    public static let fixedColumns = ["id", "lon", "lat", "ecosystem", "beta"]
+
+    /// Number of profiles.
+    public var count: Int { ids.count }
+
+    /// The values of covariate `feature` (NaN-filled when absent).
+    public func values(of feature: String) -> [Double] { covariates[feature] ?? [Double](repeating: .nan, count: count) }
+
+    /// Appends one profile.
+    public mutating func append(id: String, longitude: Double, latitude: Double, ecosystem: Ecosystem?, beta: Double, covariates row: [Double]) {
+        ids.append(id)
+        self.longitude.append(longitude)
+        self.latitude.append(latitude)
+        self.ecosystem.append(ecosystem)
+        self.beta.append(beta)
+        for (feature, value) in zip(features, row) { covariates[feature, default: []].append(value) }
+    }
+
+    /// Writes the table atomically.
+    public func write(to path: String) throws {
+        var writer = CSVWriter(header: Self.fixedColumns + features)
+        for row in ids.indices {
+            writer.append(row: [ids[row], CSVWriter.format(longitude[row]), CSVWriter.format(latitude[row]),
+                                ecosystem[row]?.name ?? "", CSVWriter.format(beta[row])]
+                          + features.map { CSVWriter.format(covariates[$0]?[row] ?? .nan) })
+        }
+        try writer.write(to: path)
+    }
+
+    /// Reads `sites.csv` written by `write`, with the covariate columns `features`.
+    /// - Throws: `FileError` naming the file and a missing column, or file, line and field of a bad value.
+    public static func read(path: String, features: [String]) throws -> SiteTable {
+        let csv = try CSVTable.read(path: path)
+        var columns: [Int] = []
+        for name in fixedColumns + features {
+            guard let index = csv.column(name) else {
+                throw FileError(file: path, line: 1, field: name, message: "required column is missing (columns: \((fixedColumns + features).joined(separator: ", ")))")
+            }
+            columns.append(index)
+        }
+        var table = SiteTable(features: features)
+        for (r, fields) in csv.rows.enumerated() {
+            func context(_ k: Int) -> FieldContext { FieldContext(file: path, line: csv.lineOfRow[r], column: csv.header[columns[k]]) }
+            let values = try features.indices.map { try context(5 + $0).number(fields[columns[5 + $0]]) }
+            table.append(id: fields[columns[0]], longitude: try context(1).number(fields[columns[1]]),
+                         latitude: try context(2).number(fields[columns[2]]), ecosystem: try context(3).ecosystem(fields[columns[3]]),
+                         beta: try context(4).number(fields[columns[4]]), covariates: values)
+        }
+        return table
+    }
+}
+
+/// `forest/XX/cv_random.csv`, `cv_spatial.csv`: out-of-fold prediction of every profile.
+public struct CrossValidationRow: TableRow, Equatable {
+    /// Profile id.
+    public var id = ""
+    /// Observed β.
+    public var observed = Double.nan
+    /// Out-of-fold predicted β.
+    public var predicted = Double.nan
+    /// Fold (1-based).
+    public var fold = 0
+
+    /// An empty row.
+    public init() {}
+    /// A row.
+    public init(id: String, observed: Double, predicted: Double, fold: Int) {
+        self.id = id
+        self.observed = observed
+        self.predicted = predicted
+        self.fold = fold
+    }
+
+    /// The columns.
+    public static var columns: [TableColumn<CrossValidationRow>] {
+        [.text("id", \.id), .number("observed", \.observed), .number("predicted", \.predicted), .integer("fold", \.fold)]
+    }
+}
+
+/// `forest/XX/cv.json`: pooled and per-fold skill of each scheme.
+public struct CrossValidationDocument: Codable, Sendable, Equatable {
+    /// Skill over a set of rows.
+    public struct Skill: Codable, Sendable, Equatable {
+        /// Fold (1-based); nil for the pooled figures.
+        public var fold: Int?
+        /// Rows.
+        public var n: Int
+        /// R² (1 − SSE/SST).
+        public var r2: Double
+        /// Root mean squared error.
+        public var rmse: Double
+        /// Skill figures.
+        public init(fold: Int?, n: Int, r2: Double, rmse: Double) {
+            self.fold = fold
+            self.n = n
+            self.r2 = r2
+            self.rmse = rmse
+        }
+    }
+    /// One scheme's result.
+    public struct Scheme: Codable, Sendable, Equatable {
+        /// Number of folds.
+        public var folds: Int
+        /// Pooled skill.
+        public var pooled: Skill
+        /// Skill per fold.
+        public var perFold: [Skill]
+        /// A scheme's result.
+        public init(folds: Int, pooled: Skill, perFold: [Skill]) {
+            self.folds = folds
+            self.pooled = pooled
+            self.perFold = perFold
+        }
+        enum CodingKeys: String, CodingKey { case folds, pooled, perFold = "per_fold" }
+    }
+    /// Random k-fold.
+    public var random: Scheme
+    /// Spatial blocks.
+    public var spatial: Scheme
+
+    /// The document.
+    public init(random: Scheme, spatial: Scheme) {
+        self.random = random
+        self.spatial = spatial
+    }
+}
+
+/// `forest/XX/importance.csv`: permutation (%IncMSE) and impurity importance per feature.
+public struct ImportanceRow: TableRow, Equatable {
+    /// Feature.
+    public var feature = ""
+    /// Mean increase of OOB MSE when the feature is permuted.
+    public var increaseMSE = Double.nan
+    /// Its standard deviation over trees.
+    public var increaseMSESD = Double.nan
+    /// %IncMSE (increase / SD, randomForest's scaled importance).
+    public var percentIncreaseMSE = Double.nan
+    /// Total impurity decrease.
+    public var increaseNodePurity = Double.nan
+    /// Share of the positive permutation importance, %.
+    public var relativeContributionPercent = Double.nan
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<ImportanceRow>] {
+        [.text("feature", \.feature), .number("inc_mse", \.increaseMSE), .number("inc_mse_sd", \.increaseMSESD),
+         .number("pct_inc_mse", \.percentIncreaseMSE), .number("inc_node_purity", \.increaseNodePurity),
+         .number("relative_contribution_pct", \.relativeContributionPercent)]
+    }
+}
+
+/// `forest/XX/tuning.csv`: the tuning grid (OOB error per mtry × trees) and the chosen cell.
+public struct TuningRow: TableRow, Equatable {
+    /// Features tried per split.
+    public var mtry = 0
+    /// Trees.
+    public var trees = 0
+    /// OOB mean squared error.
+    public var oobMSE = Double.nan
+    /// OOB R².
+    public var oobR2 = Double.nan
+    /// The cell chosen for the final forest.
+    public var chosen = false
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<TuningRow>] {
+        [.integer("mtry", \.mtry), .integer("trees", \.trees), .number("oob_mse", \.oobMSE), .number("oob_r2", \.oobR2),
+         .flag("chosen", \.chosen)]
+    }
+}
+
+/// `forest/XX/summary.json`: the final forest's parameters, OOB skill and importance.
+public struct ForestSummaryDocument: Codable, Sendable, Equatable {
+    /// Training rows.
+    public var n: Int
+    /// Response name.
+    public var target: String
+    /// Features.
+    public var features: [String]
+    /// Trees.
+    public var trees: Int
+    /// Features tried per split.
+    public var mtry: Int
+    /// Minimum node size.
+    public var minNodeSize: Int
+    /// Maximum depth (nil = unlimited).
+    public var maxDepth: Int?
+    /// Bootstrap with replacement.
+    public var sampleWithReplacement: Bool
+    /// Fraction of rows per tree.
+    public var sampleFraction: Double
+    /// Seed.
+    public var seed: UInt64
+    /// The model keeps quantile data (QRF).
+    public var quantileData: Bool
+    /// OOB MSE.
+    public var oobMSE: Double
+    /// OOB RMSE.
+    public var oobRMSE: Double
+    /// OOB R².
+    public var oobR2: Double
+    /// Importance per feature.
+    public var importance: [Importance]
+
+    /// Importance of one feature (as `ImportanceRow`).
+    public struct Importance: Codable, Sendable, Equatable {
+        /// Feature.
+        public var feature: String
+        /// Mean increase of OOB MSE.
+        public var incMSE: Double
+        /// Its SD.
+        public var incMSESD: Double
+        /// %IncMSE.
+        public var pctIncMSE: Double
+        /// Impurity decrease.
+        public var incNodePurity: Double
+        /// Relative contribution, %.
+        public var relativeContributionPct: Double
+        /// One feature's importance.
+        public init(feature: String, incMSE: Double, incMSESD: Double, pctIncMSE: Double, incNodePurity: Double, relativeContributionPct: Double) {
+            self.feature = feature
+            self.incMSE = incMSE
+            self.incMSESD = incMSESD
+            self.pctIncMSE = pctIncMSE
+            self.incNodePurity = incNodePurity
+            self.relativeContributionPct = relativeContributionPct
+        }
+        enum CodingKeys: String, CodingKey {
+            case feature, incMSE = "inc_mse", incMSESD = "inc_mse_sd", pctIncMSE = "pct_inc_mse"
+            case incNodePurity = "inc_node_purity", relativeContributionPct = "relative_contribution_pct"
+        }
+    }
+
+    /// The document.
+    public init(n: Int, target: String, features: [String], trees: Int, mtry: Int, minNodeSize: Int, maxDepth: Int?,
+                sampleWithReplacement: Bool, sampleFraction: Double, seed: UInt64, quantileData: Bool, oobMSE: Double,
+                oobRMSE: Double, oobR2: Double, importance: [Importance]) {
+        self.n = n
+        self.target = target
+        self.features = features
+        self.trees = trees
+        self.mtry = mtry
+        self.minNodeSize = minNodeSize
+        self.maxDepth = maxDepth
+        self.sampleWithReplacement = sampleWithReplacement
+        self.sampleFraction = sampleFraction
+        self.seed = seed
+        self.quantileData = quantileData
+        self.oobMSE = oobMSE
+        self.oobRMSE = oobRMSE
+        self.oobR2 = oobR2
+        self.importance = importance
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case n, target, features, trees, mtry, seed, importance
+        case minNodeSize = "min_node_size", maxDepth = "max_depth", sampleWithReplacement = "sample_with_replacement"
+        case sampleFraction = "sample_fraction", quantileData = "quantile_data", oobMSE = "oob_mse", oobRMSE = "oob_rmse", oobR2 = "oob_r2"
+    }
+}
+
+/// `maps/stocks.csv`: paper Table 1 — per ecosystem (then `all`) and layer.
+public struct StockRow: TableRow, Equatable, Codable {
+    /// Ecosystem code (`CL`, `GL`, `FL`) or `all`.
+    public var ecosystem = ""
+    /// Layer label, e.g. `20-100`.
+    public var layer = ""
+    /// Area entering the stocks, 10⁹ ha.
+    public var area1e9Ha = Double.nan
+    /// Area-weighted mean SOC density, Mg C ha⁻¹.
+    public var socdMeanMgPerHa = Double.nan
+    /// Stock from the mean β, Pg C.
+    public var stockPg = Double.nan
+    /// Bound: every cell at its β 5 % quantile, Pg C.
+    public var stockPgQ05 = Double.nan
+    /// Bound: every cell at its β 95 % quantile, Pg C.
+    public var stockPgQ95 = Double.nan
+
+    /// An empty row.
+    public init() {}
+
+    /// A row.
+    public init(ecosystem: String, layer: String, area1e9Ha: Double, socdMeanMgPerHa: Double, stockPg: Double,
+                stockPgQ05: Double, stockPgQ95: Double) {
+        self.ecosystem = ecosystem
+        self.layer = layer
+        self.area1e9Ha = area1e9Ha
+        self.socdMeanMgPerHa = socdMeanMgPerHa
+        self.stockPg = stockPg
+        self.stockPgQ05 = stockPgQ05
+        self.stockPgQ95 = stockPgQ95
+    }
+
+    /// Is this the row of every ecosystem together?
+    public var isTotal: Bool { ecosystem == "all" }
+
+    /// The columns (numbers as `%.17g`).
+    public static var columns: [TableColumn<StockRow>] {
+        [.text("ecosystem", \.ecosystem), .text("layer", \.layer),
+         .number("area_1e9_ha", \.area1e9Ha, format: .digits17), .number("socd_mean_mg_ha", \.socdMeanMgPerHa, format: .digits17),
+         .number("stock_pg", \.stockPg, format: .digits17), .number("stock_pg_q05", \.stockPgQ05, format: .digits17),
+         .number("stock_pg_q95", \.stockPgQ95, format: .digits17)]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ecosystem, layer
+        case area1e9Ha = "area_1e9_ha"
+        case socdMeanMgPerHa = "socd_mean_mg_ha"
+        case stockPg = "stock_pg"
+        case stockPgQ05 = "stock_pg_q05"
+        case stockPgQ95 = "stock_pg_q95"
+    }
+}
+
+/// Counts of one ecosystem over a map run.
+public struct EcosystemCounts: Sendable, Equatable, Codable {
+    /// Ecosystem code.
+    public var ecosystem: String
+    /// Cells with area > 0.
+    public var cellsWithArea: Int
+    /// Cells with a β prediction.
+    public var predicted: Int
+    /// Cells with area but a missing covariate (written as nodata).
+    public var missingCovariate: Int
+    /// Cells with β but without topsoil density (SOCD nodata).
+    public var missingTopsoil: Int
+    /// Area (ha) with the ecosystem but not in the stocks.
+    public var areaNotMappedHa: Double
+
+    /// Counts of one ecosystem.
+    public init(ecosystem: String, cellsWithArea: Int, predicted: Int, missingCovariate: Int, missingTopsoil: Int, areaNotMappedHa: Double) {
+        self.ecosystem = ecosystem
+        self.cellsWithArea = cellsWithArea
+        self.predicted = predicted
+        self.missingCovariate = missingCovariate
+        self.missingTopsoil = missingTopsoil
+        self.areaNotMappedHa = areaNotMappedHa
+    }
+}
+
+/// `maps/stocks.json`: the stocks with units and the counts.
+public struct StocksDocument: Codable, Sendable, Equatable {
+    /// Units of the columns.
+    public var units: [String: String]
+    /// Table 1 rows.
+    public var stocks: [StockRow]
+    /// Counts per ecosystem.
+    public var counts: [EcosystemCounts]
+
+    /// The document of `stocks` and `counts`.
+    public init(stocks: [StockRow], counts: [EcosystemCounts]) {
+        units = ["area_1e9_ha": "1e9 ha", "socd_mean_mg_ha": "Mg C ha-1", "stock_pg": "Pg C"]
+        self.stocks = stocks
+        self.counts = counts
+    }
+}
+
+/// `drivers/beta_summary.csv`: β by ecosystem and overall (METHOD.md §6).
+public struct BetaSummaryRow: TableRow, Equatable {
+    /// Group (`cropland` … or `all`).
+    public var group = ""
+    /// Profiles.
+    public var n = 0
+    /// Mean.
+    public var mean = Double.nan
+    /// Median.
+    public var median = Double.nan
+    /// 5th percentile (type 7).
+    public var p05 = Double.nan
+    /// 95th percentile.
+    public var p95 = Double.nan
+    /// Standard deviation.
+    public var sd = Double.nan
+    /// Coefficient of variation, %.
+    public var cvPercent = Double.nan
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<BetaSummaryRow>] {
+        [.text("group", \.group), .integer("n", \.n), .number("mean", \.mean), .number("median", \.median),
+         .number("p05", \.p05), .number("p95", \.p95), .number("sd", \.sd), .number("cv_pct", \.cvPercent)]
+    }
+}
+
+/// `drivers/anova.csv`: one-way ANOVA of β on ecosystem (R `summary(aov())`).
+public struct AnovaRow: TableRow, Equatable {
+    /// `ecosystem` or `residuals`.
+    public var term = ""
+    /// Degrees of freedom.
+    public var df = 0
+    /// Sum of squares.
+    public var sumSquares = Double.nan
+    /// Mean square.
+    public var meanSquare = Double.nan
+    /// F statistic (ecosystem row).
+    public var fValue = Double.nan
+    /// p value (ecosystem row).
+    public var pValue = Double.nan
+    /// `true`/`false` (p < 0.05), empty on the residual row.
+    public var significant = ""
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<AnovaRow>] {
+        [.text("term", \.term), .integer("df", \.df), .number("sum_sq", \.sumSquares), .number("mean_sq", \.meanSquare),
+         .number("f_value", \.fValue), .number("p_value", \.pValue), .text("significant", \.significant)]
+    }
+}
+
+/// `drivers/tukey.csv`: Tukey HSD comparisons of β between ecosystems (95 % family-wise).
+public struct TukeyRow: TableRow, Equatable {
+    /// `group-reference` as R names it.
+    public var comparison = ""
+    /// Group.
+    public var group = ""
+    /// Reference group.
+    public var reference = ""
+    /// Difference of means.
+    public var difference = Double.nan
+    /// Lower bound.
+    public var lower = Double.nan
+    /// Upper bound.
+    public var upper = Double.nan
+    /// Adjusted p value.
+    public var adjustedP = Double.nan
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<TukeyRow>] {
+        [.text("comparison", \.comparison), .text("group", \.group), .text("reference", \.reference),
+         .number("diff", \.difference), .number("lwr", \.lower), .number("upr", \.upper), .number("p_adj", \.adjustedP)]
+    }
+}
+
+/// `drivers/smooth_<feature>.csv`: LOESS of β on one covariate with its 95 % band, per group.
+public struct SmoothRow: TableRow, Equatable {
+    /// Group (`all` is the band; ecosystems thin lines).
+    public var group = ""
+    /// Profiles in the group.
+    public var n = 0
+    /// Covariate value.
+    public var x = Double.nan
+    /// Fitted β.
+    public var fit = Double.nan
+    /// Standard error of the fit.
+    public var se = Double.nan
+    /// Lower 95 % bound.
+    public var lower95 = Double.nan
+    /// Upper 95 % bound.
+    public var upper95 = Double.nan
+    /// Mean β of the group.
+    public var meanBeta = Double.nan
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<SmoothRow>] {
+        [.text("group", \.group), .integer("n", \.n), .number("x", \.x), .number("fit", \.fit), .number("se", \.se),
+         .number("lower95", \.lower95), .number("upper95", \.upper95), .number("mean_beta", \.meanBeta)]
+    }
+}
+
+/// `drivers/contributions.csv`: relative contribution of each covariate (% of permutation importance).
+public struct ContributionRow: TableRow, Equatable {
+    /// Feature.
+    public var feature = ""
+    /// Permutation importance.
+    public var importance = Double.nan
+    /// Share, %.
+    public var percent = Double.nan
+
+    /// An empty row.
+    public init() {}
+
+    /// The columns.
+    public static var columns: [TableColumn<ContributionRow>] {
+        [.text("feature", \.feature), .number("importance", \.importance), .number("percent", \.percent)]
+    }
+}

@@ -1,0 +1,520 @@
+import Essentials
+import Foundation
+import TOMLKit
+
+/// The one run configuration of soilbeta (TOML), decoded once with TOMLKit's decoder in strict mode: every
+/// unknown or misspelt key and every value of the wrong type is an error naming its key path
+/// (`ConfigError`). `soilbeta run`, `soilbeta map` and `soilbeta report` all take it; a map-only
+/// configuration is the same type without `[profiles]` and `[forest]` (its ecosystems then name their
+/// model files). Relative paths are resolved against the configuration file's folder. The layout is
+/// documented in `docs/configuration.md` and the README.
+public struct RunConfiguration: Sendable, Equatable, Codable {
+    /// The configuration file (absolute path).
+    public var file: String
+    /// `[run]`: run folder, seed, threads, DEMO label.
+    public var run: RunSettings
+    /// `[profiles]`: horizon and site tables (absent in a map-only configuration).
+    public var profiles: ProfileSettings?
+    /// `[forest]`: the β model per ecosystem (absent in a map-only configuration).
+    public var forest: ForestSettings?
+    /// `[grid]`: the target grid (default global WGS84 1/12°).
+    public var grid: GridSettings
+    /// `[map]`: streaming of the map step.
+    public var map: MapSettings
+    /// `[topsoil]`: topsoil (0–20 cm) SOC density source shared by the ecosystems.
+    public var topsoil: TopsoilSource?
+    /// `[covariates]`: feature name → raster on the grid, shared by the ecosystems.
+    public var covariates: [String: String]
+    /// `[ecosystems.XX]`: what to map, in the paper's order (cropland, grassland, forestland).
+    public var ecosystems: [EcosystemSettings]
+    /// `[report]`: report options.
+    public var report: ReportSettings
+
+    /// The folder of the configuration file (base of relative paths).
+    public var baseFolder: String { (file as NSString).deletingLastPathComponent }
+
+    /// The run folder's layout: where every artefact of this run lives.
+    public var layout: RunLayout { RunLayout(folder: run.folder) }
+
+    /// The settings of `ecosystem`, if the configuration maps it.
+    public func settings(of ecosystem: Ecosystem) -> EcosystemSettings? {
+        ecosystems.first { $0.ecosystem == ecosystem }
+    }
+
+    /// Every input file the configuration names (tables and rasters), sorted, without duplicates.
+    public var inputFiles: [String] {
+        var files = Set<String>()
+        if let profiles {
+            files.insert(profiles.horizons)
+            if let sites = profiles.sites { files.insert(sites) }
+            if let raster = profiles.bulkDensityRaster { files.insert(raster) }
+        }
+        topsoil?.paths.forEach { files.insert($0) }
+        covariates.values.forEach { files.insert($0) }
+        for ecosystem in ecosystems {
+            files.insert(ecosystem.area)
+            if let model = ecosystem.model { files.insert(model) }
+            ecosystem.covariates.values.forEach { files.insert($0) }
+            ecosystem.topsoil?.paths.forEach { files.insert($0) }
+        }
+        if let land = report.land { files.insert(land) }
+        return files.sorted()
+    }
+
+    /// Reads, decodes and validates the configuration at `path`.
+    /// - Throws: `ConfigError` naming the file and key path; `FileError` when the file cannot be read.
+    public static func load(path givenPath: String) throws -> RunConfiguration {
+        let path = URL(fileURLWithPath: givenPath).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw FileError(file: path, message: "no such configuration file")
+        }
+        guard !isDirectory.boolValue else { throw FileError(file: path, message: "is a folder; give the run configuration (.toml) file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileError(file: path, message: "cannot read the run configuration")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FileError(file: path, message: "the run configuration is not UTF-8 text")
+        }
+        return try decode(text: text, path: path)
+    }
+
+    /// Decodes configuration `text`; `path` names the file in errors and is the base of relative paths.
+    /// - Throws: `ConfigError`.
+    public static func decode(text: String, path: String) throws -> RunConfiguration {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw ConfigError(file: path, key: "(syntax)", message: "line \(error.source.begin.line): \(error.description)")
+        }
+        let document: ConfigDocument
+        do {
+            document = try TOMLDecoder(strictDecoding: true).decode(ConfigDocument.self, from: table)
+        } catch let error as UnexpectedKeysError {
+            let paths = error.keys.values.map { $0.map(\.stringValue).joined(separator: ".") }.sorted()
+            let first = paths.first ?? "?"
+            throw ConfigError(file: path, key: first, message: "unknown key" + (paths.count > 1 ? " (also unknown: \(paths.dropFirst().joined(separator: ", ")))" : "")
+                + "; known keys are listed in docs/configuration.md")
+        } catch let error as DecodingError {
+            throw ConfigError.from(error, table: table, file: path)
+        } catch let error as ConfigError {
+            throw ConfigError(file: path, key: error.key, message: error.message)
+        }
+        return try document.resolved(file: path)
+    }
+}
+
+/// `[run]`.
+public struct RunSettings: Sendable, Equatable, Codable {
+    /// The run folder (absolute).
+    public var folder: String
+    /// Seed of every stochastic step.
+    public var seed: UInt64
+    /// Worker threads; nil = all cores. Results do not depend on it.
+    public var threads: Int?
+    /// Inputs are synthetic (demo): every output is labelled DEMO.
+    public var synthetic: Bool
+}
+
+/// `[profiles]`.
+public struct ProfileSettings: Sendable, Equatable, Codable {
+    /// Horizon table (CSV).
+    public var horizons: String
+    /// Site table (CSV), if separate.
+    public var sites: String?
+    /// Canonical column name → header of the user's files (as `--column NAME=SOURCE`).
+    public var columns: [String: String]
+    /// Constant bulk density (g cm⁻³) for horizons with none after the raster gap-fill (METHOD.md §3).
+    public var bulkDensityFill: Double?
+    /// Bulk-density raster sampled at the site for horizons with none.
+    public var bulkDensityRaster: String?
+
+    /// The column renaming as `NAME=SOURCE` pairs, sorted.
+    public var columnPairs: [String] { columns.map { "\($0.key)=\($0.value)" }.sorted() }
+}
+
+/// `[forest]`: random forest per ecosystem (METHOD.md §7).
+public struct ForestSettings: Sendable, Equatable, Codable {
+    /// Model covariates, in order.
+    public var features: [String]
+    /// Trees of the final forest when no tuning grid is given.
+    public var trees: Int
+    /// Tuning grid of tree counts (empty: no tuning).
+    public var tuneTrees: [Int]
+    /// Tuning grid of mtry (empty: 1…p).
+    public var tuneMtry: [Int]
+    /// Minimum node size.
+    public var minNode: Int
+    /// Folds of the random and spatial cross-validation.
+    public var folds: Int
+    /// Block size of the spatial cross-validation, degrees.
+    public var blockDegrees: Double
+    /// Quantiles of the quantile regression forest.
+    public var quantiles: [Double]
+    /// Minimum fitted profiles for an ecosystem to be modelled.
+    public var minProfiles: Int
+}
+
+/// `[grid]`: the target grid: a raster to copy (`like`) or a resolution and extent (degrees, WGS84).
+public struct GridSettings: Sendable, Equatable, Codable {
+    /// Cell size in degrees (ignored when `like` is given).
+    public var resolution: Double
+    /// West, south, east, north in degrees.
+    public var extent: [Double]
+    /// A raster whose grid is used.
+    public var like: String?
+}
+
+/// `[map]`: how the map step streams the grid.
+public struct MapSettings: Sendable, Equatable, Codable {
+    /// Grid rows per streamed tile (memory bound).
+    public var tileRows: Int
+}
+
+/// `[report]`.
+public struct ReportSettings: Sendable, Equatable, Codable {
+    /// Land mask or land fraction raster for map backgrounds (> 0 = land).
+    public var land: String?
+}
+
+/// How an ecosystem's area raster is expressed (METHOD.md §8).
+public enum AreaUnit: String, Sendable, Equatable, Codable {
+    /// Hectares of the ecosystem in the cell.
+    case hectares = "ha"
+    /// Fraction 0–1 of the cell's ellipsoidal area.
+    case fraction
+}
+
+/// Where the topsoil (0–20 cm) SOC density X₀₋₂₀ comes from: SOC and BD rasters through Eq. 1, or a
+/// ready SOCD raster (METHOD.md §8).
+public enum TopsoilSource: Sendable, Equatable, Codable {
+    /// SOC [g kg⁻¹] and bulk density [g cm⁻³] rasters of the 0–20 cm layer.
+    case socAndBulkDensity(socPath: String, bulkDensityPath: String)
+    /// A raster of X₀₋₂₀ in Mg C ha⁻¹.
+    case density(path: String)
+
+    /// The raster paths read.
+    public var paths: [String] {
+        switch self {
+        case let .socAndBulkDensity(soc, bd): return [soc, bd]
+        case let .density(path): return [path]
+        }
+    }
+}
+
+/// `[ecosystems.XX]`: one ecosystem to map.
+public struct EcosystemSettings: Sendable, Equatable, Codable {
+    /// The ecosystem (the table may be named by any accepted spelling: `CL`, `cropland`, `crop`).
+    public var ecosystem: Ecosystem
+    /// Area raster (ha or fraction).
+    public var area: String
+    /// Unit of the area raster.
+    public var areaUnit: AreaUnit
+    /// Model file (map-only configurations; a full run uses the model it trains).
+    public var model: String?
+    /// Covariate rasters of this ecosystem only (merged over `[covariates]`).
+    public var covariates: [String: String]
+    /// Topsoil source of this ecosystem only (else `[topsoil]`).
+    public var topsoil: TopsoilSource?
+}
+
+// MARK: - Decoding (the TOML document as written)
+
+/// The TOML document as written; `resolved(file:)` checks values and resolves paths.
+struct ConfigDocument: Decodable {
+    struct Run: Decodable {
+        var folder: String?
+        var seed: Int?
+        var threads: Int?
+        var synthetic: Bool?
+    }
+    struct Profiles: Decodable {
+        var horizons: String
+        var sites: String?
+        var columns: [String: String]?
+        var bdFill: FlexibleNumber?
+        var bdRaster: String?
+        enum CodingKeys: String, CodingKey {
+            case horizons, sites, columns
+            case bdFill = "bd_fill"
+            case bdRaster = "bd_raster"
+        }
+    }
+    struct Forest: Decodable {
+        var features: [String]
+        var trees: Int?
+        var tuneTrees: [Int]?
+        var tuneMtry: [Int]?
+        var minNode: Int?
+        var folds: Int?
+        var blockDeg: FlexibleNumber?
+        var quantiles: [FlexibleNumber]?
+        var minProfiles: Int?
+        enum CodingKeys: String, CodingKey {
+            case features, trees, folds, quantiles
+            case tuneTrees = "tune_trees"
+            case tuneMtry = "tune_mtry"
+            case minNode = "min_node"
+            case blockDeg = "block_deg"
+            case minProfiles = "min_profiles"
+        }
+    }
+    struct Grid: Decodable {
+        var resolution: FlexibleNumber?
+        var extent: [FlexibleNumber]?
+        var like: String?
+    }
+    struct Map: Decodable {
+        var tileRows: Int?
+        enum CodingKeys: String, CodingKey { case tileRows = "tile_rows" }
+    }
+    struct Topsoil: Decodable {
+        var soc: String?
+        var bd: String?
+        var socd: String?
+    }
+    struct EcosystemTable: Decodable {
+        var area: String
+        var areaUnit: String?
+        var model: String?
+        var covariates: [String: String]?
+        var topsoil: Topsoil?
+        enum CodingKeys: String, CodingKey {
+            case area, model, covariates, topsoil
+            case areaUnit = "area_unit"
+        }
+    }
+    struct Report: Decodable {
+        var land: String?
+    }
+
+    var run: Run?
+    var profiles: Profiles?
+    var forest: Forest?
+    var grid: Grid?
+    var map: Map?
+    var topsoil: Topsoil?
+    var covariates: [String: String]?
+    var ecosystems: [String: EcosystemTable]?
+    var report: Report?
+
+    func resolved(file: String) throws -> RunConfiguration {
+        let base = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+            return URL(fileURLWithPath: absolute).standardizedFileURL.path
+        }
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message: message) }
+        func check<T: Comparable>(_ value: T?, _ key: String, _ range: ClosedRange<T>) throws -> T? {
+            guard let value else { return nil }
+            guard range.contains(value) else { throw fail(key, "\(value) is outside \(range.lowerBound)…\(range.upperBound)") }
+            return value
+        }
+        func path(_ value: String?, _ key: String) throws -> String? {
+            guard let value else { return nil }
+            guard !value.isEmpty else { throw fail(key, "must name a file (empty string)") }
+            guard !value.contains("\0") else { throw fail(key, "must not contain a NUL character") }
+            return resolve(value)
+        }
+
+        let threads = try check(run?.threads, "run.threads", 0...1024) ?? 0
+        let runSettings = RunSettings(folder: try path(run?.folder, "run.folder") ?? resolve("run"),
+                                      seed: UInt64(try check(run?.seed, "run.seed", 0...Int.max) ?? 1),
+                                      threads: threads == 0 ? nil : threads, synthetic: run?.synthetic ?? false)
+
+        var profileSettings: ProfileSettings?
+        if let profiles {
+            var columns = profiles.columns ?? [:]
+            for (name, source) in columns where source.isEmpty { throw fail("profiles.columns.\(name)", "must name a column (empty string)") }
+            columns = columns.filter { !$0.value.isEmpty }
+            profileSettings = ProfileSettings(
+                horizons: try path(profiles.horizons, "profiles.horizons") ?? "",
+                sites: try path(profiles.sites, "profiles.sites"), columns: columns,
+                bulkDensityFill: try check(profiles.bdFill?.value, "profiles.bd_fill", 0.01...2.65),
+                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"))
+        }
+
+        var forestSettings: ForestSettings?
+        if let forest {
+            guard !forest.features.isEmpty else { throw fail("forest.features", "must name at least one covariate") }
+            if let duplicate = Dictionary(grouping: forest.features, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw fail("forest.features", "'\(duplicate)' is listed twice")
+            }
+            let tuneTrees = try (forest.tuneTrees ?? []).map { try check($0, "forest.tune_trees", 1...100_000) ?? $0 }
+            let tuneMtry = try (forest.tuneMtry ?? []).map { try check($0, "forest.tune_mtry", 1...forest.features.count) ?? $0 }
+            let quantiles = try (forest.quantiles ?? [FlexibleNumber(0.05), FlexibleNumber(0.95)]).map {
+                try check($0.value, "forest.quantiles", 0.0...1.0) ?? $0.value
+            }
+            forestSettings = ForestSettings(
+                features: forest.features, trees: try check(forest.trees, "forest.trees", 1...100_000) ?? 500,
+                tuneTrees: tuneTrees, tuneMtry: tuneMtry,
+                minNode: try check(forest.minNode, "forest.min_node", 1...10_000) ?? 5,
+                folds: try check(forest.folds, "forest.folds", 2...1000) ?? 10,
+                blockDegrees: try check(forest.blockDeg?.value, "forest.block_deg", 0.01...180) ?? 5,
+                quantiles: quantiles, minProfiles: try check(forest.minProfiles, "forest.min_profiles", 5...1_000_000) ?? 20)
+        }
+
+        var gridSettings = GridSettings(resolution: 1.0 / 12, extent: [-180, -90, 180, 90], like: nil)
+        if let grid {
+            if let like = grid.like {
+                if grid.resolution != nil || grid.extent != nil {
+                    throw fail("grid.like", "give either like = \"raster.tif\" or resolution (and extent), not both")
+                }
+                gridSettings.like = try path(like, "grid.like")
+            } else {
+                guard let resolution = grid.resolution?.value else {
+                    throw fail("grid.resolution", "required (degrees), or give like = \"raster.tif\"")
+                }
+                guard resolution > 0, resolution <= 180, resolution.isFinite else { throw fail("grid.resolution", "\(resolution) must be in (0, 180] degrees") }
+                gridSettings.resolution = resolution
+                if let extent = grid.extent {
+                    let values = extent.map(\.value)
+                    guard values.count == 4, values.allSatisfy(\.isFinite) else { throw fail("grid.extent", "must be [west, south, east, north] in degrees") }
+                    guard values[0] < values[2], values[1] < values[3] else { throw fail("grid.extent", "west must be < east and south < north") }
+                    gridSettings.extent = values
+                }
+            }
+        }
+        let mapSettings = MapSettings(tileRows: try check(map?.tileRows, "map.tile_rows", 1...1_000_000) ?? 64)
+
+        func topsoilSource(_ table: Topsoil?, _ key: String) throws -> TopsoilSource? {
+            guard let table else { return nil }
+            if let socd = table.socd {
+                if table.soc != nil || table.bd != nil { throw fail(key, "give either socd or soc + bd, not both") }
+                return .density(path: try path(socd, "\(key).socd") ?? socd)
+            }
+            guard let soc = table.soc, let bd = table.bd else {
+                throw fail(key, "needs both soc (g/kg) and bd (g/cm3) rasters, or socd (Mg C/ha)")
+            }
+            return .socAndBulkDensity(socPath: try path(soc, "\(key).soc") ?? soc, bulkDensityPath: try path(bd, "\(key).bd") ?? bd)
+        }
+        let sharedTopsoil = try topsoilSource(topsoil, "topsoil")
+        var sharedCovariates: [String: String] = [:]
+        for (name, raster) in covariates ?? [:] { sharedCovariates[name] = try path(raster, "covariates.\(name)") }
+
+        var ecosystemSettings: [EcosystemSettings] = []
+        for name in (ecosystems ?? [:]).keys.sorted() {
+            guard let table = ecosystems?[name] else { continue }
+            let key = "ecosystems.\(name)"
+            guard let ecosystem = Ecosystem(parsing: name) else {
+                throw fail(key, "'\(name)' is not an ecosystem; name the table by one of \(Ecosystem.acceptedSpellings)")
+            }
+            if let other = ecosystemSettings.first(where: { $0.ecosystem == ecosystem }) {
+                throw fail(key, "\(ecosystem.name) is configured twice (also as [ecosystems.\(other.ecosystem.code)] or another spelling)")
+            }
+            let unitText = table.areaUnit ?? "fraction"
+            guard let unit = AreaUnit(rawValue: unitText) else {
+                throw fail("\(key).area_unit", "must be \"ha\" or \"fraction\" (got \"\(unitText)\")")
+            }
+            var own: [String: String] = [:]
+            for (feature, raster) in table.covariates ?? [:] { own[feature] = try path(raster, "\(key).covariates.\(feature)") }
+            let soil = try topsoilSource(table.topsoil, "\(key).topsoil")
+            guard soil != nil || sharedTopsoil != nil else {
+                throw fail("topsoil", "required: topsoil soc + bd (or socd) rasters for \(ecosystem.name), in [topsoil] or [\(key).topsoil]")
+            }
+            if forest != nil, table.model != nil {
+                throw fail("\(key).model", "not allowed in a run with a [forest] section: the run maps the model it trains")
+            }
+            if forest == nil, table.model == nil {
+                throw fail("\(key).model", "required in a configuration without [forest]: the model file (`soilbeta forest train --quantiles`)")
+            }
+            ecosystemSettings.append(EcosystemSettings(ecosystem: ecosystem, area: try path(table.area, "\(key).area") ?? table.area,
+                                                       areaUnit: unit, model: try path(table.model, "\(key).model"),
+                                                       covariates: own, topsoil: soil))
+        }
+        ecosystemSettings.sort { $0.ecosystem < $1.ecosystem }
+        if profiles == nil, forest != nil { throw fail("profiles", "required with [forest]: the horizon table to fit β from") }
+        if profiles == nil, ecosystemSettings.isEmpty {
+            throw fail("ecosystems", "nothing to do: give [profiles] and [forest] (a full run) or [ecosystems.XX] tables (a map run)")
+        }
+        return RunConfiguration(file: file, run: runSettings, profiles: profileSettings, forest: forestSettings, grid: gridSettings,
+                                map: mapSettings, topsoil: sharedTopsoil, covariates: sharedCovariates,
+                                ecosystems: ecosystemSettings, report: ReportSettings(land: try path(report?.land, "report.land")))
+    }
+}
+
+/// A TOML number: a float or an integer (`block_deg = 5` and `block_deg = 5.0` alike).
+struct FlexibleNumber: Decodable {
+    let value: Double
+
+    init(_ value: Double) { self.value = value }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let double = try? container.decode(Double.self) {
+            value = double
+        } else if let integer = try? container.decode(Int.self) {
+            value = Double(integer)
+        } else {
+            throw DecodingError.typeMismatch(Double.self, DecodingError.Context(codingPath: decoder.codingPath,
+                                                                                debugDescription: "expected a number"))
+        }
+    }
+}
+
+extension ConfigError {
+    /// A `ConfigError` for a decoding error: the key path, and whether the key is missing or has the
+    /// wrong type (TOMLKit reports a value of the wrong type as a missing key; the parsed table tells).
+    static func from(_ error: DecodingError, table: TOMLTable, file: String) -> ConfigError {
+        func keyPath(_ path: [CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        func value(at path: [CodingKey]) -> TOMLValueConvertible? {
+            var current: TOMLValueConvertible? = table
+            for key in path {
+                if let index = key.intValue, let array = current?.array {
+                    current = index < array.count ? array[index] : nil
+                } else {
+                    current = current?.table?[key.stringValue]
+                }
+            }
+            return current
+        }
+        func found(_ path: [CodingKey]) -> String {
+            guard let present = value(at: path) else { return "nothing" }
+            switch present.type {
+            case .string: return "a string (\"\(present.string ?? "")\")"
+            case .int: return "a whole number"
+            case .double: return "a decimal number"
+            case .bool: return "true/false"
+            case .array: return "an array"
+            case .table: return "a table"
+            default: return "a \(present.type)"
+            }
+        }
+        func expected(_ type: Any.Type) -> String {
+            switch type {
+            case is String.Type: return "a string"
+            case is Int.Type, is UInt64.Type: return "a whole number"
+            case is Double.Type, is FlexibleNumber.Type: return "a number"
+            case is Bool.Type: return "true or false"
+            default:
+                let name = String(describing: type)
+                if name.hasPrefix("Array") { return "an array" }
+                if name.hasPrefix("Dictionary") { return "a table of NAME = \"value\"" }
+                return "a table"
+            }
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            let path = context.codingPath.last?.stringValue == key.stringValue ? context.codingPath : context.codingPath + [key]
+            if value(at: path) != nil {
+                let wanted = context.debugDescription.contains("\"Double\"") ? "a number"
+                    : context.debugDescription.contains("\"String\"") ? "a string"
+                    : context.debugDescription.contains("\"Bool\"") ? "true or false"
+                    : context.debugDescription.contains("\"Int\"") ? "a whole number"
+                    : context.debugDescription.contains("array") ? "an array" : "another type"
+                return ConfigError(file: file, key: keyPath(path), message: "has the wrong type: expected \(wanted), found \(found(path))")
+            }
+            return ConfigError(file: file, key: keyPath(path), message: "required key is missing")
+        case let .typeMismatch(type, context):
+            return ConfigError(file: file, key: keyPath(context.codingPath),
+                               message: "has the wrong type: expected \(expected(type)), found \(found(context.codingPath))")
+        case let .valueNotFound(type, context):
+            return ConfigError(file: file, key: keyPath(context.codingPath), message: "missing value: expected \(expected(type))")
+        case let .dataCorrupted(context):
+            return ConfigError(file: file, key: keyPath(context.codingPath), message: context.debugDescription)
+        @unknown default:
+            return ConfigError(file: file, key: "?", message: "\(error)")
+        }
+    }
+}
