@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import RunModel
 import Testing
 @testable import Pipeline
 import SoilProfiles
@@ -63,41 +64,35 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "\(file) \((try? String(contentsOf: run.appendingPathComponent("run.log"), encoding: .utf8)) ?? "")")
         }
         // The model recovers the known β function well (random-fold CV).
-        let cv = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("forest/CL/cv.json"))) as! [String: Any]
-        let r2 = ((cv["random"] as! [String: Any])["pooled"] as! [String: Any])["r2"] as! Double
+        let r2 = try RunDocument.read(CrossValidationDocument.self, from: run.appendingPathComponent("forest/CL/cv.json").path).random.pooled.r2
         #expect(r2 > 0.5, "CV R² \(r2)")
 
         // Second run: every step is skipped.
         let modelBefore = try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf"))
         try PipelineRun.run(configPath: config, echo: false)
-        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as! [String: Any]
-        let statuses = (document["steps"] as! [[String: Any]]).map { $0["status"] as! String }
+        let document = try RunDocument.read(RunManifest.self, from: run.appendingPathComponent("run.json").path)
+        let statuses = document.steps.map(\.status)
         #expect(statuses.count == 7 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
         #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
 
         // A damaged output makes its step run again, and only the steps downstream of a changed input rerun.
         try "x".write(to: run.appendingPathComponent("forest/FL/importance.csv"), atomically: true, encoding: .utf8)
         try PipelineRun.run(configPath: config, echo: false)
-        let again = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as! [String: Any]
-        let ran = (again["steps"] as! [[String: Any]]).filter { ($0["status"] as! String) == "ran" }.map { $0["name"] as! String }
+        let again = try RunDocument.read(RunManifest.self, from: run.appendingPathComponent("run.json").path)
+        let ran = again.steps.filter { $0.status == "ran" }.map(\.name)
         #expect(ran == ["forest-FL"])
         #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
     }
 
-    @Test func configErrorsNameTheKey() throws {
+    @Test func runWithoutForestSectionIsRefusedNamingTheKey() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("bad.toml").path
-        for (text, key) in [("[profiles]\nhorizons = 3\n", "profiles.horizons"),
-                            ("[profiles]\nhorizons = \"h.csv\"\n[forest]\nfeatures = [\"a\"]\ntrees = -1\n", "forest.trees"),
-                            ("[profiles]\nhorizons = \"h.csv\"\n", "forest.features"),
-                            ("[profiles\n", "(syntax)")] {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            #expect(throws: PipelineError.self) { try RunConfig(path: path) }
-            do { _ = try RunConfig(path: path) } catch let error as PipelineError {
-                #expect(error.description.contains("key '\(key)'"), "\(error)")
-            }
+        try "[profiles]\nhorizons = \"h.csv\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try PipelineRun.run(configPath: path, echo: false) }
+        do { try PipelineRun.run(configPath: path, echo: false) } catch let error as ConfigError {
+            #expect(error.key == "forest", "\(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunModel
 import Testing
 @testable import Report
 
@@ -30,7 +31,7 @@ func screenshotPath(_ name: String) throws -> String {
     @Test func syntheticRunReportPassesInHeadlessChromium() throws {
         let folder = try TemporaryFolder()
         try makeSyntheticRun(at: folder.path)
-        var report = RunReport(runFolder: folder.path, software: "soilbeta test")
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path), software: "soilbeta test")
         let output = folder.file("report.html")
         try report.write(to: output)
         let shot = try screenshotPath("synthetic-report.png")

@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import RunModel
 import SoilProfiles
 import Testing
 @testable import Report
@@ -22,7 +23,7 @@ let packageRoot: String = {
 @Suite struct RunReportTests {
     @Test func emptyRunFolderGivesNotesNotACrash() throws {
         let folder = try TemporaryFolder()
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         #expect(html.contains("Not available in this run"))
         for piece in ["sites.csv or beta.csv with lon, lat, ecosystem, beta", "maps/stocks.csv", "run.json", "drivers/contributions.csv", "maps/CL_beta.tif", "forest/GL/cv_random.csv"] {
@@ -33,14 +34,14 @@ let packageRoot: String = {
     }
 
     @Test func missingFolderIsAnError() {
-        var report = RunReport(runFolder: "/nonexistent/soilbeta-run")
+        var report = RunReport(configuration: try syntheticRunConfiguration("/nonexistent/soilbeta-run"))
         #expect(throws: ReportError.noRunFolder(path: "/nonexistent/soilbeta-run")) { try report.html() }
     }
 
     @Test func malformedFileIsNamedWithLineAndFieldAndNoOutputAppears() throws {
         let folder = try TemporaryFolder()
         try "id,lon,lat,ecosystem,beta\nA,10,50,cropland,0.97\nB,12,51,grassland,zero\n".write(in: folder, at: "beta.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let output = folder.file("report.html")
         do {
             try report.write(to: output)
@@ -56,7 +57,7 @@ let packageRoot: String = {
     @Test func latitudeOutOfRangeIsAnError() throws {
         let folder = try TemporaryFolder()
         try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(in: folder, at: "beta.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         #expect(throws: FileError(file: folder.file("beta.csv"), line: 2, field: "lat", message: "latitude 95.0 out of range")) {
             try report.html()
         }
@@ -65,7 +66,7 @@ let packageRoot: String = {
     @Test func fullSyntheticRunHasEveryFigureTableAndTheDemoBanner() throws {
         let folder = try TemporaryFolder()
         try makeSyntheticRun(at: folder.path)
-        var report = RunReport(runFolder: folder.path, software: "soilbeta test")
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path), software: "soilbeta test")
         let output = folder.file("report.html")
         let bytes = try report.write(to: output)
         let html = try String(contentsOfFile: output, encoding: .utf8)
@@ -107,7 +108,7 @@ let packageRoot: String = {
         GL,20–100,3.2,70,224,,
 
         """.write(in: folder, at: "maps/stocks.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         #expect(html.contains("<td>96.7 (80.5–110.2)</td>") || html.contains("<td class=\"text\">96.7 (80.5–110.2)</td>"))
         #expect(html.contains("224.0"))
@@ -122,7 +123,7 @@ let packageRoot: String = {
             .write(in: folder, at: "forest/GL/NOT_MODELLED.txt")
         // beta.csv as the pipeline writes it without site columns: no map, no error.
         try "id,beta,rmse,status\nA,0.97,0.01,ok\nB,,,dropped\n".write(in: folder, at: "beta.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         #expect(html.contains("Not modelled in this run:</strong> 12 complete profiles of grassland (&lt; min_profiles 30): not modelled"))
         #expect(report.missing.contains("sites.csv or beta.csv with lon, lat, ecosystem, beta"))
@@ -138,7 +139,7 @@ let packageRoot: String = {
         cropland,5,10,0.975,0.002,0.971,0.979,0.9700
 
         """.write(in: folder, at: "drivers/smooth_mat.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         #expect(html.contains("data-figure=\"fig2-mat\""))
         #expect(html.contains(">MAT (°C)<"))
@@ -166,7 +167,7 @@ let packageRoot: String = {
         C,spatial,2,3,3
 
         """.write(in: folder, at: "forest/CL/cv.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         for scheme in ["random", "spatial"] {
             let body = try figureSVG("fig3-cv-\(scheme)-CL", in: html)
@@ -190,7 +191,7 @@ let packageRoot: String = {
         """.write(in: folder, at: "beta.csv")
         try "id,lon,lat,ecosystem\nA,1,2,cropland\nB,3,4,cropland\nC,5,6,cropland\nD,7,8,grassland\n"
             .write(in: folder, at: "sites.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let means = try #require(try report.profileLayerMeans())
         #expect(means.map { $0.ecosystem } == ["cropland", "grassland"])
         #expect(means[0].meansMgPerHa == [40, 25, 15, 10, 5])
@@ -217,7 +218,7 @@ let packageRoot: String = {
                              values: [5, 0, nan, 0, 0, 0, 0, 0])
         try writeTestGeoTIFF(folder.file("maps/GL_area_ha.tif"), west: -180, north: 90, cell: 90, columns: 4, rows: 2,
                              values: [0, 0, 0, 0, 0, 7, 0, nan])
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let land = try #require(try report.loadLand())
         #expect(land.source == "maps/CL_area_ha.tif + maps/GL_area_ha.tif")
         #expect(land.grid.values.map { $0.isNaN ? 0 : 1 } == [1, 0, 0, 0, 0, 1, 0, 0])
@@ -236,7 +237,7 @@ let packageRoot: String = {
         let folder = try TemporaryFolder()
         try "mtry,trees,oob_mse,oob_r2,chosen\n1,100,2e-05,0.4,0\n2,100,1.5e-05,0.5,1\n"
             .write(in: folder, at: "forest/CL/tuning.csv")
-        var report = RunReport(runFolder: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         let table = String(html[html.range(of: "data-table=\"tuning-CL\"")!.lowerBound...].prefix(1500))
         #expect(table.components(separatedBy: "<tr class=\"chosen\">").count - 1 == 1)

@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import RunModel
 import Rasters
 import Testing
 @testable import Report
@@ -120,9 +121,9 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
         sites += "P\(profiles.count),\(String(format: "%.4f", lon)),\(String(format: "%.4f", lat)),\(names[eco]),\(String(format: "%.6f", b)),\(String(format: "%.2f", mat)),\(String(format: "%.1f", clay))\n"
         let layers = (0..<5).map { 40 * (pow(b, Double(20 * $0)) - pow(b, Double(20 * $0 + 20))) / (1 - pow(b, 20)) }
         beta += "P\(profiles.count)," + layers.map { String(format: "%.3f", $0) }.joined(separator: ",")
-            + ",\(String(format: "%.3f", layers.reduce(0, +))),\(String(format: "%.6f", b)),0.004,false,ok\n"
+            + ",\(String(format: "%.3f", layers.reduce(0, +))),\(String(format: "%.6f", b)),0.004,0,ok\n"
     }
-    beta += "P999,,,,,,,,,false,dropped: fewer than five layers\n"
+    beta += "P999,,,,,,,,,0,no beta: fewer than five layers\n"
     try write("sites.csv", sites)
     try write("beta.csv", beta)
     try write("drivers/beta_summary.csv", """
@@ -158,7 +159,7 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
             }
             try write("forest/\(codes[eco])/cv_\(kind).csv", text)
         }
-        try write("forest/\(codes[eco])/tuning.csv", "mtry,ntree,oob_mse,oob_r2\n1,500,3.1e-5,0.41\n2,500,2.9e-5,0.45\n1,1000,3.0e-5,0.43\n2,1000,2.8e-5,0.47\n")
+        try write("forest/\(codes[eco])/tuning.csv", "mtry,trees,oob_mse,oob_r2,chosen\n1,500,3.1e-5,0.41,0\n2,500,2.9e-5,0.45,0\n1,1000,3.0e-5,0.43,0\n2,1000,2.8e-5,0.47,1\n")
     }
     var stocks = "ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95\n"
     let areas = [1.56, 3.21, 4.02]
@@ -174,15 +175,24 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
         }
     }
     try write("maps/stocks.csv", stocks)
-    try write("run.json", """
-    {"software": "soilbeta 0.1.0", "date": "2026-11-25T17:00:00Z", "synthetic": true,
-     "parameters": {"depths_cm": [0, 20, 40, 60, 80, 100], "lambda": 0.1, "ntree": 500, "seed": 42},
-     "inputs": [{"path": "demo/horizons.csv", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "rows": 750, "synthetic": true},
-                {"path": "demo/covariates/mat.tif", "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}],
-     "steps": [{"name": "profiles", "status": "done", "seconds": 0.8, "summary": "150 profiles with beta", "outputs": ["beta.csv"]},
-               {"name": "forest-CL", "status": "done", "seconds": 4.2, "summary": "50 profiles", "outputs": ["forest/CL/cv_random.csv"]}]}
+    let configuration = try syntheticRunConfiguration(root)
+    let manifest = try RunManifest(configuration: configuration, date: Date(timeIntervalSince1970: 1_795_000_000),
+                                   inputs: [RunManifest.Input(path: "/demo/horizons.csv", sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")],
+                                   steps: [RunManifest.Step(name: "profiles", status: "ran", seconds: 0.8, summary: "150 profiles with beta", outputs: ["beta.csv"])])
+    try RunDocument.write(manifest, to: configuration.layout.manifest)
+}
 
-    """)
+/// The configuration of a synthetic run folder at `root` (DEMO, covariates mat and clay).
+func syntheticRunConfiguration(_ root: String, synthetic: Bool = true) throws -> RunConfiguration {
+    try RunConfiguration.decode(text: """
+    [run]
+    folder = "\(root)"
+    synthetic = \(synthetic)
+    [profiles]
+    horizons = "horizons.csv"
+    [forest]
+    features = ["mat", "clay"]
+    """, path: (root as NSString).appendingPathComponent("run.toml"))
 }
 
 /// SplitMix64: a tiny deterministic generator for test data.
