@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "soilbeta", targets: ["soilbeta"]),
+        .executable(name: "soilbeta-bench", targets: ["soilbeta-bench"]),
         .library(name: "Essentials", targets: ["Essentials"]),
         .library(name: "SoilProfiles", targets: ["SoilProfiles"]),
         .library(name: "DepthFunctions", targets: ["DepthFunctions"]),
@@ -43,8 +44,9 @@ let package = Package(
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // Plots, maps and the HTML report.
         .target(name: "Report", dependencies: ["Essentials", "Mapping", "Statistics", "Rasters", "CGDAL"]),
-        // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
-        .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Rasters"]),
+        // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md),
+        // and synthetic map inputs with their trained models (benchmarks and tests).
+        .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Forest", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
             "Essentials", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
@@ -55,13 +57,18 @@ let package = Package(
             "Essentials", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Benchmark tooling (forest-bench, map-synthetic-inputs), kept out of the product CLI.
+        .executableTarget(name: "soilbeta-bench", dependencies: [
+            "Essentials", "Forest", "Rasters", "DemoData",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["Essentials", "DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Essentials", "Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Essentials", "Rasters"]),
-        .testTarget(name: "MappingTests", dependencies: ["Essentials", "Mapping", "Rasters", "Forest"]),
+        .testTarget(name: "MappingTests", dependencies: ["Essentials", "Mapping", "Rasters", "Forest", "DemoData"]),
         .testTarget(name: "ReportTests", dependencies: ["Essentials", "Report"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Essentials", "Pipeline", "DemoData", "SoilProfiles"]),

@@ -77,28 +77,3 @@ struct MapCommand: ParsableCommand {
         }
     }
 }
-
-/// `soilbeta map-synthetic-inputs` (hidden): writes synthetic global inputs and a run config for
-/// the map benchmark and tests (values are made up).
-struct MapSyntheticInputsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "map-synthetic-inputs", abstract: "Write synthetic inputs for `soilbeta map` (benchmark).", shouldDisplay: false)
-
-    @Option(help: "Output folder.") var out: String
-    @Option(help: "Grid cell size, degrees.") var resolution: Double = 1.0 / 12
-    @Option(name: .customLong("training-rows"), help: "Training rows per ecosystem.") var trainingRows: Int = 400
-    @Option(name: .customLong("train-trees"), help: "Train in the run with this many trees (default: use models/<ECO>.sbf).") var trainTrees: Int?
-    @Option(name: .customLong("missing-every"), help: "Every n-th land cell gets a missing MAT value.") var missingEvery: Int?
-    @Option(name: .customLong("tile-rows"), help: "Rows per streamed tile in the config.") var tileRows: Int = 64
-
-    func run() throws {
-        try runReportingErrors {
-            let grid = try RasterGrid.covering(.global, resolution: resolution)
-            let written = try SyntheticMapInputs.write(folder: out, grid: grid, trainingRows: trainingRows, modelTrees: trainTrees,
-                                                       missingEvery: missingEvery, tileRows: tileRows)
-            print("config \(written.configPath); cells with area: "
-                + SyntheticMapInputs.ecosystems.map { "\($0) \(written.cellsWithArea[$0] ?? 0)" }.joined(separator: ", ")
-                + " (total \(written.cellsWithArea.values.reduce(0, +)))")
-        }
-    }
-}

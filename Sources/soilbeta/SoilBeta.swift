@@ -20,7 +20,6 @@ struct SoilBeta: AsyncParsableCommand {
             DemoDataCommand.self,
             MapCommand.self,
             MosaicCommand.self,
-            MapSyntheticInputsCommand.self,
             ReportCommand.self,
         ]
     )

@@ -1,14 +1,15 @@
 // Synthetic global inputs for a mapping run (the map benchmark and the end-to-end tests).
 import Essentials
+import Forest
 import Foundation
 import Rasters
-
 
 /// Writes a complete, self-consistent set of synthetic inputs for `soilbeta map` on any
 /// WGS84 grid: 11 covariate rasters named like the paper's (SOC, CN, MAT, MBN, MAP, BD, MBC,
 /// clay, TN, pH, MBC_MBN), area fractions of CL/GL/FL on a made-up land mask, topsoil SOC
 /// (g kg⁻¹) and BD (g cm⁻³) rasters, one training table per ecosystem (covariates at random
-/// land sites and a β that depends smoothly on them) and a `run.toml`. Deterministic for a seed.
+/// land sites and a β that depends smoothly on them), one QRF model per ecosystem trained on it
+/// (`models/<ECO>.sbf`) and a `run.toml` that uses those models. Deterministic for a seed.
 /// The values are made up (smooth functions of latitude and longitude), not real data.
 public enum SyntheticMapInputs {
     /// Covariate names (the paper's drivers).
@@ -58,16 +59,20 @@ public enum SyntheticMapInputs {
         public var configPath: String
         /// Training table per ecosystem.
         public var trainingTables: [String: String]
+        /// Trained model file (`models/<ECO>.sbf`) per ecosystem.
+        public var modelFiles: [String: String]
         /// Cells with area > 0 per ecosystem.
         public var cellsWithArea: [String: Int]
     }
 
-    /// Writes the inputs into `folder` (created if needed) for `grid`. The config uses model
-    /// files `models/<ECO>.sbf` when `modelTrees` is nil (train them with `soilbeta forest train
-    /// --quantiles`), else trains in the run with that many trees. Every `missingEvery`-th land
-    /// cell gets a missing MAT value (nil = none), to exercise the missing-covariate count.
+    /// Writes the inputs into `folder` (created if needed) for `grid`, and trains one random
+    /// forest per ecosystem on its training table (`modelTrees` trees, seed `modelSeed`, all
+    /// `featureNames` in order, QRF leaf data kept) with `threads` workers (nil = all cores),
+    /// saved as `models/<ECO>.sbf`, which the config names. Every `missingEvery`-th land cell
+    /// gets a missing MAT value (nil = none), to exercise the missing-covariate count.
     public static func write(folder: String, grid: RasterGrid, trainingRows: Int = 400, seed: UInt64 = 1,
-                             modelTrees: Int? = nil, missingEvery: Int? = nil, tileRows: Int = 64) throws -> Written {
+                             modelTrees: Int = 500, modelSeed: UInt64 = 1, threads: Int? = nil,
+                             missingEvery: Int? = nil, tileRows: Int = 64) throws -> Written {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: (folder as NSString).appendingPathComponent("models"), withIntermediateDirectories: true)
@@ -128,20 +133,35 @@ public enum SyntheticMapInputs {
             return Double(z >> 11) / Double(1 << 53)
         }
         var tables: [String: String] = [:]
+        var models: [String: String] = [:]
+        let parameters = ForestParameters(treeCount: modelTrees, seed: modelSeed, computePermutationImportance: false,
+                                          keepQuantileData: true)
         for (e, name) in ecosystems.enumerated() {
             var writer = CSVWriter(header: featureNames + ["beta"])
+            var featureColumns = [[Double]](repeating: [], count: featureCount)
+            var responses: [Double] = []
             var written = 0
             while written < trainingRows {
                 let lat = -60 + 140 * uniform(), lon = -180 + 360 * uniform()
                 guard fractions(lat: lat, lon: lon)[e] > 0 else { continue }
                 let x = covariates(lat: lat, lon: lon)
                 let noise = (uniform() + uniform() + uniform() - 1.5) * 0.004
-                writer.append(row: (x + [min(0.999, beta(x, ecosystem: e) + noise)]).map { CSVWriter.format($0) })
+                let row = (x + [min(0.999, beta(x, ecosystem: e) + noise)]).map { CSVWriter.format($0) }
+                writer.append(row: row)
+                // The model sees the values as written to the table (what `forest train` would read).
+                for f in 0..<featureCount { featureColumns[f].append(Double(row[f]) ?? .nan) }
+                responses.append(Double(row[featureCount]) ?? .nan)
                 written += 1
             }
             let tablePath = path("training_\(name).csv")
             try AtomicFile.write(text: writer.csvText, to: tablePath)
             tables[name] = tablePath
+            let features = try FeatureMatrix(columns: featureNames.enumerated().map { (name: $0.element, values: featureColumns[$0.offset]) })
+            let forest = try RandomForest.train(features: features, responses: responses, targetName: "beta",
+                                                parameters: parameters, threads: threads)
+            let modelPath = path("models/\(name).sbf")
+            try ForestModelFile.write(forest, to: modelPath)
+            models[name] = modelPath
         }
 
         // Config.
@@ -165,15 +185,11 @@ public enum SyntheticMapInputs {
         for name in featureNames { toml += "\(name) = \"cov_\(name).tif\"\n" }
         for name in ecosystems {
             toml += "\n[ecosystems.\(name)]\narea = \"area_\(name).tif\"\narea_unit = \"fraction\"\n"
-            if let modelTrees {
-                toml += "[ecosystems.\(name).training]\ntable = \"training_\(name).csv\"\ntarget = \"beta\"\ntrees = \(modelTrees)\nseed = 7\n"
-            } else {
-                toml += "model = \"models/\(name).sbf\"\n"
-            }
+            toml += "model = \"models/\(name).sbf\"\n"
         }
         let configPath = path("run.toml")
         try AtomicFile.write(text: toml, to: configPath)
-        return Written(configPath: configPath, trainingTables: tables,
+        return Written(configPath: configPath, trainingTables: tables, modelFiles: models,
                        cellsWithArea: Dictionary(uniqueKeysWithValues: zip(ecosystems, counts)))
     }
 }
