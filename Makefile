@@ -12,8 +12,10 @@ deps:
 build: deps
 	$(SWIFT) build -j $(JOBS)
 
+# Builds every product: soilbeta and the benchmark tool soilbeta-bench.
 release: deps
 	$(SWIFT) build -c release -j $(JOBS)
+	@test -x .build/release/soilbeta-bench || { echo "release: soilbeta-bench was not built" >&2; exit 1; }
 
 test:
 	@scripts/ensure-deps.sh test

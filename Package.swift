@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Targets are listed in pipeline order: a target depends only on targets listed before it
+// (checked by scripts/check-architecture.py in `make test`).
 let package = Package(
     name: "SoilBeta",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "soilbeta", targets: ["soilbeta"]),
+        .executable(name: "soilbeta-bench", targets: ["soilbeta-bench"]),
         .library(name: "Essentials", targets: ["Essentials"]),
         .library(name: "RunModel", targets: ["RunModel"]),
         .library(name: "SoilProfiles", targets: ["SoilProfiles"]),
@@ -23,8 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // Foundation of every target: the Ecosystem type, CSV reading/writing, atomic files, content
-        // hashes (swift-crypto), the seeded random stream, parallel helpers, the user-facing error protocol.
+        // Foundation of every target: the Ecosystem type, CSV reading/writing, FileError, atomic files,
+        // content hashes (swift-crypto), the seeded random stream, parallel helpers, the user-facing error protocol.
         .target(name: "Essentials", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The run model every stage shares: the run configuration (decoded once, TOMLKit), the run-folder
         // layout, the manifest and the typed rows of every output table.
@@ -35,27 +38,33 @@ let package = Package(
         .target(name: "DepthFunctions", dependencies: ["Essentials", "SoilProfiles"]),
         // Descriptive statistics, distributions, ANOVA/Tukey, LOESS (METHOD.md §6).
         .target(name: "Statistics", dependencies: ["Essentials"]),
-        // Random forest regression, tuning, CV, importance, QRF (METHOD.md §7).
+        // Random forest regression, tuning, CV, importance, QRF, fused grid prediction (METHOD.md §7).
         .target(name: "Forest", dependencies: ["Essentials"]),
         // GDAL C API as a system library (Debian libgdal-dev).
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal",
                        providers: [.apt(["libgdal-dev"])]),
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
         .target(name: "Rasters", dependencies: ["Essentials", "CGDAL"]),
-        // Grid prediction of β, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["Essentials", "RunModel", "DepthFunctions", "Forest", "Rasters",
-                                               .product(name: "TOMLKit", package: "TOMLKit")]),
-        // Plots, maps and the HTML report.
+        // Grid prediction of β with trained models, SOC density layers and stocks (METHOD.md §8–§9).
+        .target(name: "Mapping", dependencies: ["Essentials", "RunModel", "DepthFunctions", "Forest", "Rasters"]),
+        // Plots, maps and the HTML report, read through the run model.
         .target(name: "Report", dependencies: ["Essentials", "RunModel", "Statistics", "Rasters", "CGDAL"]),
-        // DEMO inputs from real packaged land cover and climate zones (issue 6 item 2; demo/README.md).
-        .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Rasters"]),
+        // DEMO inputs from real packaged land cover and climate zones (demo/README.md), synthetic profiles,
+        // and synthetic map inputs with their trained models (benchmarks and tests).
+        .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Forest", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
             "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
         ]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
-            "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report", "DemoData", "Pipeline",
+            "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
+            "DemoData", "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Benchmark tooling (forest-bench, map-synthetic-inputs) for `make bench`, kept out of the product CLI.
+        .executableTarget(name: "soilbeta-bench", dependencies: [
+            "Essentials", "Forest", "Rasters", "DemoData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
@@ -65,7 +74,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Essentials", "Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Essentials", "Rasters"]),
-        .testTarget(name: "MappingTests", dependencies: ["Essentials", "Mapping", "Rasters", "Forest"]),
+        .testTarget(name: "MappingTests", dependencies: ["Essentials", "RunModel", "Mapping", "Rasters", "Forest", "DemoData"]),
         .testTarget(name: "ReportTests", dependencies: ["Essentials", "RunModel", "Report", "Rasters"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Essentials", "RunModel", "Pipeline", "DemoData", "SoilProfiles"]),

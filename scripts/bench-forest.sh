@@ -5,7 +5,7 @@
 # Prints wall and CPU times (train / predict phases, measured inside each program), ratios to ranger,
 # peak RSS of each program (GNU time) and model size (serialised bytes). CPU times are the fairer
 # comparison on a busy machine; wall times are the acceptance figures on an idle one.
-# Needs: .build/release/soilbeta (make release), Rscript with ranger + randomForest, python3 with
+# Needs: .build/release/soilbeta-bench (make release), Rscript with ranger + randomForest, python3 with
 # scikit-learn, /usr/bin/time (scripts/ensure-deps.sh bench). Environment: FOREST_BENCH_ROWS (rows to
 # predict, default 4000000), FOREST_BENCH_OUT (work folder, default bench-out/forest),
 # FOREST_BENCH_TOOLS (default "soilbeta ranger randomForest scikit-learn"), FOREST_BENCH_RF_ROWS
@@ -18,7 +18,7 @@ out="${FOREST_BENCH_OUT:-bench-out/forest}"
 tools="${FOREST_BENCH_TOOLS:-soilbeta ranger randomForest scikit-learn}"
 rf_rows="${FOREST_BENCH_RF_ROWS:-400000}"
 [ "$rf_rows" -gt "$rows" ] && rf_rows=$rows
-bin=.build/release/soilbeta
+bin=.build/release/soilbeta-bench
 [ -x "$bin" ] || { echo "bench-forest: $bin missing (run make release)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench-forest: /usr/bin/time missing (scripts/ensure-deps.sh bench)" >&2; exit 1; }
 mkdir -p "$out"
@@ -34,7 +34,7 @@ echo "==> forest bench: n = 6000, 9 features, 500 trees, predict $rows rows; loa
 for tool in $tools; do
   echo "    running $tool …"
   case $tool in
-    soilbeta) run soilbeta "$bin" forest bench --table "$table" --target beta --features $features --trees 500 --mtry 3 \
+    soilbeta) run soilbeta "$bin" forest-bench --table "$table" --target beta --features $features --trees 500 --mtry 3 \
                  --min-node 5 --threads 2 --seed 1 --predict-rows "$rows" --out "$out/soilbeta.model" ;;
     ranger) run "$tool" Rscript bench/forest/bench_r.R "$tool" "$table" "$rows" ;;
     randomForest) run "$tool" Rscript bench/forest/bench_r.R "$tool" "$table" "$rf_rows" ;;

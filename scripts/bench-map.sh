@@ -1,24 +1,22 @@
 #!/usr/bin/env bash
 # Map benchmark (issue 4 acceptance): `soilbeta map` on the full global 1/12° grid (4320 × 2160),
 # 3 ecosystems (≈4 M cells with area > 0 in all), 500-tree forests with QRF quantiles, all layers,
-# β q05/q95 and stocks. Inputs are synthetic (made by `soilbeta map-synthetic-inputs`).
+# β q05/q95 and stocks. Inputs and models are synthetic (made by `soilbeta-bench map-synthetic-inputs`).
 # Prints wall time, peak RSS and time per million cells with area; target ≤ 120 s and ≤ 2 GiB on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release/soilbeta
+BENCH_BIN=.build/release/soilbeta-bench
 OUT=bench-out/map
 THREADS=${BENCH_MAP_THREADS:-2}
 TREES=${BENCH_MAP_TREES:-500}
 RESOLUTION=${BENCH_MAP_RESOLUTION:-0.0833333333}
-FEATURES=SOC,CN,MAT,MBN,MAP,BD,MBC,clay,TN,pH,MBC_MBN
 rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "== map: global grid of ${RESOLUTION}°, 3 ecosystems, $TREES trees + QRF, $THREADS threads, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$BIN" map-synthetic-inputs --out "$OUT" --resolution "$RESOLUTION" --training-rows 400 --missing-every 1000
-for eco in CL GL FL; do
-  "$BIN" forest train --table "$OUT/training_$eco.csv" --target beta --features "$FEATURES" --trees "$TREES" \
-    --quantiles --threads "$THREADS" --out "$OUT/models/$eco.sbf" > /dev/null
-done
+# Inputs, training tables and the three QRF models (all 11 features, seed 1) in one step.
+"$BENCH_BIN" map-synthetic-inputs --out "$OUT" --resolution "$RESOLUTION" --training-rows 400 --missing-every 1000 \
+  --trees "$TREES" --threads "$THREADS"
 start=$(date +%s.%N)
 /usr/bin/time -f "%M %U %S" -o "$OUT/.rss" "$BIN" map --config "$OUT/run.toml" --threads "$THREADS" > "$OUT/map.log" 2> "$OUT/map.err" \
   || { cat "$OUT/map.err"; exit 1; }

@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release/soilbeta
+BENCH_BIN=.build/release/soilbeta-bench   # forest-bench and map-synthetic-inputs (scripts/bench-forest.sh, bench-map.sh)
+for binary in "$BIN" "$BENCH_BIN"; do
+  [ -x "$binary" ] || { echo "bench: $binary missing (run make release)" >&2; exit 1; }
+done
 OUT=bench-out
 mkdir -p "$OUT"
 PROFILES=${BENCH_PROFILES:-10000}

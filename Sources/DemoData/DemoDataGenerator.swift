@@ -257,11 +257,6 @@ public enum DemoDataGenerator {
     }
 }
 
-/// A raw pointer shared by the workers of one parallel loop, each writing disjoint indices.
-struct SharedPointer<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
-}
-
 /// What the cell loop hands to the profile sampler.
 struct EligibleAreas {
     /// Per ecosystem (order `Ecosystem.allCases`), per row: Σ area (ha) of cells that have this
@@ -326,10 +321,10 @@ extension DemoDataGenerator {
             landBytes.deallocate()
             blockSums.deallocate()
         }
-        let inputShared = inputs.map { SharedPointer(base: $0.baseAddress!) }
-        let outputPointers = outputs.map { SharedPointer(base: $0.baseAddress!) }
-        let landShared = SharedPointer(base: landBytes.baseAddress!)
-        let sumsShared = SharedPointer(base: blockSums.baseAddress!)
+        let inputShared = inputs.map { SharedBuffer(pointer: $0) }
+        let outputPointers = outputs.map { SharedBuffer(pointer: $0) }
+        let landShared = SharedBuffer(pointer: landBytes)
+        let sumsShared = SharedBuffer(pointer: blockSums)
         do {
             var eligibleRowTotals = [[Double]](repeating: [Double](repeating: 0, count: grid.rows), count: ecosystems.count)
             var areaRowTotals = [[Double]](repeating: [Double](repeating: 0, count: grid.rows), count: ecosystems.count)
@@ -356,50 +351,50 @@ extension DemoDataGenerator {
                         for column in 0..<columns {
                             let k = localRow * columns + column
                             let areas = DemoLandCover.ecosystemAreasHa(
-                                forest: Double(inputShared[0].base[k]), grass: Double(inputShared[1].base[k]),
-                                crop: Double(inputShared[2].base[k]), mosaic: Double(inputShared[3].base[k]),
+                                forest: Double(inputShared[0].pointer[k]), grass: Double(inputShared[1].pointer[k]),
+                                crop: Double(inputShared[2].pointer[k]), mosaic: Double(inputShared[3].pointer[k]),
                                 cellAreaHa: cellArea)
                             let areaValues = SIMD4<Double>(areas.cropland, areas.grassland, areas.forestland, 0)
                             areaSums += areaValues
-                            for e in 0..<3 { outputPointers[e].base[k] = Float(areaValues[e]) }
-                            let land = Double(inputShared[4].base[k])
-                            landShared.base[k] = land.isNaN ? 255 : (land >= DemoLandCover.landThreshold ? 1 : 0)
+                            for e in 0..<3 { outputPointers[e].pointer[k] = Float(areaValues[e]) }
+                            let land = Double(inputShared[4].pointer[k])
+                            landShared.pointer[k] = land.isNaN ? 255 : (land >= DemoLandCover.landThreshold ? 1 : 0)
                             var fractions = SIMD8<Double>(repeating: 0)
                             for z in 0..<5 {
-                                let value = Double(inputShared[5 + z].base[k])
+                                let value = Double(inputShared[5 + z].pointer[k])
                                 fractions[z] = value.isNaN ? 0 : value
                             }
                             let longitude = grid.cellCenter(column: column, row: row).x
                             guard let values = model.covariates(zoneFractions: fractions, lonDeg: longitude,
                                                                 latDeg: latitude) else {
-                                for f in 0..<featureCount { outputPointers[firstFeature + f].base[k] = .nan }
-                                for e in 0..<3 { outputPointers[firstTruth + e].base[k] = .nan }
+                                for f in 0..<featureCount { outputPointers[firstFeature + f].pointer[k] = .nan }
+                                for e in 0..<3 { outputPointers[firstTruth + e].pointer[k] = .nan }
                                 continue
                             }
-                            outputPointers[firstFeature + 0].base[k] = Float(values.socGPerKg)
-                            outputPointers[firstFeature + 1].base[k] = Float(values.carbonNitrogenRatio)
-                            outputPointers[firstFeature + 2].base[k] = Float(values.meanAnnualTemperatureC)
-                            outputPointers[firstFeature + 3].base[k] = Float(values.microbialNitrogenMgPerKg)
-                            outputPointers[firstFeature + 4].base[k] = Float(values.meanAnnualPrecipitationMm)
-                            outputPointers[firstFeature + 5].base[k] = Float(values.bulkDensityGPerCm3)
-                            outputPointers[firstFeature + 6].base[k] = Float(values.microbialCarbonMgPerKg)
-                            outputPointers[firstFeature + 7].base[k] = Float(values.clayPercent)
-                            outputPointers[firstFeature + 8].base[k] = Float(values.totalNitrogenGPerKg)
-                            outputPointers[firstFeature + 9].base[k] = Float(values.pH)
-                            outputPointers[firstFeature + 10].base[k] = Float(values.microbialCarbonNitrogenRatio)
+                            outputPointers[firstFeature + 0].pointer[k] = Float(values.socGPerKg)
+                            outputPointers[firstFeature + 1].pointer[k] = Float(values.carbonNitrogenRatio)
+                            outputPointers[firstFeature + 2].pointer[k] = Float(values.meanAnnualTemperatureC)
+                            outputPointers[firstFeature + 3].pointer[k] = Float(values.microbialNitrogenMgPerKg)
+                            outputPointers[firstFeature + 4].pointer[k] = Float(values.meanAnnualPrecipitationMm)
+                            outputPointers[firstFeature + 5].pointer[k] = Float(values.bulkDensityGPerCm3)
+                            outputPointers[firstFeature + 6].pointer[k] = Float(values.microbialCarbonMgPerKg)
+                            outputPointers[firstFeature + 7].pointer[k] = Float(values.clayPercent)
+                            outputPointers[firstFeature + 8].pointer[k] = Float(values.totalNitrogenGPerKg)
+                            outputPointers[firstFeature + 9].pointer[k] = Float(values.pH)
+                            outputPointers[firstFeature + 10].pointer[k] = Float(values.microbialCarbonNitrogenRatio)
                             for e in 0..<3 {
                                 if areaValues[e] > 0 {
-                                    outputPointers[firstTruth + e].base[k] =
+                                    outputPointers[firstTruth + e].pointer[k] =
                                         Float(DemoTrueBeta.beta(values, ecosystem: ecosystems[e]))
                                     eligibleSums[e] += areaValues[e]
                                 } else {
-                                    outputPointers[firstTruth + e].base[k] = .nan
+                                    outputPointers[firstTruth + e].pointer[k] = .nan
                                 }
                             }
                         }
                         for e in 0..<3 {
-                            sumsShared.base[e * rowCount + localRow] = eligibleSums[e]
-                            sumsShared.base[(3 + e) * rowCount + localRow] = areaSums[e]
+                            sumsShared.pointer[e * rowCount + localRow] = eligibleSums[e]
+                            sumsShared.pointer[(3 + e) * rowCount + localRow] = areaSums[e]
                         }
                         localRow += threads
                     }

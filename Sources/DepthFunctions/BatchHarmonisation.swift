@@ -98,15 +98,6 @@ public struct HarmonisedVariable: Sendable {
     }
 }
 
-/// A pointer that may be shared by the workers of `concurrentPerform`; every worker writes
-/// disjoint elements.
-struct SharedBuffer<Element>: @unchecked Sendable {
-    let address: UnsafeMutablePointer<Element>?
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { address = buffer.baseAddress }
-    /// The first element; only used when the buffer is non-empty.
-    var base: UnsafeMutablePointer<Element> { address! }
-}
-
 /// Runs `body(chunk, scratchOwner)` for `chunkCount` chunks on `threadCount` workers; each worker
 /// processes chunks `w, w + threads, …` so results never depend on the thread count as long as
 /// chunks write disjoint outputs.
@@ -157,11 +148,11 @@ public func harmoniseProfiles(_ table: ProfileHorizonTable, values: [Double],
     rmse.withUnsafeMutableBufferPointer { rmseBuffer in
     status.withUnsafeMutableBufferPointer { statusBuffer in
     chunkIssues.withUnsafeMutableBufferPointer { issuesBuffer in
-        let meansOut = SharedBuffer(meansBuffer)
-        let fittedOut = SharedBuffer(fittedBuffer)
-        let rmseOut = SharedBuffer(rmseBuffer)
-        let statusOut = SharedBuffer(statusBuffer)
-        let issuesOut = SharedBuffer(issuesBuffer)
+        let meansOut = SharedBuffer(pointer: meansBuffer)
+        let fittedOut = SharedBuffer(pointer: fittedBuffer)
+        let rmseOut = SharedBuffer(pointer: rmseBuffer)
+        let statusOut = SharedBuffer(pointer: statusBuffer)
+        let issuesOut = SharedBuffer(pointer: issuesBuffer)
         guard chunkCount > 0 else { return }
         forEachChunk(chunkCount: chunkCount, threadCount: threadCount) { firstChunk, stride in
             var checker = HorizonCheckScratch()
@@ -184,25 +175,25 @@ public func harmoniseProfiles(_ table: ProfileHorizonTable, values: [Double],
                             found.append(BatchHorizonIssue(profileIndex: profile,
                                                            row: index.map { start + $0 }, kind: kind))
                         }
-                        let out = UnsafeMutableBufferPointer(start: meansOut.base + profile * intervals,
-                                                             count: intervals)
+                        let out = UnsafeMutableBufferPointer(
+                            rebasing: meansOut.pointer[(profile * intervals)..<((profile + 1) * intervals)])
                         if checker.rejected {
                             // Outputs stay NaN.
-                            statusOut.base[profile] = .rejected(checker.rejection ?? .noData)
+                            statusOut.pointer[profile] = .rejected(checker.rejection ?? .noData)
                             continue
                         }
                         engine.fit(top: checker.keptTop, bottom: checker.keptBottom, value: checker.keptValue,
                                    depths: boundaries, options: options, intervalMeans: out)
-                        statusOut.base[profile] = checker.keptTop.count == 1 ? .singleHorizon : .splined
-                        rmseOut.base[profile] = engine.rmse
+                        statusOut.pointer[profile] = checker.keptTop.count == 1 ? .singleHorizon : .splined
+                        rmseOut.pointer[profile] = engine.rmse
                         for (j, row) in checker.keptIndex.enumerated() {
-                            fittedOut.base[start + row] = engine.fittedMeans[j]
+                            fittedOut.pointer[start + row] = engine.fittedMeans[j]
                         }
                     }
                 }
                 }
                 }
-                issuesOut.base[chunk] = found
+                issuesOut.pointer[chunk] = found
                 chunk += stride
             }
         }
@@ -232,7 +223,7 @@ public func fitBetas(layerDensitiesMgPerHa: [Double], options: BetaFitOptions = 
     let chunkCount = (profileCount + profilesPerChunk - 1) / profilesPerChunk
     guard chunkCount > 0 else { return fits }
     fits.withUnsafeMutableBufferPointer { fitsBuffer in
-        let out = SharedBuffer(fitsBuffer)
+        let out = SharedBuffer(pointer: fitsBuffer)
         forEachChunk(chunkCount: chunkCount, threadCount: threadCount) { firstChunk, stride in
             var fitter = BetaFitter(options: options)
             layerDensitiesMgPerHa.withUnsafeBufferPointer { all in
@@ -241,7 +232,7 @@ public func fitBetas(layerDensitiesMgPerHa: [Double], options: BetaFitOptions = 
                     let endProfile = min((chunk + 1) * profilesPerChunk, profileCount)
                     for profile in (chunk * profilesPerChunk)..<endProfile {
                         let slice = UnsafeBufferPointer(rebasing: all[(profile * layers)..<((profile + 1) * layers)])
-                        out.base[profile] = fitter.fit(slice)
+                        out.pointer[profile] = fitter.fit(slice)
                     }
                     chunk += stride
                 }

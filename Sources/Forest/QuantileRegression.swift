@@ -4,13 +4,14 @@
 /// As in Meinshausen (2006) and R quantregForest, all training rows (not only in-bag ones) are
 /// dropped down each tree; row i gets weight 1/(k·|leaf|) from each of the k trees where it
 /// shares the leaf of the new observation, and the α-quantile is inf{y : F̂(y) ≥ α}.
+/// Opaque outside Forest: predictions go through `RandomForest.predictWithQuantiles`/`predictCells`.
 public struct QuantileLeafData: Sendable, Equatable {
     /// Training responses in ascending order (ties by row).
-    public let sortedResponses: [Double]
+    let sortedResponses: [Double]
     /// For forest node i, its training rows are `leafRanks[leafOffset[i] ..< leafOffset[i + 1]]` (empty for inner nodes).
-    public let leafOffset: [Int32]
+    let leafOffset: [Int32]
     /// Ranks (indices into `sortedResponses`) of the training rows in each leaf.
-    public let leafRanks: [Int32]
+    let leafRanks: [Int32]
 
     init(sortedResponses: [Double], leafOffset: [Int32], leafRanks: [Int32]) {
         self.sortedResponses = sortedResponses

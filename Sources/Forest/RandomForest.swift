@@ -14,14 +14,15 @@ public struct RandomForest: Sendable, Equatable {
     /// OOB skill, importance and the training responses.
     public let summary: TrainingSummary
     /// Root node index of each tree.
-    public let treeRoot: [Int32]
+    let treeRoot: [Int32]
     /// Split feature of each node, −1 for leaves.
-    public let nodeFeature: [Int32]
+    let nodeFeature: [Int32]
     /// Split threshold of each inner node; mean response of each leaf.
-    public let nodeValue: [Double]
+    let nodeValue: [Double]
     /// Absolute index of each inner node's left child (the right child is the next node).
-    public let nodeLeft: [Int32]
-    /// Quantile-regression data, present when trained with `keepQuantileData`.
+    let nodeLeft: [Int32]
+    /// Quantile-regression data, present when trained with `keepQuantileData`. Public only as an
+    /// opaque value (its arrays are internal); test with `hasQuantileData`.
     public let quantileData: QuantileLeafData?
 
     /// Number of trees.

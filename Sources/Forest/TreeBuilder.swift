@@ -4,7 +4,7 @@ import Essentials
 
 /// Read-only training data shared by all tree builders: features column-major, responses,
 /// and for every feature the row indices sorted by that feature's value.
-struct TrainingSet: @unchecked Sendable {
+struct TrainingSet: Sendable {
     let features: [Double]
     let responses: [Double]
     let rowCount: Int

@@ -1,7 +1,6 @@
 // Joining the row shards of `soilbeta map --tile i/N` (issue 4 item 4: `soilbeta mosaic`).
-import Dispatch
-import Foundation
 import Essentials
+import Foundation
 import Forest
 import Rasters
 import RunModel
@@ -49,32 +48,19 @@ public enum MapMosaic {
                                               configPath: config.path)
         }
         let outputs = names.map { (config.outputFolder as NSString).appendingPathComponent($0) }
-        let errors = ErrorSlots(count: names.count)
-        let lanes = max(1, min(threads, names.count))
+        // Each output is joined by exactly one lane and owns its error slot.
+        let errors = ResultSlots<any Error>(count: names.count)
         let grid = config.grid
         let shardFolders = (1...count).map { config.layout.shardFolder(index: $0, count: count) }
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            var n = lane
-            while n < names.count {
-                do {
-                    try RasterMosaic.join(shardPaths: shardFolders.map { ($0 as NSString).appendingPathComponent(names[n]) },
-                                          onto: grid, outputPath: outputs[n])
-                } catch { errors.set(n, error) }
-                n += lanes
-            }
+        parallelForEach(itemCount: names.count, threads: max(1, threads)) { n in
+            do {
+                try RasterMosaic.join(shardPaths: shardFolders.map { ($0 as NSString).appendingPathComponent(names[n]) },
+                                      onto: grid, outputPath: outputs[n])
+            } catch { errors.set(n, error) }
         }
-        if let error = errors.first() { throw error }
+        if let error = errors.values().first { throw error }
         let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
         try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         return (built.rows, built.counts, outputs)
     }
-}
-
-/// Errors of parallel workers, one slot each.
-final class ErrorSlots: @unchecked Sendable {
-    private var errors: [Error?]
-    private let lock = NSLock()
-    init(count: Int) { errors = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ error: Error) { lock.lock(); errors[index] = error; lock.unlock() }
-    func first() -> Error? { lock.lock(); defer { lock.unlock() }; return errors.compactMap { $0 }.first }
 }

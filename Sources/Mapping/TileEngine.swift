@@ -7,11 +7,6 @@ import Foundation
 import Rasters
 import RunModel
 
-/// Shares a mutable buffer with `concurrentPerform` workers that write disjoint parts of it.
-struct SharedBuffer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutableBufferPointer<T>
-}
-
 /// The result of one tile: Float32 output rows (ecosystem-major, slot order of
 /// `MapOutputNames`), per-row sums, and the β predictions to checkpoint.
 struct TileResult {
@@ -129,8 +124,8 @@ struct TileEngine {
                     for k in 0..<predictedCount { matrixValues[base + k] = buffer[Int(mask[k])] }
                 }
                 usedSaved = false
-                let predicted = try GridPrediction.predict(forest: model, columnMajor: matrixValues, rowCount: predictedCount,
-                                                           probabilities: [0.05, 0.95], threads: threads)
+                let predicted = try model.predictCells(columnMajor: matrixValues, rowCount: predictedCount,
+                                                       probabilities: [0.05, 0.95], threads: threads)
                 mean = predicted.mean
                 q05 = predicted.quantiles[0]
                 q95 = predicted.quantiles[1]
@@ -174,10 +169,10 @@ struct TileEngine {
             mean.withUnsafeBufferPointer { betaMean in
             q05.withUnsafeBufferPointer { betaLow in
             q95.withUnsafeBufferPointer { betaHigh in
-                let areaBox = UncheckedPointers(area: area, topsoil: topsoilDensity, mask: maskCells, mean: betaMean, low: betaLow, high: betaHigh)
+                let areaBox = UncheckedBox(TileInputPointers(area: area, topsoil: topsoilDensity, mask: maskCells, mean: betaMean, low: betaLow, high: betaHigh))
                 let chunks = max(1, min(threads * 4, rowCount))
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    let p = areaBox
+                    let p = areaBox.value
                     for r in (rowCount * chunk / chunks)..<(rowCount * (chunk + 1) / chunks) {
                         let sums = shared.pointer.baseAddress! + r * RowSumField.count
                         let rowStart = r * columns
@@ -231,8 +226,8 @@ struct TileEngine {
     }
 }
 
-/// Read-only input pointers shared with the row workers.
-struct UncheckedPointers: @unchecked Sendable {
+/// Read-only input pointers shared with the row workers (in an `UncheckedBox`).
+struct TileInputPointers {
     let area: UnsafeBufferPointer<Double>
     let topsoil: UnsafeBufferPointer<Double>
     let mask: UnsafeBufferPointer<Int32>

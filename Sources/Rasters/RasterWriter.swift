@@ -180,16 +180,12 @@ public final class RasterWriter {
     /// on distinct threads safely). All are attempted; the first error (in writer order) is
     /// rethrown after the others completed. Writers that failed leave no output.
     public static func finishAll(_ writers: [RasterWriter], maxConcurrent: Int = 2) throws {
-        let box = UncheckedWriters(writers: writers, errors: [Error?](repeating: nil, count: writers.count))
-        let lanes = max(1, min(maxConcurrent, writers.count))
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            var index = lane
-            while index < box.writers.count {
-                do { try box.writers[index].finish() } catch { box.setError(error, at: index) }
-                index += lanes
-            }
+        // Each writer is finished by exactly one lane and owns its error slot.
+        let errors = ResultSlots<any Error>(count: writers.count)
+        parallelForEach(itemCount: writers.count, threads: max(1, maxConcurrent)) { index in
+            do { try writers[index].finish() } catch { errors.set(index, error) }
         }
-        if let error = box.errors.compactMap({ $0 }).first { throw error }
+        if let error = errors.values().first { throw error }
     }
 
     /// Deletes hidden staging/partial files left beside `path` by a killed run (names
@@ -285,24 +281,5 @@ enum RasterPublisher {
             arguments += ["-a_nodata", noData.isNaN ? "nan" : formatNoData(noData)]
         }
         try translate(source, to: path, arguments: arguments, tag: "partial")
-    }
-}
-
-/// Writers and per-writer errors shared by the lanes of `RasterWriter.finishAll`; each lane
-/// touches only its own indices, and the error slots are guarded by a lock.
-private final class UncheckedWriters: @unchecked Sendable {
-    let writers: [RasterWriter]
-    private(set) var errors: [Error?]
-    private let lock = NSLock()
-
-    init(writers: [RasterWriter], errors: [Error?]) {
-        self.writers = writers
-        self.errors = errors
-    }
-
-    func setError(_ error: Error, at index: Int) {
-        lock.lock()
-        errors[index] = error
-        lock.unlock()
     }
 }

@@ -1,5 +1,6 @@
 import CGDAL
 import Dispatch
+import Essentials
 import Foundation
 import Rasters
 import Statistics
@@ -80,8 +81,8 @@ public struct GeoGrid: Sendable {
         let inColumns = columns, inRows = rows
         values.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { output in
-                let source = UnsafeSendablePointer(input.baseAddress!)
-                let target = UnsafeSendableMutablePointer(output.baseAddress!)
+                let source = UncheckedBox(input)
+                let target = SharedBuffer(pointer: output)
                 DispatchQueue.concurrentPerform(iterations: outRows) { outRow in
                     var sums = [Double](repeating: 0, count: outColumns)
                     var counts = [Int](repeating: 0, count: outColumns)
@@ -89,7 +90,7 @@ public struct GeoGrid: Sendable {
                     for row in firstRow..<lastRow {
                         let rowStart = row * inColumns
                         for column in 0..<inColumns {
-                            let v = source.pointer[rowStart + column]
+                            let v = source.value[rowStart + column]
                             if !v.isNaN {
                                 sums[column / factor] += Double(v)
                                 counts[column / factor] += 1
@@ -120,16 +121,6 @@ func finiteQuantilesType7(_ data: [Double], _ probabilities: [Double]) -> [Doubl
     let sorted = data.filter { $0.isFinite }.sorted()
     guard !sorted.isEmpty else { return probabilities.map { _ in nil } }
     return probabilities.map { quantileType7(sortedValues: sorted, probability: min(max($0, 0), 1)) }
-}
-
-struct UnsafeSendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafePointer<T>
-    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-}
-
-struct UnsafeSendableMutablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }
 
 /// An 8-bit RGBA colour.
@@ -276,13 +267,13 @@ public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: 
     let columns = grid.columns, top = Double(MapPalette.viridisLevels - 1)
     grid.values.withUnsafeBufferPointer { values in
         indices.withUnsafeMutableBufferPointer { out in
-            let source = UnsafeSendablePointer(values.baseAddress!)
-            let target = UnsafeSendableMutablePointer(out.baseAddress!)
+            let source = UncheckedBox(values)
+            let target = SharedBuffer(pointer: out)
             DispatchQueue.concurrentPerform(iterations: grid.rows) { row in
                 let lat = grid.north - (Double(row) + 0.5) * grid.cellHeight
                 for column in 0..<columns {
                     let index = row * columns + column
-                    let v = source.pointer[index]
+                    let v = source.value[index]
                     if !v.isNaN {
                         let f = min(max((Double(v) - low) / span, 0), 1)
                         target.pointer[index] = UInt8((f * top).rounded())

@@ -6,29 +6,6 @@
 import Essentials
 import Dispatch
 
-/// Fixed slots written by parallel workers, each slot by exactly one worker.
-private final class ResultSlots<Value>: @unchecked Sendable {
-    private var slots: [Value?]
-    private let lock = SlotLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
-
-    func value(at index: Int) -> Value? { lock.withLock { slots[index] } }
-}
-
-/// A minimal mutex on Dispatch (the Statistics target does not import Foundation).
-private final class SlotLock: @unchecked Sendable {
-    private let semaphore = DispatchSemaphore(value: 1)
-
-    func withLock<T>(_ body: () -> T) -> T {
-        semaphore.wait()
-        defer { semaphore.signal() }
-        return body()
-    }
-}
-
 /// One covariate ("driver") column joined to the β observations.
 public struct DriverCovariate: Sendable {
     /// Covariate name as in the site table header, e.g. "mat" (°C) or "map" (mm yr⁻¹).
@@ -132,20 +109,23 @@ public struct DriverStatistics: Sendable {
                 let fit = try LoessFit(x: x, y: y, options: loess)
                 let grid = evenlySpacedGrid(from: fit.covariateRange.lowerBound, to: fit.covariateRange.upperBound,
                                             count: gridPoints)
-                results.store(.success(DriverCurve(group: group, count: x.count, meanBeta: SampleSummary.mean(y), fit: fit,
-                                                   band: fit.confidenceBand(at: grid, level: confidenceLevel))), at: job)
+                results.set(job, .success(DriverCurve(group: group, count: x.count, meanBeta: SampleSummary.mean(y), fit: fit,
+                                                      band: fit.confidenceBand(at: grid, level: confidenceLevel))))
             } catch let error as StatisticsError {
-                results.store(.failure(error), at: job)
+                results.set(job, .failure(error))
             } catch {
-                results.store(.failure(.invalidArgument("\(error)")), at: job)
+                results.set(job, .failure(.invalidArgument("\(error)")))
             }
         }
+        // Every job fills its slot (success or failure), so the values line up with the jobs.
+        let computed = results.values()
         var allCurves: [DriverCurves] = []
         for (c, covariate) in covariates.enumerated() {
             var curves: [DriverCurve] = []
             var skipped: [(group: String, reason: String)] = []
             for (g, group) in groupsInOrder.enumerated() {
-                switch results.value(at: c * groupsInOrder.count + g) {
+                let job = c * groupsInOrder.count + g
+                switch computed.count == jobCount ? computed[job] : nil {
                 case .success(let curve): curves.append(curve)
                 case .failure(let error): skipped.append((group, "\(error)"))
                 case nil: skipped.append((group, "not computed"))

@@ -10,7 +10,7 @@ struct ForestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forest",
         abstract: "Random forest regression: train, predict (with QRF intervals), tune, cross-validate, importance.",
-        subcommands: [ForestTrain.self, ForestPredict.self, ForestTune.self, ForestCV.self, ForestImportance.self, ForestBench.self]
+        subcommands: [ForestTrain.self, ForestPredict.self, ForestTune.self, ForestCV.self, ForestImportance.self]
     )
 }
 
@@ -202,49 +202,4 @@ struct ForestImportance: ParsableCommand {
             if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
         }
     }
-}
-
-/// Times training and in-memory prediction of a tiled copy of the training rows (for `make bench`).
-struct ForestBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Time training and prediction (used by scripts/bench-forest.sh).",
-                                                    shouldDisplay: false)
-    @OptionGroup var options: ForestTrainingOptions
-    @Option(name: .customLong("predict-rows"), help: "Rows to predict: the training features tiled to this length.") var predictRows: Int = 4_000_000
-    @Option(help: "Model file to write (its size is reported).") var out: String?
-
-    func run() throws {
-        try runReportingErrors {
-            let (_, input) = try options.load()
-            let clock = ContinuousClock()
-            var forest: RandomForest?
-            let cpuStart = processCPUSeconds()
-            let trainTime = try clock.measure {
-                forest = try RandomForest.train(features: input.features, responses: input.responses!, targetName: options.target,
-                                                parameters: options.parameters(), threads: options.threads)
-            }
-            let model = forest!
-            let trainCPU = processCPUSeconds() - cpuStart
-            let bytes = ForestModelFile.encode(model)
-            if let out { try AtomicFile.write(Data(bytes), to: out) }
-            let n = input.features.rowCount
-            let tiled = try FeatureMatrix(featureNames: input.features.featureNames, rowCount: predictRows,
-                                          columnMajorValues: (0..<input.features.featureCount).flatMap { f in
-                                              (0..<predictRows).lazy.map { input.features.values[f * n + $0 % n] } })
-            var predictions: [Double] = []
-            let predictCPUStart = processCPUSeconds()
-            let predictTime = try clock.measure { predictions = try model.predict(tiled, threads: options.threads) }
-            let predictCPU = processCPUSeconds() - predictCPUStart
-            func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
-            print(String(format: "{\"train_s\": %.3f, \"predict_s\": %.3f, \"train_cpu_s\": %.3f, \"predict_cpu_s\": %.3f, \"oob_r2\": %.5f, \"model_bytes\": %d, \"nodes\": %d, \"mean_prediction\": %.6g}",
-                         seconds(trainTime), seconds(predictTime), trainCPU, predictCPU, model.summary.oobR2, bytes.count, model.nodeCount,
-                         predictions.reduce(0, +) / Double(predictions.count)))
-        }
-    }
-}
-
-/// CPU seconds used so far by this process (all threads, user + system).
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
 }

@@ -90,4 +90,7 @@ struct MapCommand: ParsableCommand {
         }
     }
 }
+<<<<<<< HEAD
 
+=======
+>>>>>>> helper

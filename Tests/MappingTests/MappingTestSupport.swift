@@ -1,3 +1,4 @@
+import DemoData
 import Foundation
 import Mapping
 import Rasters
@@ -53,11 +54,11 @@ func readStocks(_ path: String) throws -> [[String: String]] {
     }
 }
 
-/// Synthetic inputs on a coarse global grid, trained in the run with few trees (fast tests).
+/// Synthetic inputs on a coarse global grid, with models of few trees (fast tests).
 func syntheticInputs(_ tag: String, resolution: Double = 2, tileRows: Int = 8) throws -> (folder: String, config: MapConfig) {
     let folder = try temporaryFolder(tag)
     let grid = try RasterGrid.covering(.global, resolution: resolution)
     let written = try SyntheticMapInputs.write(folder: folder, grid: grid, trainingRows: 120, modelTrees: 12,
-                                               missingEvery: 37, tileRows: tileRows)
+                                               modelSeed: 7, threads: 2, missingEvery: 37, tileRows: tileRows)
     return (folder, try MapConfig.load(path: written.configPath))
 }

@@ -1,11 +1,10 @@
 import Forest
 import Foundation
-import Mapping
 import Testing
 
-/// The fused grid kernel must give exactly what the Forest engine gives (its own tests hold it
+/// The fused grid kernel `predictCells` must give exactly what the Forest engine gives (its own tests hold it
 /// against R randomForest / quantregForest), for any thread count.
-@Suite struct GridPredictionTests {
+@Suite struct CellPredictionTests {
     @Test func fusedPredictionEqualsForestPredictionBitForBit() throws {
         var state: UInt64 = 12345
         func uniform() -> Double {
@@ -23,13 +22,13 @@ import Testing
         let matrix = try FeatureMatrix(featureNames: forest.featureNames, rowCount: cells, columnMajorValues: values)
         let reference = try forest.predictWithQuantiles(matrix, quantiles: [0.05, 0.5, 0.95], threads: 1)
         for threads in [1, 2, 3] {
-            let fused = try GridPrediction.predict(forest: forest, columnMajor: values, rowCount: cells,
-                                                   probabilities: [0.05, 0.5, 0.95], threads: threads)
+            let fused = try forest.predictCells(columnMajor: values, rowCount: cells,
+                                                probabilities: [0.05, 0.5, 0.95], threads: threads)
             #expect(fused.mean.map(\.bitPattern) == reference.mean.map(\.bitPattern))
             for q in 0..<3 { #expect(fused.quantiles[q].map(\.bitPattern) == reference.quantiles[q].map(\.bitPattern)) }
         }
-        #expect(throws: MappingError.self) {
-            try GridPrediction.predict(forest: forest, columnMajor: values, rowCount: cells, probabilities: [0.9, 0.1], threads: 1)
+        #expect(throws: ForestError.self) {
+            try forest.predictCells(columnMajor: values, rowCount: cells, probabilities: [0.9, 0.1], threads: 1)
         }
     }
 }

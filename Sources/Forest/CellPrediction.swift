@@ -1,68 +1,86 @@
 // β mean and quantile-regression-forest quantiles for many grid cells in one pass over the trees
 // (METHOD.md §7 intervals, §8 grid prediction).
-import Dispatch
 import Essentials
-import Forest
 
-/// Grid-cell prediction with a trained `RandomForest` (read through its public flat arrays):
-/// the mean over trees and the QRF quantiles (Meinshausen 2006) from one descent per tree and
-/// cell. Cells are taken in blocks; for each tree the whole block descends while the tree's
-/// nodes sit in L1 cache, and the leaves reached feed both the mean and the QRF weights.
-/// Results equal `RandomForest.predictWithQuantiles` bit for bit (same summation order; the
-/// QRF weights are scanned in ascending rank order as Forest's sorted list is), and do not
-/// depend on the thread count.
-public enum GridPrediction {
-    /// Cells per block: the leaves of a block (`blockCells × trees` Int32) stay in L2 cache.
-    static let blockCells = 64
+/// Cells per block of `predictCells`: the leaves of a block (`cellBlockSize × trees` Int32) stay in L2 cache.
+let cellBlockSize = 64
 
-    /// Predicts the mean and the quantiles `probabilities` (ascending, in [0, 1]) for
-    /// `rowCount` cells whose features are `columnMajor[f * rowCount + row]` in the order of
-    /// `forest.featureNames`. Returns `(mean, quantiles[q][row])`. Requires quantile data.
-    public static func predict(forest: RandomForest, columnMajor: [Double], rowCount: Int, probabilities: [Double],
-                               threads: Int) throws -> (mean: [Double], quantiles: [[Double]]) {
-        guard let qrf = forest.quantileData else {
-            throw GridPredictionError(description: "the model has no quantile data; retrain it with `soilbeta forest train --quantiles`")
+extension RandomForest {
+    /// Whether the model carries the leaf data quantile predictions need (trained with `keepQuantileData`).
+    public var hasQuantileData: Bool { quantileData != nil }
+
+    /// Predicts, for `rowCount` cells, the forest mean and the quantile regression forest
+    /// quantiles (Meinshausen 2006, "Quantile Regression Forests", JMLR 7: 983–999) in one
+    /// descent per tree and cell. The features are `columnMajor[f * rowCount + row]` in the order
+    /// of `featureNames`, in the units the model was trained with; the outputs are in the units of
+    /// the training response. The mean is ŷ(x) = (1/k) Σₜ ŷₜ(x) over the k trees; the α-quantile is
+    /// inf{y : F̂(y | x) ≥ α} with F̂(y | x) = Σᵢ wᵢ(x) 1{yᵢ ≤ y} and wᵢ(x) = (1/k) Σₜ 1{i ∈ leafₜ(x)} / |leafₜ(x)|
+    /// over all training rows i.
+    ///
+    /// Cells are taken in blocks of 64; for each tree the whole block descends while the tree's
+    /// nodes sit in L1 cache, and the leaves reached feed both the mean and the QRF weights.
+    /// Results equal `predictWithQuantiles` bit for bit (same summation order; the QRF weights
+    /// are scanned in ascending rank order) and do not depend on `threads`.
+    ///
+    /// - Parameters:
+    ///   - columnMajor: `rowCount × featureNames.count` finite feature values, column-major.
+    ///   - rowCount: number of cells.
+    ///   - probabilities: quantile levels, ascending within [0, 1].
+    ///   - threads: worker threads (≥ 1).
+    /// - Returns: `mean[row]` and `quantiles[q][row]` for each probability q.
+    /// - Throws: `ForestError.invalidInput` if the model has no quantile data, the probabilities
+    ///   are not ascending within [0, 1], or the matrix size does not match.
+    public func predictCells(columnMajor: [Double], rowCount: Int, probabilities: [Double],
+                             threads: Int) throws -> (mean: [Double], quantiles: [[Double]]) {
+        guard let qrf = quantileData else {
+            throw ForestError.invalidInput("the model has no quantile data; retrain it with `soilbeta forest train --quantiles`")
         }
         guard probabilities == probabilities.sorted(), probabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
-            throw GridPredictionError(description: "quantile probabilities must be ascending within [0, 1]")
+            throw ForestError.invalidInput("quantile probabilities must be ascending within [0, 1]")
         }
-        let featureCount = forest.featureNames.count
-        guard columnMajor.count == rowCount * featureCount else {
-            throw GridPredictionError(description: "prediction matrix holds \(columnMajor.count) values, \(rowCount) cells × \(featureCount) features need \(rowCount * featureCount)")
+        let featureCount = featureNames.count
+        guard rowCount >= 0, columnMajor.count == rowCount * featureCount else {
+            throw ForestError.invalidInput("prediction matrix holds \(columnMajor.count) values, \(rowCount) cells × \(featureCount) features need \(rowCount * featureCount)")
         }
         let q = probabilities.count
+        if rowCount == 0 { return ([], Array(repeating: [], count: q)) }
         var mean = [Double](repeating: .nan, count: rowCount)
         var quantiles = [Double](repeating: .nan, count: q * rowCount)
-        if rowCount == 0 { return ([], Array(repeating: [], count: q)) }
-        let treeCount = forest.treeCount
-        let blocks = (rowCount + blockCells - 1) / blockCells
-        let workers = max(1, min(threads, blocks))
+        let treeCount = self.treeCount
+        let blocks = (rowCount + cellBlockSize - 1) / cellBlockSize
+        var modelError: ForestError? = nil
         mean.withUnsafeMutableBufferPointer { meanOut in
         quantiles.withUnsafeMutableBufferPointer { quantileOut in
         columnMajor.withUnsafeBufferPointer { x in
-        forest.treeRoot.withUnsafeBufferPointer { roots in
-        forest.nodeFeature.withUnsafeBufferPointer { feature in
-        forest.nodeValue.withUnsafeBufferPointer { value in
-        forest.nodeLeft.withUnsafeBufferPointer { left in
+        treeRoot.withUnsafeBufferPointer { roots in
+        nodeFeature.withUnsafeBufferPointer { feature in
+        nodeValue.withUnsafeBufferPointer { value in
+        nodeLeft.withUnsafeBufferPointer { left in
         qrf.leafOffset.withUnsafeBufferPointer { leafOffset in
         qrf.leafRanks.withUnsafeBufferPointer { leafRanks in
         qrf.sortedResponses.withUnsafeBufferPointer { sortedResponses in
         probabilities.withUnsafeBufferPointer { probability in
-            let shared = PredictionPointers(meanOut: meanOut, quantileOut: quantileOut, x: x, roots: roots, feature: feature,
-                                            value: value, left: left, leafOffset: leafOffset, leafRanks: leafRanks,
-                                            sortedResponses: sortedResponses, probability: probability)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let p = shared
-                // Base pointers in locals: the compiler then keeps them in registers across the
-                // weight stores (which it cannot prove do not alias the model arrays).
-                let feature = p.feature.baseAddress!, value = p.value.baseAddress!, left = p.left.baseAddress!
-                let leafOffset = p.leafOffset.baseAddress!, leafRanks = p.leafRanks.baseAddress!
+            // Base pointers: the compiler then keeps them in registers across the weight stores
+            // (which it cannot prove do not alias the model arrays).
+            guard let feature = feature.baseAddress, let value = value.baseAddress, let left = left.baseAddress,
+                  let leafOffset = leafOffset.baseAddress, let leafRanks = leafRanks.baseAddress else {
+                modelError = .invalidInput("the model has no nodes or no quantile leaf data")
+                return
+            }
+            let shared = UncheckedBox(CellKernelPointers(
+                meanOut: meanOut, quantileOut: quantileOut, x: x, roots: roots, feature: feature, value: value,
+                left: left, leafOffset: leafOffset, leafRanks: leafRanks, sortedResponses: sortedResponses,
+                probability: probability))
+            parallelForRanges(count: blocks, threads: max(1, threads)) { blockRange in
+                let p = shared.value
+                let feature = p.feature, value = p.value, left = p.left
+                let leafOffset = p.leafOffset, leafRanks = p.leafRanks
                 let trainingCount = p.sortedResponses.count
                 let weight = UnsafeMutablePointer<Double>.allocate(capacity: trainingCount)
                 weight.initialize(repeating: 0, count: trainingCount)
-                let leaves = UnsafeMutablePointer<Int32>.allocate(capacity: blockCells * treeCount)
+                let leaves = UnsafeMutablePointer<Int32>.allocate(capacity: cellBlockSize * treeCount)
                 // The block's features, cell-major: cells[j * featureCount + f].
-                let cells = UnsafeMutablePointer<Double>.allocate(capacity: blockCells * max(1, featureCount))
+                let cells = UnsafeMutablePointer<Double>.allocate(capacity: cellBlockSize * max(1, featureCount))
                 defer { weight.deallocate(); leaves.deallocate(); cells.deallocate() }
                 @inline(__always) func descend(_ start: Int, _ base: Int) -> Int {
                     var n = start
@@ -74,9 +92,9 @@ public enum GridPrediction {
                 }
                 let inverseTrees = 1.0 / Double(treeCount)
                 let treeWeight = 1.0 / Double(treeCount)
-                for block in (blocks * worker / workers)..<(blocks * (worker + 1) / workers) {
-                    let first = block * blockCells
-                    let count = min(blockCells, rowCount - first)
+                for block in blockRange {
+                    let first = block * cellBlockSize
+                    let count = min(cellBlockSize, rowCount - first)
                     for f in 0..<featureCount {
                         for j in 0..<count { cells[j * featureCount + f] = p.x[f * rowCount + first + j] }
                     }
@@ -136,26 +154,23 @@ public enum GridPrediction {
                 }
             }
         }}}}}}}}}}}
+        if let modelError { throw modelError }
         return (mean, (0..<q).map { Array(quantiles[($0 * rowCount)..<(($0 + 1) * rowCount)]) })
     }
 }
 
-/// Read-only model and input pointers plus the output pointers (disjoint rows per worker).
-struct PredictionPointers: @unchecked Sendable {
+/// Read-only model and input pointers plus the output buffers (disjoint rows per worker) of
+/// `predictCells`, handed to the workers in an `UncheckedBox`.
+struct CellKernelPointers {
     let meanOut: UnsafeMutableBufferPointer<Double>
     let quantileOut: UnsafeMutableBufferPointer<Double>
     let x: UnsafeBufferPointer<Double>
     let roots: UnsafeBufferPointer<Int32>
-    let feature: UnsafeBufferPointer<Int32>
-    let value: UnsafeBufferPointer<Double>
-    let left: UnsafeBufferPointer<Int32>
-    let leafOffset: UnsafeBufferPointer<Int32>
-    let leafRanks: UnsafeBufferPointer<Int32>
+    let feature: UnsafePointer<Int32>
+    let value: UnsafePointer<Double>
+    let left: UnsafePointer<Int32>
+    let leafOffset: UnsafePointer<Int32>
+    let leafRanks: UnsafePointer<Int32>
     let sortedResponses: UnsafeBufferPointer<Double>
     let probability: UnsafeBufferPointer<Double>
-}
-
-/// A misuse of `GridPrediction.predict` (model without quantile data, bad probabilities, matrix size).
-struct GridPredictionError: SoilBetaError {
-    let description: String
 }
