@@ -167,12 +167,15 @@ public enum SyntheticMapInputs {
         // Config.
         var toml = """
         # Synthetic inputs written by soilbeta (values are made up, not real data).
+        [run]
+        folder = "."
+        synthetic = true
+
         [grid]
         resolution = \(String(format: "%.17g", grid.cellWidth))
         extent = [\(grid.west), \(grid.south), \(grid.east), \(grid.north)]
 
-        [output]
-        folder = "maps"
+        [map]
         tile_rows = \(tileRows)
 
         [topsoil]

@@ -65,17 +65,25 @@ public struct EcosystemSpec: Sendable, Equatable {
 /// configuration; `soilbeta run` passes the models its forest steps wrote.
 public struct MapPlan: Sendable {
     /// The configuration.
-    public let configuration: RunConfiguration
+    public private(set) var configuration: RunConfiguration
     /// The target grid.
     public let grid: RasterGrid
     /// Where outputs go.
-    public let layout: RunLayout
+    public private(set) var layout: RunLayout
     /// Rows per streamed tile.
     public let tileRows: Int
     /// Worker threads (nil = all cores).
     public let threads: Int?
     /// The ecosystems to map, in the paper's order.
-    public let ecosystems: [EcosystemSpec]
+    public var ecosystems: [EcosystemSpec]
+
+    /// The same plan writing into run folder `folder` (its `maps/`).
+    public func withRunFolder(_ folder: String) -> MapPlan {
+        var plan = self
+        plan.configuration.run.folder = folder
+        plan.layout = RunLayout(folder: folder)
+        return plan
+    }
 
     /// The configuration file (for messages).
     public var path: String { configuration.file }

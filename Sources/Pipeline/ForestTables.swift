@@ -51,8 +51,11 @@ public enum ForestTables {
     }
 
     /// Out-of-fold rows of one scheme.
-    public static func crossValidation(_ result: CrossValidationResult, ids: [String]) -> [CrossValidationRow] {
-        ids.indices.map { CrossValidationRow(id: ids[$0], observed: result.observed[$0], predicted: result.predicted[$0], fold: result.foldOfRow[$0] + 1) }
+    public static func crossValidation(_ result: CrossValidationResult, ids: [String], scheme: ValidationScheme) -> [CrossValidationRow] {
+        ids.indices.map {
+            CrossValidationRow(id: ids[$0], observed: result.observed[$0], predicted: result.predicted[$0], fold: result.foldOfRow[$0] + 1,
+                               scheme: scheme)
+        }
     }
 
     /// Pooled and per-fold skill of one scheme.

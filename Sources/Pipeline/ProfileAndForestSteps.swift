@@ -160,7 +160,7 @@ enum ProfileAndForestSteps {
                                        longitude: input.longitude, latitude: input.latitude),
                 parameters: cvParameters, threads: steps.threads)
             for (scheme, result) in [(ValidationScheme.random, random), (.spatial, spatial)] {
-                try RunTable.write(ForestTables.crossValidation(result, ids: input.ids), to: layout.crossValidation(ecosystem, scheme))
+                try RunTable.write(ForestTables.crossValidation(result, ids: input.ids, scheme: scheme), to: layout.crossValidation(ecosystem, scheme))
                 outputs.append(layout.crossValidation(ecosystem, scheme))
             }
             try RunDocument.write(CrossValidationDocument(random: ForestTables.scheme(random), spatial: ForestTables.scheme(spatial)),

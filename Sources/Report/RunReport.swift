@@ -50,24 +50,27 @@ public struct RunReport {
     func path(_ relative: String) -> String { (runFolder as NSString).appendingPathComponent(relative) }
 
     /// The run-folder files read while rendering (relative paths), for the provenance table.
-    final class ReadLog: @unchecked Sendable {
-        var files: Set<String> = []
+    struct ReadLog: Sendable {
+        let entries = Locked(Set<String>())
+        func insert(_ relative: String) { entries.withLock { _ = $0.insert(relative) } }
+        var sorted: [String] { entries.withLock { $0.sorted() } }
+        func clear() { entries.withLock { $0.removeAll() } }
     }
     let readLog = ReadLog()
 
     /// Reads the typed table at `absolute` (recorded for the provenance table).
     func readRows<Row: TableRow>(_ type: Row.Type, _ absolute: String) throws -> [Row] {
-        readLog.files.insert(layout.relative(absolute))
+        readLog.insert(layout.relative(absolute))
         return try RunTable.read(type, from: absolute)
     }
 
     func readGrid(_ relative: String) throws -> GeoGrid {
-        readLog.files.insert(relative)
+        readLog.insert(relative)
         return try GeoGrid.read(path: path(relative))
     }
 
     func readText(_ relative: String) throws -> String {
-        readLog.files.insert(relative)
+        readLog.insert(relative)
         do { return try String(contentsOfFile: path(relative), encoding: .utf8) } catch {
             throw FileError(file: path(relative), message: "cannot be read: \(userMessage(for: error))")
         }
@@ -88,7 +91,7 @@ public struct RunReport {
             throw ReportError.noRunFolder(path: runFolder)
         }
         missing = []
-        readLog.files = []
+        readLog.clear()
         let provenance = try loadProvenance()
         let profiles = try loadProfiles()
         let loadedLand = try loadLand()
@@ -124,7 +127,7 @@ public struct RunReport {
     /// The run manifest (`run.json`), when the run has written it.
     func loadProvenance() throws -> RunManifest? {
         guard existsAt(layout.manifest) else { return nil }
-        readLog.files.insert(layout.relative(layout.manifest))
+        readLog.insert(layout.relative(layout.manifest))
         return try RunDocument.read(RunManifest.self, from: layout.manifest)
     }
 
@@ -145,14 +148,8 @@ public struct RunReport {
     /// `beta.csv` (profiles with site columns); nil when the run has neither.
     func loadProfiles() throws -> Profiles? {
         if existsAt(layout.sitesTable) {
-            readLog.files.insert(layout.relative(layout.sitesTable))
+            readLog.insert(layout.relative(layout.sitesTable))
             let sites = try SiteTable.read(path: layout.sitesTable, features: configuration.forest?.features ?? [])
-            for (k, (x, y)) in zip(sites.longitude, sites.latitude).enumerated() where x.isFinite && y.isFinite {
-                if !(-180...360).contains(x) || !(-90...90).contains(y) {
-                    throw FileError(file: layout.sitesTable, line: k + 2, field: (-90...90).contains(y) ? "lon" : "lat",
-                                    message: "coordinate (\(x), \(y)) out of range")
-                }
-            }
             return Profiles(source: "sites.csv", lon: sites.longitude, lat: sites.latitude,
                             ecosystem: sites.ecosystem.map { $0?.name ?? "" }, beta: sites.beta, covariates: sites.covariates)
         }
@@ -593,7 +590,7 @@ public struct RunReport {
     // MARK: - Provenance
 
     /// The run-folder files this rendering read, relative paths in sorted order.
-    func filesUsed() -> [String] { readLog.files.sorted() }
+    func filesUsed() -> [String] { readLog.sorted }
 
     /// The report's own provenance: software, time of rendering and the SHA-256 of every file read.
     func renderedFromTable() -> String {

@@ -44,7 +44,8 @@ public struct BetaRow: TableRow, Equatable {
             }
             + [.number("socd_0_100", \.density0to100), .number("beta", \.beta), .number("rmse", \.rmse),
                .integer("bd_filled", \.bulkDensityFilled), .text("status", \.status),
-               .number("lon", \.longitude, optional: true), .number("lat", \.latitude, optional: true),
+               .number("lon", \.longitude, optional: true, range: SiteTable.longitudeRange),
+               .number("lat", \.latitude, optional: true, range: SiteTable.latitudeRange),
                .ecosystem("ecosystem", \.ecosystem, optional: true), .text("study", \.study, optional: true)]
     }
 }
@@ -75,6 +76,10 @@ public struct SiteTable: Sendable, Equatable {
 
     /// The fixed leading columns.
     public static let fixedColumns = ["id", "lon", "lat", "ecosystem", "beta"]
+    /// Valid longitudes, degrees (0–360 grids allowed).
+    public static let longitudeRange: ClosedRange<Double> = -180...360
+    /// Valid latitudes, degrees.
+    public static let latitudeRange: ClosedRange<Double> = -90...90
 
     /// Number of profiles.
     public var count: Int { ids.count }
@@ -118,8 +123,8 @@ public struct SiteTable: Sendable, Equatable {
         for (r, fields) in csv.rows.enumerated() {
             func context(_ k: Int) -> FieldContext { FieldContext(file: path, line: csv.lineOfRow[r], column: csv.header[columns[k]]) }
             let values = try features.indices.map { try context(5 + $0).number(fields[columns[5 + $0]]) }
-            table.append(id: fields[columns[0]], longitude: try context(1).number(fields[columns[1]]),
-                         latitude: try context(2).number(fields[columns[2]]), ecosystem: try context(3).ecosystem(fields[columns[3]]),
+            table.append(id: fields[columns[0]], longitude: try context(1).number(fields[columns[1]], range: longitudeRange),
+                         latitude: try context(2).number(fields[columns[2]], range: latitudeRange), ecosystem: try context(3).ecosystem(fields[columns[3]]),
                          beta: try context(4).number(fields[columns[4]]), covariates: values)
         }
         return table
@@ -136,20 +141,24 @@ public struct CrossValidationRow: TableRow, Equatable {
     public var predicted = Double.nan
     /// Fold (1-based).
     public var fold = 0
+    /// Scheme (`random`, `spatial`).
+    public var scheme = ""
 
     /// An empty row.
     public init() {}
     /// A row.
-    public init(id: String, observed: Double, predicted: Double, fold: Int) {
+    public init(id: String, observed: Double, predicted: Double, fold: Int, scheme: ValidationScheme) {
         self.id = id
         self.observed = observed
         self.predicted = predicted
         self.fold = fold
+        self.scheme = scheme.rawValue
     }
 
     /// The columns.
     public static var columns: [TableColumn<CrossValidationRow>] {
-        [.text("id", \.id), .number("observed", \.observed), .number("predicted", \.predicted), .integer("fold", \.fold)]
+        [.text("id", \.id), .number("observed", \.observed), .number("predicted", \.predicted), .integer("fold", \.fold),
+         .text("scheme", \.scheme, optional: true)]
     }
 }
 
@@ -191,11 +200,11 @@ public struct CrossValidationDocument: Codable, Sendable, Equatable {
     }
     /// Random k-fold.
     public var random: Scheme
-    /// Spatial blocks.
-    public var spatial: Scheme
+    /// Spatial blocks (absent when only random folds were run).
+    public var spatial: Scheme?
 
     /// The document.
-    public init(random: Scheme, spatial: Scheme) {
+    public init(random: Scheme, spatial: Scheme?) {
         self.random = random
         self.spatial = spatial
     }

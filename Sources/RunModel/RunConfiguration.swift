@@ -93,7 +93,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             let paths = error.keys.values.map { $0.map(\.stringValue).joined(separator: ".") }.sorted()
             let first = paths.first ?? "?"
             throw ConfigError(file: path, key: first, message: "unknown key" + (paths.count > 1 ? " (also unknown: \(paths.dropFirst().joined(separator: ", ")))" : "")
-                + "; known keys are listed in docs/configuration.md")
+                + "; the keys of every section are listed in the README (A run configuration)")
         } catch let error as DecodingError {
             throw ConfigError.from(error, table: table, file: path)
         } catch let error as ConfigError {
@@ -440,13 +440,13 @@ struct FlexibleNumber: Decodable {
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let double = try? container.decode(Double.self) {
-            value = double
-        } else if let integer = try? container.decode(Int.self) {
-            value = Double(integer)
-        } else {
-            throw DecodingError.typeMismatch(Double.self, DecodingError.Context(codingPath: decoder.codingPath,
-                                                                                debugDescription: "expected a number"))
+        do {
+            value = try container.decode(Double.self)
+        } catch {
+            do { value = Double(try container.decode(Int.self)) } catch {
+                throw DecodingError.typeMismatch(Double.self, DecodingError.Context(codingPath: decoder.codingPath,
+                                                                                    debugDescription: "expected a number"))
+            }
         }
     }
 }

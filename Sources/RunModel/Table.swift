@@ -28,9 +28,9 @@ public struct TableColumn<Row> {
     /// Number column; NaN is written as an empty field (missing) and read back as NaN. `format` chooses
     /// the shortest round-trip text (default) or `%.17g`.
     public static func number(_ name: String, _ keyPath: WritableKeyPath<Row, Double>, format: NumberFormat = .shortest,
-                              optional: Bool = false) -> TableColumn {
+                              optional: Bool = false, range: ClosedRange<Double>? = nil) -> TableColumn {
         TableColumn(name: name, optional: optional, write: { format.text($0[keyPath: keyPath]) }, read: { row, field, context in
-            row[keyPath: keyPath] = try context.number(field)
+            row[keyPath: keyPath] = try context.number(field, range: range)
         })
     }
 
@@ -84,10 +84,11 @@ public struct FieldContext {
 
     func fail(_ message: String) -> FileError { FileError(file: file, line: line, field: column, message: message) }
 
-    /// A number; empty or `NA` → NaN.
-    public func number(_ field: String) throws -> Double {
+    /// A number; empty or `NA` → NaN. A value outside `range` is an error.
+    public func number(_ field: String, range: ClosedRange<Double>? = nil) throws -> Double {
         if CSVTable.isMissingText(field) { return .nan }
         guard let value = CSVTable.parseDecimal(field) else { throw fail("'\(CSVTable.abbreviated(field))' is not a number") }
+        if let range, !range.contains(value) { throw fail("\(value) is outside \(range.lowerBound)…\(range.upperBound)") }
         return value
     }
 
@@ -159,14 +160,17 @@ public enum RunTable {
 public enum RunDocument {
     /// Writes `value` as pretty, key-sorted JSON to `path` atomically (non-finite numbers as strings).
     public static func write<Value: Encodable>(_ value: Value, to path: String) throws {
+        try AtomicFile.write(try encode(value, for: path), to: path)
+    }
+
+    /// `value` as pretty, key-sorted JSON; `path` names the document in errors.
+    public static func encode<Value: Encodable>(_ value: Value, for path: String) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data: Data
-        do { data = try encoder.encode(value) } catch {
+        do { return try encoder.encode(value) } catch {
             throw FileError(file: path, message: "cannot encode: \(userMessage(for: error))")
         }
-        try AtomicFile.write(data, to: path)
     }
 
     /// Reads a JSON document written by `write`.

@@ -2,6 +2,8 @@ import Essentials
 import ArgumentParser
 import Foundation
 import Forest
+import Pipeline
+import RunModel
 import SoilProfiles
 
 /// `soilbeta forest …`: random forest training, prediction, tuning, cross-validation and
@@ -65,7 +67,7 @@ struct ForestTrain: ParsableCommand {
             let forest = try RandomForest.train(features: input.features, responses: input.responses!, targetName: options.target,
                                                 parameters: options.parameters(quantiles: quantiles), threads: options.threads)
             try ForestModelFile.write(forest, to: out)
-            if let summary { try AtomicFile.write(try ForestOutputs.summaryJSON(forest), to: summary) }
+            if let summary { try RunDocument.write(ForestTables.summary(forest), to: summary) }
             print(String(format: "trained %d trees on %d rows × %d features: OOB R² %.4f, OOB RMSE %.6g → %@",
                          forest.treeCount, forest.summary.sampleCount, forest.featureNames.count,
                          forest.summary.oobR2, forest.summary.oobRMSE, out))
@@ -132,7 +134,7 @@ struct ForestTune: ParsableCommand {
             let counts = try parseIntegers(treeCounts, option: "--tree-counts")
             let result = try RandomForest.tune(features: input.features, responses: input.responses!, mtryValues: mtrys,
                                                treeCounts: counts, base: options.parameters(), threads: options.threads)
-            let table = ForestOutputs.tuningCSV(result)
+            let table = RunTable.csv(ForestTables.tuning(result))
             if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
             print(String(format: "chosen: mtry %d, %d trees (OOB MSE %.6g, OOB R² %.4f)",
                          result.best.mtry, result.best.treeCount, result.best.oobMSE, result.best.oobR2))
@@ -164,26 +166,29 @@ struct ForestCV: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let (csv, input) = try options.load()
-            var results: [(name: String, result: CrossValidationResult)] = []
+            var results: [(scheme: ValidationScheme, result: CrossValidationResult)] = []
             let parameters = options.parameters()
-            results.append(("random", try RandomForest.crossValidate(features: input.features, responses: input.responses!,
-                                                                     scheme: .random(folds: folds), parameters: parameters, threads: options.threads)))
+            results.append((.random, try RandomForest.crossValidate(features: input.features, responses: input.responses!,
+                                                                    scheme: .random(folds: folds), parameters: parameters, threads: options.threads)))
             if !noSpatial {
                 let lonValues = try csv.numericColumn(try csv.requireColumn(lon, purpose: "spatial blocks; or pass --no-spatial"))
                 let latValues = try csv.numericColumn(try csv.requireColumn(lat, purpose: "spatial blocks; or pass --no-spatial"))
                 let scheme = FoldScheme.spatialBlocks(folds: folds, blockDegrees: blockDeg,
                                                       longitude: input.keptRows.map { lonValues[$0] }, latitude: input.keptRows.map { latValues[$0] })
-                results.append(("spatial", try RandomForest.crossValidate(features: input.features, responses: input.responses!,
+                results.append((.spatial, try RandomForest.crossValidate(features: input.features, responses: input.responses!,
                                                                           scheme: scheme, parameters: parameters, threads: options.threads)))
             }
-            let json = try ForestOutputs.crossValidationJSON(results)
-            if let out { try AtomicFile.write(json, to: out) } else { print(String(decoding: json, as: UTF8.self)) }
+            let document = CrossValidationDocument(random: ForestTables.scheme(results[0].result),
+                                                   spatial: results.count > 1 ? ForestTables.scheme(results[1].result) : nil)
+            if let out { try RunDocument.write(document, to: out) } else {
+                print(String(decoding: try RunDocument.encode(document, for: "cv"), as: UTF8.self))
+            }
             if let predictionsOut {
                 let labels = input.keptRows.map { String(csv.lineOfRow[$0]) }
-                try AtomicFile.write(text: ForestOutputs.crossValidationCSV(results, rowLabels: labels), to: predictionsOut)
+                try RunTable.write(results.flatMap { ForestTables.crossValidation($0.result, ids: labels, scheme: $0.scheme) }, to: predictionsOut)
             }
-            for (name, result) in results {
-                print(String(format: "%@ %d-fold CV: pooled R² %.4f, RMSE %.6g", name, result.perFold.count, result.pooled.r2, result.pooled.rmse))
+            for (scheme, result) in results {
+                print(String(format: "%@ %d-fold CV: pooled R² %.4f, RMSE %.6g", scheme.rawValue, result.perFold.count, result.pooled.r2, result.pooled.rmse))
             }
         }
     }
@@ -198,7 +203,7 @@ struct ForestImportance: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let forest = try ForestModelFile.read(from: model)
-            let table = ForestOutputs.importanceCSV(forest)
+            let table = RunTable.csv(ForestTables.importance(forest))
             if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
         }
     }

@@ -90,7 +90,3 @@ struct MapCommand: ParsableCommand {
         }
     }
 }
-<<<<<<< HEAD
-
-=======
->>>>>>> helper

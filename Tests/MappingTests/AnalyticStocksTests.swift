@@ -1,6 +1,7 @@
 import Forest
 import Foundation
 import Mapping
+import RunModel
 import Rasters
 import Testing
 
@@ -37,10 +38,11 @@ import Testing
                                                                          keepQuantileData: true), threads: 1)
         try ForestModelFile.write(forest, to: folder + "/cl.sbf")
         let text = """
+        [run]
+        folder = "out"
         [grid]
         resolution = 1
-        [output]
-        folder = "out"
+        [map]
         tile_rows = 7
         [topsoil]
         socd = "socd.tif"
@@ -52,7 +54,7 @@ import Testing
         area_unit = "fraction"
         """
         try text.write(toFile: folder + "/run.toml", atomically: true, encoding: .utf8)
-        let summary = try MapRun.run(config: try MapConfig.load(path: folder + "/run.toml"), options: MapRunOptions(threads: 2))
+        let summary = try MapRun.run(plan: try MapPlan(configuration: RunConfiguration.load(path: folder + "/run.toml")), options: MapRunOptions(threads: 2))
         let stocks = try #require(summary.stocks)
 
         let areaHa = Self.zoneAreaM2(10, 30) / 10_000
@@ -75,8 +77,8 @@ import Testing
         #expect(abs(sum - byLayer["0-100"]!) <= 1e-9 * sum)
         #expect(abs(byLayer["20-40"]! + byLayer["40-60"]! + byLayer["60-80"]! + byLayer["80-100"]! - byLayer["20-100"]!) <= 1e-9 * sum)
         // And cell by cell in the written rasters (Float32 storage).
-        let layers = try ["0-20", "20-40", "40-60", "60-80", "80-100"].map { try readAll(folder + "/out/CL_\($0)_SOCD.tif") }
-        let total = try readAll(folder + "/out/CL_0-100_SOCD.tif")
+        let layers = try ["0-20", "20-40", "40-60", "60-80", "80-100"].map { try readAll(folder + "/out/maps/CL_\($0)_SOCD.tif") }
+        let total = try readAll(folder + "/out/maps/CL_0-100_SOCD.tif")
         var checked = 0
         for i in total.indices where !total[i].isNaN {
             let parts = layers.map { Double($0[i]) }.reduce(0, +)

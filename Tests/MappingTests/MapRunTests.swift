@@ -1,19 +1,21 @@
 import DemoData
 import Foundation
+import Essentials
 import Mapping
+import RunModel
 import Rasters
 import Testing
 
 /// Round trip, shards, resumption and input checks of `MapRun` (issue 4 acceptance).
 @Suite struct MapRunTests {
-    static let outputNames = SyntheticMapInputs.ecosystems.flatMap { MapOutputNames.files(ecosystem: $0) }
+    static let outputNames = SyntheticMapInputs.ecosystems.compactMap(Ecosystem.init(parsing:)).flatMap { e in MapProduct.all.map { $0.fileName(e) } }
 
     /// Every output is a valid COG (by `gdalinfo`) with the grid, nodata and metadata; an
     /// independent Σ SOCD × area over the written rasters equals stocks.csv to 0.1 %.
     @Test func roundTripOutputsAreValidCOGsAndReproduceStocks() throws {
         let (folder, config) = try syntheticInputs("roundtrip")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let summary = try MapRun.run(config: config, options: MapRunOptions(threads: 2))
+        let summary = try MapRun.run(plan: config, options: MapRunOptions(threads: 2))
         let out = config.outputFolder
         #expect(summary.outputs.count == 33)
         for name in Self.outputNames {
@@ -43,7 +45,7 @@ import Testing
         var allTotals = [String: Double]()
         for ecosystem in SyntheticMapInputs.ecosystems {
             let area = try readAll(out + "/\(ecosystem)_area_ha.tif")
-            for layer in MapLayers.labels {
+            for layer in SOCLayer.labels {
                 let socd = try readAll(out + "/\(ecosystem)_\(layer)_SOCD.tif")
                 var total = 0.0
                 for i in socd.indices where !socd[i].isNaN { total += Double(socd[i]) * Double(area[i]) }
@@ -55,7 +57,7 @@ import Testing
                 #expect(Double(row["stock_pg_q05"]!)! <= reported || layer == "0-20")
             }
         }
-        for layer in MapLayers.labels {
+        for layer in SOCLayer.labels {
             let row = try #require(stocks.first { $0["ecosystem"] == "all" && $0["layer"] == layer })
             #expect(abs(allTotals[layer]! - Double(row["stock_pg"]!)!) <= 1e-3 * allTotals[layer]!)
         }
@@ -67,7 +69,7 @@ import Testing
         #expect(withArea.count == counts[0].cellsWithArea)
         #expect(withArea.filter { beta[$0].isNaN }.count == counts[0].missingCovariate)
         // A second run finds the outputs complete.
-        #expect(try MapRun.run(config: config).alreadyComplete)
+        #expect(try MapRun.run(plan: config).alreadyComplete)
     }
 
     /// `--tile 1..4/4` then mosaic gives the same values (bit for bit) and stocks as a single
@@ -76,24 +78,21 @@ import Testing
     @Test func shardedAndResumedRunsEqualTheSingleRun() throws {
         let (folder, config) = try syntheticInputs("shards", tileRows: 5)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var single = config
-        single.outputFolder = folder + "/single"
-        _ = try MapRun.run(config: single, options: MapRunOptions(threads: 2))
+        let single = config.withRunFolder(folder + "/single")
+        _ = try MapRun.run(plan: single, options: MapRunOptions(threads: 2))
 
-        var sharded = config
-        sharded.outputFolder = folder + "/sharded"
+        let sharded = config.withRunFolder(folder + "/sharded")
         for index in 1...4 {
-            let shard = try MapRun.run(config: sharded, options: MapRunOptions(tile: (index, 4), threads: 1))
+            let shard = try MapRun.run(plan: sharded, options: MapRunOptions(tile: (index, 4), threads: 1))
             #expect(shard.stocks == nil)
         }
-        _ = try MapMosaic.join(config: sharded, count: 4)
+        _ = try MapMosaic.join(plan: sharded, count: 4)
 
-        var resumed = config
-        resumed.outputFolder = folder + "/resumed"
-        #expect(throws: MappingError.self) { try MapRun.run(config: resumed, options: MapRunOptions(threads: 2, stopAfterTiles: 7)) }
+        let resumed = config.withRunFolder(folder + "/resumed")
+        #expect(throws: MappingError.self) { try MapRun.run(plan: resumed, options: MapRunOptions(threads: 2, stopAfterTiles: 7)) }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: resumed.outputFolder)) ?? []
         #expect(!leftovers.contains { $0.hasSuffix(".tif") || $0 == "stocks.csv" }, "no partial outputs under final names")
-        let second = try MapRun.run(config: resumed, options: MapRunOptions(threads: 1))
+        let second = try MapRun.run(plan: resumed, options: MapRunOptions(threads: 1))
         #expect(second.tilesResumed == 7)
         #expect(second.tilesComputed == 18 - 7)
 
@@ -115,7 +114,7 @@ import Testing
         var lacking = config
         lacking.ecosystems[1].covariates["MAT"] = nil
         #expect {
-            try MapRun.run(config: lacking)
+            try MapRun.run(plan: lacking)
         } throws: { error in
             guard case let MappingError.missingFeatures(ecosystem, features, _) = error else { return false }
             return ecosystem == "GL" && features == ["MAT"] && "\(error)".contains("[covariates]")
@@ -127,34 +126,16 @@ import Testing
         var offGrid = config
         offGrid.ecosystems[0].areaPath = folder + "/coarse.tif"
         #expect {
-            try MapRun.run(config: offGrid)
+            try MapRun.run(plan: offGrid)
         } throws: { error in
             "\(error)".contains("coarse.tif") && "\(error)".contains("soilbeta prepare") && "\(error)".contains("resolution")
         }
         #expect(!FileManager.default.fileExists(atPath: config.outputFolder))
 
         #expect {
-            try MapMosaic.join(config: config, count: 3)
+            try MapMosaic.join(plan: config, count: 3)
         } throws: { error in
             "\(error)".contains("1, 2, 3") && "\(error)".contains("--tile 2/3")
-        }
-    }
-
-    @Test func configErrorsNameTheFileAndKey() throws {
-        #expect {
-            try MapConfig.parse(text: "[topsoil]\nsocd = \"x.tif\"\n[ecosystems.CL]\narea = \"a.tif\"\n", path: "/tmp/run.toml")
-        } throws: { error in
-            "\(error)".hasPrefix("/tmp/run.toml:") && "\(error)".contains("model")
-        }
-        #expect {
-            try MapConfig.parse(text: "[ecosystems.CL]\nmodel = \"m\"\narea = \"a.tif\"\narea_unit = \"acres\"\n[topsoil]\nsocd = \"x.tif\"\n", path: "/tmp/run.toml")
-        } throws: { error in
-            "\(error)".contains("area_unit")
-        }
-        #expect {
-            try MapConfig.parse(text: "[grid\n", path: "/tmp/run.toml")
-        } throws: { error in
-            "\(error)".contains("line 1")
         }
     }
 }

@@ -1,6 +1,7 @@
 import DemoData
 import Foundation
 import Mapping
+import RunModel
 import Rasters
 
 /// A fresh temporary folder for one test.
@@ -55,10 +56,10 @@ func readStocks(_ path: String) throws -> [[String: String]] {
 }
 
 /// Synthetic inputs on a coarse global grid, with models of few trees (fast tests).
-func syntheticInputs(_ tag: String, resolution: Double = 2, tileRows: Int = 8) throws -> (folder: String, config: MapConfig) {
+func syntheticInputs(_ tag: String, resolution: Double = 2, tileRows: Int = 8) throws -> (folder: String, config: MapPlan) {
     let folder = try temporaryFolder(tag)
     let grid = try RasterGrid.covering(.global, resolution: resolution)
     let written = try SyntheticMapInputs.write(folder: folder, grid: grid, trainingRows: 120, modelTrees: 12,
                                                modelSeed: 7, threads: 2, missingEvery: 37, tileRows: tileRows)
-    return (folder, try MapConfig.load(path: written.configPath))
+    return (folder, try MapPlan(configuration: RunConfiguration.load(path: written.configPath)))
 }

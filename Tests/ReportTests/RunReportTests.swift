@@ -23,7 +23,7 @@ let packageRoot: String = {
 @Suite struct RunReportTests {
     @Test func emptyRunFolderGivesNotesNotACrash() throws {
         let folder = try TemporaryFolder()
-        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path, synthetic: false))
         let html = try report.html()
         #expect(html.contains("Not available in this run"))
         for piece in ["sites.csv or beta.csv with lon, lat, ecosystem, beta", "maps/stocks.csv", "run.json", "drivers/contributions.csv", "maps/CL_beta.tif", "forest/GL/cv_random.csv"] {
@@ -33,14 +33,18 @@ let packageRoot: String = {
         #expect(!html.contains("data-figure=\"fig1-sites\""))
     }
 
-    @Test func missingFolderIsAnError() {
+    @Test func missingFolderIsAnError() throws {
         var report = RunReport(configuration: try syntheticRunConfiguration("/nonexistent/soilbeta-run"))
         #expect(throws: ReportError.noRunFolder(path: "/nonexistent/soilbeta-run")) { try report.html() }
     }
 
+    /// The β table as the profiles step writes it (`BetaRow` columns), with rows given as text.
+    static let betaHeader = "id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,socd_0_100,beta,rmse,bd_filled,status,lon,lat,ecosystem,study\n"
+
     @Test func malformedFileIsNamedWithLineAndFieldAndNoOutputAppears() throws {
         let folder = try TemporaryFolder()
-        try "id,lon,lat,ecosystem,beta\nA,10,50,cropland,0.97\nB,12,51,grassland,zero\n".write(in: folder, at: "beta.csv")
+        try (Self.betaHeader + "A,1,1,1,1,1,5,0.97,0.01,0,ok,10,50,cropland,\nB,1,1,1,1,1,5,zero,0.01,0,ok,12,51,grassland,\n")
+            .write(in: folder, at: "beta.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let output = folder.file("report.html")
         do {
@@ -54,12 +58,34 @@ let packageRoot: String = {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["beta.csv"])
     }
 
+    /// The run model's contract: a table with a renamed column is an error naming the file and the
+    /// column, never a silently blank section.
+    @Test func renamedColumnIsAnErrorNamingFileAndColumn() throws {
+        let folder = try TemporaryFolder()
+        try makeSyntheticRun(at: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
+        _ = try report.html()
+        let stocks = folder.file("maps/stocks.csv")
+        let text = try String(contentsOfFile: stocks, encoding: .utf8)
+        try text.replacingOccurrences(of: "stock_pg_q95", with: "stock_pg_p95").write(toFile: stocks, atomically: true, encoding: .utf8)
+        var broken = RunReport(configuration: try syntheticRunConfiguration(folder.path))
+        #expect {
+            try broken.html()
+        } throws: { error in
+            guard let error = error as? FileError else { return false }
+            return error.file == stocks && error.field == "stock_pg_q95" && error.message.contains("missing")
+        }
+    }
+
     @Test func latitudeOutOfRangeIsAnError() throws {
         let folder = try TemporaryFolder()
-        try "id,lon,lat,ecosystem,beta\nA,10,95,cropland,0.97\n".write(in: folder, at: "beta.csv")
+        try (Self.betaHeader + "A,1,1,1,1,1,5,0.97,0.01,0,ok,10,95,cropland,\n").write(in: folder, at: "beta.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
-        #expect(throws: FileError(file: folder.file("beta.csv"), line: 2, field: "lat", message: "latitude 95.0 out of range")) {
+        #expect {
             try report.html()
+        } throws: { error in
+            guard let error = error as? FileError else { return false }
+            return error.file == folder.file("beta.csv") && error.line == 2 && error.field == "lat" && error.message.contains("95")
         }
     }
 
@@ -84,7 +110,7 @@ let packageRoot: String = {
         #expect(html.contains(">cropland<") && html.contains("Subsoil 20–100 (Pg C)"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
         // Checksums of the files read, against coreutils' sha256sum.
-        for relative in ["sites.csv", "beta.csv", "maps/CL_beta.tif"] {
+        for relative in ["sites.csv", "maps/stocks.csv", "maps/CL_beta.tif"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
             process.arguments = [folder.file(relative)]
@@ -105,7 +131,7 @@ let packageRoot: String = {
         CL,0-20,1.56,50,78,70,90
         CL,20-100,1.56,62,96.72,80.5,110.25
         CL,0-100,1.56,112,174.72,150,200
-        GL,20–100,3.2,70,224,,
+        GL,20-100,3.2,70,224,,
 
         """.write(in: folder, at: "maps/stocks.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
@@ -122,7 +148,8 @@ let packageRoot: String = {
         try "12 complete profiles of grassland (< min_profiles 30): not modelled\n"
             .write(in: folder, at: "forest/GL/NOT_MODELLED.txt")
         // beta.csv as the pipeline writes it without site columns: no map, no error.
-        try "id,beta,rmse,status\nA,0.97,0.01,ok\nB,,,dropped\n".write(in: folder, at: "beta.csv")
+        try "id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,socd_0_100,beta,rmse,bd_filled,status\nA,1,1,1,1,1,5,0.97,0.01,0,ok\nB,,,,,,,,,0,no beta\n"
+            .write(in: folder, at: "beta.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         #expect(html.contains("Not modelled in this run:</strong> 12 complete profiles of grassland (&lt; min_profiles 30): not modelled"))
@@ -151,22 +178,13 @@ let packageRoot: String = {
     }
 }
 
-@Suite struct CombinedCVTableTests {
-    @Test func combinedCVTableIsSplitBySchemeAndFitsAreAnnotated() throws {
+@Suite struct CrossValidationPanelTests {
+    @Test func crossValidationTablesGiveAnnotatedPanels() throws {
         let folder = try TemporaryFolder()
-        // The forest's cv.csv layout (row, scheme, fold, observed, predicted); R² and RMSE by hand:
-        // random: o = (1,2,3), p = (1,2,4): SSres 1, SStot 2 → R² 0.5, RMSE √(1/3) = 0.5774
+        // R² and RMSE by hand: random: o = (1,2,3), p = (1,2,4): SSres 1, SStot 2 → R² 0.5, RMSE √(1/3) = 0.5774;
         // spatial: o = (1,2,3), p = (2,2,3): SSres 1 → R² 0.5 as well; n = 3 each.
-        try """
-        row,scheme,fold,observed,predicted
-        A,random,1,1,1
-        B,random,2,2,2
-        C,random,3,3,4
-        A,spatial,1,1,2
-        B,spatial,1,2,2
-        C,spatial,2,3,3
-
-        """.write(in: folder, at: "forest/CL/cv.csv")
+        try "id,observed,predicted,fold\nA,1,1,1\nB,2,2,2\nC,3,4,3\n".write(in: folder, at: "forest/CL/cv_random.csv")
+        try "id,observed,predicted,fold\nA,1,2,1\nB,2,2,1\nC,3,3,2\n".write(in: folder, at: "forest/CL/cv_spatial.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let html = try report.html()
         for scheme in ["random", "spatial"] {
@@ -182,14 +200,14 @@ let packageRoot: String = {
         // Cropland means by hand: 0-20 (30+50)/2 = 40, 20-40 (20+30)/2 = 25, 40-60 15, 60-80 10, 80-100 5;
         // profile C (incomplete) is left out; grassland ecosystem joined from sites.csv on id.
         try """
-        id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,beta,status
-        A,30,20,14,9,4,0.97,ok
-        B,50,30,16,11,6,0.975,ok
-        C,90,,,,,,dropped
-        D,60,40,20,10,8,0.98,ok
+        id,socd_0_20,socd_20_40,socd_40_60,socd_60_80,socd_80_100,socd_0_100,beta,rmse,bd_filled,status
+        A,30,20,14,9,4,77,0.97,0.01,0,ok
+        B,50,30,16,11,6,113,0.975,0.01,0,ok
+        C,90,,,,,,,,0,no beta
+        D,60,40,20,10,8,138,0.98,0.01,0,ok
 
         """.write(in: folder, at: "beta.csv")
-        try "id,lon,lat,ecosystem\nA,1,2,cropland\nB,3,4,cropland\nC,5,6,cropland\nD,7,8,grassland\n"
+        try "id,lon,lat,ecosystem,beta,mat,clay\nA,1,2,cropland,0.97,10,20\nB,3,4,cropland,0.975,11,21\nC,5,6,cropland,,12,22\nD,7,8,grassland,0.98,13,23\n"
             .write(in: folder, at: "sites.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         let means = try #require(try report.profileLayerMeans())
