@@ -18,6 +18,7 @@ release: deps
 	@test -x .build/release/soilbeta-bench || { echo "release: soilbeta-bench was not built" >&2; exit 1; }
 
 test:
+	python3 scripts/check-architecture.py
 	@scripts/ensure-deps.sh test
 	$(SWIFT) build --build-tests -j $(JOBS)
 	$(SWIFT) test --skip-build

@@ -72,13 +72,13 @@ let package = Package(
         .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["Essentials", "DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
-        .testTarget(name: "ForestTests", dependencies: ["Essentials", "Forest"], exclude: ["Fixtures"]),
-        .testTarget(name: "RastersTests", dependencies: ["Essentials", "Rasters"]),
+        .testTarget(name: "ForestTests", dependencies: ["Essentials", "SoilProfiles", "Forest"], exclude: ["Fixtures"]),
+        .testTarget(name: "RastersTests", dependencies: ["Essentials", "CGDAL", "Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Essentials", "RunModel", "Mapping", "Rasters", "Forest", "DemoData"]),
-        .testTarget(name: "ReportTests", dependencies: ["Essentials", "RunModel", "Report", "Rasters"]),
+        .testTarget(name: "ReportTests", dependencies: ["Essentials", "RunModel", "SoilProfiles", "CGDAL", "Rasters", "Report"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Essentials", "RunModel", "Pipeline", "DemoData", "SoilProfiles"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["soilbeta"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Essentials", "SoilProfiles", "CGDAL", "Rasters", "soilbeta"]),
     ],
     swiftLanguageModes: [.v6]
 )
