@@ -35,7 +35,7 @@ let package = Package(
         // Ingest, validation and units of horizon/site tables (METHOD.md §1).
         .target(name: "SoilProfiles", dependencies: ["Essentials"]),
         // Mass-preserving spline, SOC density and the β depth model (METHOD.md §2–§5).
-        .target(name: "DepthFunctions", dependencies: ["Essentials", "SoilProfiles"]),
+        .target(name: "DepthFunctions", dependencies: ["Essentials", "RunModel", "SoilProfiles"]),
         // Descriptive statistics, distributions, ANOVA/Tukey, LOESS (METHOD.md §6).
         .target(name: "Statistics", dependencies: ["Essentials"]),
         // Random forest regression, tuning, CV, importance, QRF, fused grid prediction (METHOD.md §7).

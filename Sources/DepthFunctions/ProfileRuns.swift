@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import RunModel
 import SoilProfiles
 
 /// Output of `soilbeta harmonize`: the harmonised table, optional 1-cm table, and every finding.
@@ -16,8 +17,16 @@ public struct HarmonizeRun: Sendable {
 
 /// Output of `soilbeta beta`: the per-profile table and every finding.
 public struct BetaRun: Sendable {
-    /// `id,socd_0_20,…,socd_80_100,socd_0_100,beta,rmse,bd_filled,status[,lon,lat,ecosystem,study]`.
-    public let table: CSVWriter
+    /// The β table's rows (`beta.csv`: `id,socd_0_20,…,socd_80_100,socd_0_100,beta,rmse,bd_filled,status`
+    /// and, when the input had site columns, `lon,lat,ecosystem,study`).
+    public let rows: [BetaRow]
+    /// The input had site columns (they are written).
+    public let hasSiteColumns: Bool
+
+    /// Writes the β table to `path` atomically through the run model's one writer.
+    public func write(to path: String) throws {
+        try RunTable.write(rows, to: path, omitting: hasSiteColumns ? [] : BetaRow.siteColumns)
+    }
     /// Ingest and spline findings, each with file, line and field.
     public let issues: [IngestIssue]
     /// Profiles read.
@@ -142,10 +151,8 @@ public enum ProfileRuns {
             issues += findings(of: cf, in: table, variable: "cf", reportDepthIssues: false)
         }
 
-        let layerNames = ["0_20", "20_40", "40_60", "60_80", "80_100"]
-        var header = ["id"] + layerNames.map { "socd_\($0)" } + ["socd_0_100", "beta", "rmse", "bd_filled", "status"]
-        if table.hasSiteColumns { header += ["lon", "lat", "ecosystem", "study"] }
-        var writer = CSVWriter(header: header)
+        var rows: [BetaRow] = []
+        rows.reserveCapacity(table.profileCount)
         var profiles: [ProfileBeta] = []
         profiles.reserveCapacity(table.profileCount)
         var fitted = 0
@@ -155,19 +162,24 @@ public enum ProfileRuns {
             let status = statusText(profile: p, fit: fit, result: result, table: table, socIndex: socIndex)
             if !fit.beta.isNaN { fitted += 1 }
             let total = densities.contains(where: \.isNaN) ? Double.nan : densities.reduce(0, +)
-            var row = [table.profileIDs[p]] + densities.map { CSVWriter.format($0) }
-            row += [CSVWriter.format(total), CSVWriter.format(fit.beta), CSVWriter.format(fit.rmse),
-                    "\(filledPerProfile[p])", status]
             let site = table.sites[p]
-            if table.hasSiteColumns {
-                row += [CSVWriter.format(site.longitudeDeg), CSVWriter.format(site.latitudeDeg),
-                        site.ecosystem?.rawValue ?? "", site.study ?? ""]
-            }
-            writer.append(row: row)
+            var row = BetaRow()
+            row.id = table.profileIDs[p]
+            row.layerDensity = densities
+            row.density0to100 = total
+            row.beta = fit.beta
+            row.rmse = fit.rmse
+            row.bulkDensityFilled = filledPerProfile[p]
+            row.status = status
+            row.longitude = site.longitudeDeg ?? .nan
+            row.latitude = site.latitudeDeg ?? .nan
+            row.ecosystem = site.ecosystem
+            row.study = site.study ?? ""
+            rows.append(row)
             profiles.append(ProfileBeta(id: table.profileIDs[p], layerDensitiesMgPerHa: densities, beta: fit.beta,
                                         rmse: fit.rmse, status: status, site: site))
         }
-        return BetaRun(table: writer, issues: issues, profileCount: table.profileCount, fittedCount: fitted,
+        return BetaRun(rows: rows, hasSiteColumns: table.hasSiteColumns, issues: issues, profileCount: table.profileCount, fittedCount: fitted,
                        profiles: profiles, filledHorizons: filledPerProfile)
     }
 

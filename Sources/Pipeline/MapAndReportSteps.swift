@@ -30,7 +30,10 @@ enum MapAndReportSteps {
             ecosystem.topsoil.paths.forEach { rasters.insert($0) }
         }
         let models = plan.ecosystems.map(\.modelPath)
-        let parameters = String(decoding: try configuration.canonicalJSON(), as: UTF8.self)
+        // Every setting but the thread count (results do not depend on it).
+        var resultDefining = configuration
+        resultDefining.run.threads = nil
+        let parameters = String(decoding: try resultDefining.canonicalJSON(), as: UTF8.self)
         try ledger.step("map", parameters: parameters, inputs: models + rasters.sorted()) {
             let started = Date()
             let summary = try MapRun.run(plan: plan, options: MapRunOptions(threads: steps.threads, progress: { progress in

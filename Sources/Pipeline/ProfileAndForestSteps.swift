@@ -36,7 +36,7 @@ enum ProfileAndForestSteps {
             let harmonized = try ProfileRuns.harmonize(table, variables: ["soc", "bd"], depths: .standard,
                                                        threadCount: steps.threads)
             try FileManager.default.createDirectory(atPath: layout.profilesFolder, withIntermediateDirectories: true)
-            try run.table.write(to: layout.betaTable)
+            try run.write(to: layout.betaTable)
             try harmonized.intervalTable.write(to: layout.harmonizedTable)
             try ProfileRuns.issueTable(run.issues).write(to: layout.issuesTable)
             let filled = run.profiles.indices.filter { run.filledHorizons[$0] > 0 }.count

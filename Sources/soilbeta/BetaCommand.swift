@@ -28,7 +28,7 @@ struct BetaCommand: ParsableCommand {
     func run() throws {
         let table = try input.read(variables: ["soc", "bd"], optionalVariables: ["cf"])
         let run = try ProfileRuns.beta(table, bulkDensityFill: bdFill, threadCount: input.threads)
-        try run.table.write(to: out)
+        try run.write(to: out)
         let report = issuesPath(explicit: issues, output: out)
         try ProfileRuns.issueTable(run.issues).write(to: report)
         printError(ProfileRuns.summary(of: run.issues, profileCount: run.profileCount, horizonCount: table.horizonCount))
