@@ -34,8 +34,8 @@ echo "==> forest bench: n = 6000, 9 features, 500 trees, predict $rows rows; loa
 for tool in $tools; do
   echo "    running $tool …"
   case $tool in
-    soilbeta) run soilbeta "$bin" forest-bench --table "$table" --target beta --features $features --trees 500 --mtry 3 \
-                 --min-node 5 --threads 2 --seed 1 --predict-rows "$rows" --out "$out/soilbeta.model" ;;
+    soilbeta) run soilbeta "$bin" forest-bench --table "$table" --target beta --features $features --forest 500,3,5 \
+                 --run 1,2 --predict-rows "$rows" --out "$out/soilbeta.model" ;;
     ranger) run "$tool" Rscript bench/forest/bench_r.R "$tool" "$table" "$rows" ;;
     randomForest) run "$tool" Rscript bench/forest/bench_r.R "$tool" "$table" "$rf_rows" ;;
     scikit-learn) run "$tool" python3 bench/forest/bench_sklearn.py "$table" "$rows" ;;

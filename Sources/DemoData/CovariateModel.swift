@@ -55,17 +55,10 @@ public struct DemoCovariates: Sendable, Equatable {
                 microbialNitrogenMgPerKg: Double, meanAnnualPrecipitationMm: Double, bulkDensityGPerCm3: Double,
                 microbialCarbonMgPerKg: Double, clayPercent: Double, totalNitrogenGPerKg: Double, pH: Double,
                 microbialCarbonNitrogenRatio: Double) {
-        self.socGPerKg = socGPerKg
-        self.carbonNitrogenRatio = carbonNitrogenRatio
-        self.meanAnnualTemperatureC = meanAnnualTemperatureC
-        self.microbialNitrogenMgPerKg = microbialNitrogenMgPerKg
-        self.meanAnnualPrecipitationMm = meanAnnualPrecipitationMm
-        self.bulkDensityGPerCm3 = bulkDensityGPerCm3
-        self.microbialCarbonMgPerKg = microbialCarbonMgPerKg
-        self.clayPercent = clayPercent
-        self.totalNitrogenGPerKg = totalNitrogenGPerKg
-        self.pH = pH
-        self.microbialCarbonNitrogenRatio = microbialCarbonNitrogenRatio
+        (self.socGPerKg, self.carbonNitrogenRatio, self.meanAnnualTemperatureC) = (socGPerKg, carbonNitrogenRatio, meanAnnualTemperatureC)
+        (self.microbialNitrogenMgPerKg, self.meanAnnualPrecipitationMm, self.bulkDensityGPerCm3) = (microbialNitrogenMgPerKg, meanAnnualPrecipitationMm, bulkDensityGPerCm3)
+        (self.microbialCarbonMgPerKg, self.clayPercent, self.totalNitrogenGPerKg) = (microbialCarbonMgPerKg, clayPercent, totalNitrogenGPerKg)
+        (self.pH, self.microbialCarbonNitrogenRatio) = (pH, microbialCarbonNitrogenRatio)
     }
 
     /// The values in the order of `names`.

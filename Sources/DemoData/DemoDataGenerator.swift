@@ -27,14 +27,9 @@ public struct DemoDataOptions: Sendable {
     public init(modisPath: String, koppenPath: String, outputFolder: String, seed: UInt64 = 2024,
                 profileCount: Int = 1221, resolutionDeg: Double = 0.0833333333, overwrite: Bool = false,
                 threadCount: Int? = nil) {
-        self.modisPath = modisPath
-        self.koppenPath = koppenPath
-        self.outputFolder = outputFolder
-        self.seed = seed
-        self.profileCount = profileCount
-        self.resolutionDeg = resolutionDeg
-        self.overwrite = overwrite
-        self.threadCount = threadCount
+        (self.modisPath, self.koppenPath, self.outputFolder) = (modisPath, koppenPath, outputFolder)
+        (self.seed, self.profileCount, self.resolutionDeg) = (seed, profileCount, resolutionDeg)
+        (self.overwrite, self.threadCount) = (overwrite, threadCount)
     }
 }
 

@@ -31,9 +31,7 @@ public struct BetaFit: Sendable, Equatable {
 
     /// Creates a fit record.
     public init(beta: Double, rmse: Double, status: BetaFitStatus) {
-        self.beta = beta
-        self.rmse = rmse
-        self.status = status
+        (self.beta, self.rmse, self.status) = (beta, rmse, status)
     }
 }
 

@@ -81,11 +81,8 @@ public struct CheckedHorizons: Sendable, Equatable {
 
     /// Creates a checked-horizons record.
     public init(top: [Double], bottom: [Double], value: [Double], inputIndex: [Int], issues: [HorizonIssue]) {
-        self.top = top
-        self.bottom = bottom
-        self.value = value
-        self.inputIndex = inputIndex
-        self.issues = issues
+        (self.top, self.bottom, self.value) = (top, bottom, value)
+        (self.inputIndex, self.issues) = (inputIndex, issues)
     }
 }
 

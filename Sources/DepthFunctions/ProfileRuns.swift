@@ -164,17 +164,10 @@ public enum ProfileRuns {
             let total = densities.contains(where: \.isNaN) ? Double.nan : densities.reduce(0, +)
             let site = table.sites[p]
             var row = BetaRow()
-            row.id = table.profileIDs[p]
-            row.layerDensity = densities
-            row.density0to100 = total
-            row.beta = fit.beta
-            row.rmse = fit.rmse
-            row.bulkDensityFilled = filledPerProfile[p]
-            row.status = status
-            row.longitude = site.longitudeDeg ?? .nan
-            row.latitude = site.latitudeDeg ?? .nan
-            row.ecosystem = site.ecosystem
-            row.study = site.study ?? ""
+            (row.id, row.layerDensity, row.density0to100) = (table.profileIDs[p], densities, total)
+            (row.beta, row.rmse, row.bulkDensityFilled) = (fit.beta, fit.rmse, filledPerProfile[p])
+            (row.status, row.longitude, row.latitude) = (status, site.longitudeDeg ?? .nan, site.latitudeDeg ?? .nan)
+            (row.ecosystem, row.study) = (site.ecosystem, site.study ?? "")
             rows.append(row)
             profiles.append(ProfileBeta(id: table.profileIDs[p], layerDensitiesMgPerHa: densities, beta: fit.beta,
                                         rmse: fit.rmse, status: status, site: site))

@@ -17,9 +17,7 @@ public struct FileError: SoilBetaError, Sendable, Equatable {
 
     /// Creates an error for `file`, optionally pointing at a line and a field.
     public init(file: String, line: Int? = nil, field: String? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.field = field
+        (self.file, self.line, self.field) = (file, line, field)
         self.message = message
     }
 
@@ -207,11 +205,8 @@ public struct CSVTable: Sendable {
     }
 
     private init(source: String, header: [String], rows: [[String]], lineOfRow: [Int], indexOfColumn: [String: Int]) {
-        self.source = source
-        self.header = header
-        self.rows = rows
-        self.lineOfRow = lineOfRow
-        self.indexOfColumn = indexOfColumn
+        (self.source, self.header, self.rows) = (source, header, rows)
+        (self.lineOfRow, self.indexOfColumn) = (lineOfRow, indexOfColumn)
     }
 }
 

@@ -68,9 +68,8 @@ extension RandomForest {
                 return
             }
             let shared = UncheckedBox(CellKernelPointers(
-                meanOut: meanOut, quantileOut: quantileOut, x: x, roots: roots, feature: feature, value: value,
-                left: left, leafOffset: leafOffset, leafRanks: leafRanks, sortedResponses: sortedResponses,
-                probability: probability))
+                meanOut: meanOut, quantileOut: quantileOut, x: x, sortedResponses: sortedResponses, probability: probability,
+                roots: roots, feature: feature, left: left, leafOffset: leafOffset, leafRanks: leafRanks, value: value))
             parallelForRanges(count: blocks, threads: max(1, threads)) { blockRange in
                 let p = shared.value
                 let feature = p.feature, value = p.value, left = p.left
@@ -162,15 +161,14 @@ extension RandomForest {
 /// Read-only model and input pointers plus the output buffers (disjoint rows per worker) of
 /// `predictCells`, handed to the workers in an `UncheckedBox`.
 struct CellKernelPointers {
-    let meanOut: UnsafeMutableBufferPointer<Double>
-    let quantileOut: UnsafeMutableBufferPointer<Double>
-    let x: UnsafeBufferPointer<Double>
+    /// Outputs: mean per cell, quantiles `[q * rows + row]`.
+    let meanOut, quantileOut: UnsafeMutableBufferPointer<Double>
+    /// Features (column-major), sorted training responses, quantile probabilities.
+    let x, sortedResponses, probability: UnsafeBufferPointer<Double>
+    /// Root node of every tree.
     let roots: UnsafeBufferPointer<Int32>
-    let feature: UnsafePointer<Int32>
+    /// Node split feature, left child, QRF leaf offsets and ranks.
+    let feature, left, leafOffset, leafRanks: UnsafePointer<Int32>
+    /// Node split value (or leaf mean).
     let value: UnsafePointer<Double>
-    let left: UnsafePointer<Int32>
-    let leafOffset: UnsafePointer<Int32>
-    let leafRanks: UnsafePointer<Int32>
-    let sortedResponses: UnsafeBufferPointer<Double>
-    let probability: UnsafeBufferPointer<Double>
 }

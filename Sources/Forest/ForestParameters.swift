@@ -25,11 +25,8 @@ public struct ForestParameters: Sendable, Equatable {
     public init(treeCount: Int = 500, mtry: Int? = nil, minNodeSize: Int = 5, maxDepth: Int? = nil,
                 sampleWithReplacement: Bool = true, sampleFraction: Double? = nil, seed: UInt64 = 1,
                 computePermutationImportance: Bool = true, keepQuantileData: Bool = false) {
-        self.treeCount = treeCount
-        self.mtry = mtry
-        self.minNodeSize = minNodeSize
-        self.maxDepth = maxDepth
-        self.sampleWithReplacement = sampleWithReplacement
+        (self.treeCount, self.mtry, self.minNodeSize) = (treeCount, mtry, minNodeSize)
+        (self.maxDepth, self.sampleWithReplacement) = (maxDepth, sampleWithReplacement)
         self.sampleFraction = sampleFraction ?? (sampleWithReplacement ? 1.0 : 0.632)
         self.seed = seed
         self.computePermutationImportance = computePermutationImportance

@@ -227,20 +227,16 @@ struct ByteReader {
         }
         return Int(count)
     }
-    mutating func f64s() throws -> [Double] {
-        let count = try count(elementSize: 8)
+    /// A length-prefixed array of little-endian `Stored` words, each converted by `convert`.
+    mutating func array<Stored: FixedWidthInteger, Element>(of _: Stored.Type, _ convert: (Stored) -> Element) throws -> [Element] {
+        let size = MemoryLayout<Stored>.size
+        let count = try count(elementSize: size)
         let start = position
-        position += count * 8
+        position += count * size
         return bytes.withUnsafeBytes { raw in
-            (0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * 8, as: UInt64.self))) }
+            (0..<count).map { convert(Stored(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * size, as: Stored.self))) }
         }
     }
-    mutating func i32s() throws -> [Int32] {
-        let count = try count(elementSize: 4)
-        let start = position
-        position += count * 4
-        return bytes.withUnsafeBytes { raw in
-            (0..<count).map { Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * 4, as: UInt32.self))) }
-        }
-    }
+    mutating func f64s() throws -> [Double] { try array(of: UInt64.self) { Double(bitPattern: $0) } }
+    mutating func i32s() throws -> [Int32] { try array(of: UInt32.self) { Int32(bitPattern: $0) } }
 }

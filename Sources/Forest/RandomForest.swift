@@ -21,9 +21,8 @@ public struct RandomForest: Sendable, Equatable {
     let nodeValue: [Double]
     /// Absolute index of each inner node's left child (the right child is the next node).
     let nodeLeft: [Int32]
-    /// Quantile-regression data, present when trained with `keepQuantileData`. Public only as an
-    /// opaque value (its arrays are internal); test with `hasQuantileData`.
-    public let quantileData: QuantileLeafData?
+    /// Quantile-regression data, present when trained with `keepQuantileData` (`hasQuantileData`).
+    let quantileData: QuantileLeafData?
 
     /// Number of trees.
     public var treeCount: Int { treeRoot.count }
@@ -32,14 +31,9 @@ public struct RandomForest: Sendable, Equatable {
 
     init(featureNames: [String], parameters: ForestParameters, summary: TrainingSummary, treeRoot: [Int32],
          nodeFeature: [Int32], nodeValue: [Double], nodeLeft: [Int32], quantileData: QuantileLeafData?) {
-        self.featureNames = featureNames
-        self.parameters = parameters
-        self.summary = summary
-        self.treeRoot = treeRoot
-        self.nodeFeature = nodeFeature
-        self.nodeValue = nodeValue
-        self.nodeLeft = nodeLeft
-        self.quantileData = quantileData
+        (self.featureNames, self.parameters, self.summary) = (featureNames, parameters, summary)
+        (self.treeRoot, self.nodeFeature, self.nodeValue) = (treeRoot, nodeFeature, nodeValue)
+        (self.nodeLeft, self.quantileData) = (nodeLeft, quantileData)
     }
 
     /// Trains a forest of `parameters.treeCount` trees on `features` → `responses` with `threads`

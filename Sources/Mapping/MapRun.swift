@@ -37,11 +37,8 @@ public struct MapRunOptions: Sendable {
     /// Options of a run; the defaults map the whole grid with the config's thread count.
     public init(tile: (index: Int, count: Int)? = nil, threads: Int? = nil, force: Bool = false,
                 stopAfterTiles: Int? = nil, progress: (@Sendable (MapProgress) -> Void)? = nil) {
-        self.tile = tile
-        self.threads = threads
-        self.force = force
-        self.stopAfterTiles = stopAfterTiles
-        self.progress = progress
+        (self.tile, self.threads, self.force) = (tile, threads, force)
+        (self.stopAfterTiles, self.progress) = (stopAfterTiles, progress)
     }
 }
 
@@ -97,7 +94,7 @@ public enum MapRun {
             let forest = try ForestModelFile.read(from: ecosystem.modelPath)
             let missing = forest.featureNames.filter { ecosystem.covariates[$0] == nil }
             if !missing.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: missing, configPath: config.path) }
-            guard forest.quantileData != nil else {
+            guard forest.hasQuantileData else {
                 throw MappingError.modelWithoutQuantileData(path: ecosystem.modelPath, ecosystem: ecosystem.name)
             }
             models.append(forest)
@@ -203,8 +200,8 @@ public enum MapRun {
 extension StockTable {
     /// Writes `stocks.csv` and `stocks.json` of `layout` (atomically).
     public static func write(rows: [StockRow], counts: [EcosystemCounts], layout: RunLayout) throws {
-        try RunTable.write(rows, to: layout.stocksTable)
-        try RunDocument.write(StocksDocument(stocks: rows, counts: counts), to: layout.stocksDocument)
+        try RunTable.write(rows, to: layout.path(.stocksTable))
+        try RunDocument.write(StocksDocument(stocks: rows, counts: counts), to: layout.path(.stocksDocument))
     }
 }
 

@@ -228,10 +228,10 @@ struct TileEngine {
 
 /// Read-only input pointers shared with the row workers (in an `UncheckedBox`).
 struct TileInputPointers {
-    let area: UnsafeBufferPointer<Double>
-    let topsoil: UnsafeBufferPointer<Double>
+    /// Area (ha) and topsoil density (Mg C ha⁻¹) of every cell of the tile.
+    let area, topsoil: UnsafeBufferPointer<Double>
+    /// Cells predicted (indices into the tile).
     let mask: UnsafeBufferPointer<Int32>
-    let mean: UnsafeBufferPointer<Double>
-    let low: UnsafeBufferPointer<Double>
-    let high: UnsafeBufferPointer<Double>
+    /// β mean, 5 % and 95 % quantile of the predicted cells.
+    let mean, low, high: UnsafeBufferPointer<Double>
 }

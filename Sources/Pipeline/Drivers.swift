@@ -152,11 +152,6 @@ public struct DriverInputs: Sendable {
         let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
         return blank(first) || blank(last) ? text.trimmingCharacters(in: .whitespaces) : text
     }
-
-    /// A covariate name made safe for a file name (letters, digits, '-', '_', '.'; others become '_').
-    public static func fileSafe(_ name: String) -> String {
-        String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
-    }
 }
 
 /// The tables of `soilbeta drivers` (METHOD.md §6; paper Fig. 2) as the run's typed rows, written where
@@ -167,14 +162,9 @@ public enum DriverTables {
         statistics.betaSummary.map { entry in
             var row = BetaSummaryRow()
             let s = entry.summary
-            row.group = entry.group
-            row.n = s.count
-            row.mean = s.mean
-            row.median = s.median
-            row.p05 = s.percentile5
-            row.p95 = s.percentile95
-            row.sd = s.standardDeviation
-            row.cvPercent = s.coefficientOfVariationPercent
+            (row.group, row.n, row.mean) = (entry.group, s.count, s.mean)
+            (row.median, row.p05, row.p95) = (s.median, s.percentile5, s.percentile95)
+            (row.sd, row.cvPercent) = (s.standardDeviation, s.coefficientOfVariationPercent)
             return row
         }
     }
@@ -202,12 +192,8 @@ public enum DriverTables {
     public static func tukey(_ statistics: DriverStatistics) -> [TukeyRow] {
         statistics.tukey.map { entry in
             var row = TukeyRow()
-            row.comparison = entry.label
-            row.group = entry.group
-            row.reference = entry.reference
-            row.difference = entry.difference
-            row.lower = entry.lower
-            row.upper = entry.upper
+            (row.comparison, row.group, row.reference) = (entry.label, entry.group, entry.reference)
+            (row.difference, row.lower, row.upper) = (entry.difference, entry.lower, entry.upper)
             row.adjustedP = entry.adjustedPValue
             return row
         }
@@ -218,14 +204,9 @@ public enum DriverTables {
         curves.curves.flatMap { curve in
             curve.band.map { point in
                 var row = SmoothRow()
-                row.group = curve.group
-                row.n = curve.count
-                row.x = point.x
-                row.fit = point.fit
-                row.se = point.standardError
-                row.lower95 = point.lower
-                row.upper95 = point.upper
-                row.meanBeta = curve.meanBeta
+                (row.group, row.n, row.x) = (curve.group, curve.count, point.x)
+                (row.fit, row.se, row.lower95) = (point.fit, point.standardError, point.lower)
+                (row.upper95, row.meanBeta) = (point.upper, curve.meanBeta)
                 return row
             }
         }
@@ -235,9 +216,7 @@ public enum DriverTables {
     public static func contributions(_ contributions: [RelativeContribution]) -> [ContributionRow] {
         contributions.map { entry in
             var row = ContributionRow()
-            row.feature = entry.feature
-            row.importance = entry.importance
-            row.percent = entry.percent
+            (row.feature, row.importance, row.percent) = (entry.feature, entry.importance, entry.percent)
             return row
         }
     }
@@ -245,7 +224,7 @@ public enum DriverTables {
     /// Writes every table of `statistics` (and the contributions when given) under `layout`'s drivers
     /// folder; returns the paths written.
     public static func write(_ statistics: DriverStatistics, contributions: [RelativeContribution]?, layout: RunLayout) throws -> [String] {
-        try write(statistics, contributions: contributions, folder: layout.driversFolder)
+        try write(statistics, contributions: contributions, folder: layout.path(.driversFolder))
     }
 
     /// Writes the tables into `folder` (created if missing) under the file names of the run layout's
@@ -254,18 +233,18 @@ public enum DriverTables {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let names = RunLayout(folder: "/")
         func file(_ layoutPath: String) -> String { (folder as NSString).appendingPathComponent((layoutPath as NSString).lastPathComponent) }
-        try RunTable.write(betaSummary(statistics), to: file(names.betaSummary))
-        try RunTable.write(anova(statistics), to: file(names.anova))
-        try RunTable.write(tukey(statistics), to: file(names.tukey))
-        var written = [file(names.betaSummary), file(names.anova), file(names.tukey)]
+        try RunTable.write(betaSummary(statistics), to: file(names.path(.betaSummary)))
+        try RunTable.write(anova(statistics), to: file(names.path(.anova)))
+        try RunTable.write(tukey(statistics), to: file(names.path(.tukey)))
+        var written = [file(names.path(.betaSummary)), file(names.path(.anova)), file(names.path(.tukey))]
         for curves in statistics.curves where !curves.curves.isEmpty {
-            let path = file(names.smooth(curves.feature))
+            let path = file(names.path(.smooth(curves.feature)))
             try RunTable.write(smooth(curves), to: path)
             written.append(path)
         }
         if let contributions {
-            try RunTable.write(Self.contributions(contributions), to: file(names.contributions))
-            written.append(file(names.contributions))
+            try RunTable.write(Self.contributions(contributions), to: file(names.path(.contributions)))
+            written.append(file(names.path(.contributions)))
         }
         return written
     }
@@ -278,11 +257,11 @@ enum DriversStep {
     static func run(_ steps: PipelineSteps) throws {
         let layout = steps.layout, forest = steps.forest
         let parameters = "features=\(forest.features) trees=\(forest.trees) min_node=\(forest.minNode) seed=\(steps.seed)"
-        try steps.ledger.step("drivers", parameters: parameters, inputs: [layout.betaTable, layout.sitesTable]) {
-            let data = try DriverInputs.load(betaPath: layout.betaTable, sitesPath: layout.sitesTable, requestedFeatures: forest.features)
+        try steps.ledger.step("drivers", parameters: parameters, inputs: [layout.path(.betaTable), layout.path(.sitesTable)]) {
+            let data = try DriverInputs.load(betaPath: layout.path(.betaTable), sitesPath: layout.path(.sitesTable), requestedFeatures: forest.features)
             let statistics = try DriverStatistics(beta: data.beta, ecosystems: data.ecosystems, covariates: data.covariates)
             // Contributions: permutation importance of one forest over every complete profile.
-            let rows = try SiteTable.read(path: layout.sitesTable, features: forest.features).complete(ecosystem: nil)
+            let rows = try SiteTable.read(path: layout.path(.sitesTable), features: forest.features).complete(ecosystem: nil)
             var contributions: [RelativeContribution]? = nil
             var outputs: [String] = []
             if rows.count >= forest.minProfiles {
@@ -291,8 +270,8 @@ enum DriversStep {
                                                    parameters: ForestParameters(treeCount: forest.trees, minNodeSize: forest.minNode,
                                                                                 seed: steps.seed),
                                                    threads: steps.threads)
-                try FileManager.default.createDirectory(atPath: layout.driversFolder, withIntermediateDirectories: true)
-                let importancePath = layout.path("drivers/importance_all.csv")
+                try FileManager.default.createDirectory(atPath: layout.path(.driversFolder), withIntermediateDirectories: true)
+                let importancePath = layout.path(.importanceAll)
                 try RunTable.write(ForestTables.importance(model), to: importancePath)
                 outputs.append(importancePath)
                 do {

@@ -13,12 +13,8 @@ public enum ForestTables {
         let share = s.relativeContributionPercent
         return forest.featureNames.indices.map { f in
             var row = ImportanceRow()
-            row.feature = forest.featureNames[f]
-            row.increaseMSE = s.permutationImportance[f]
-            row.increaseMSESD = s.permutationImportanceSD[f]
-            row.percentIncreaseMSE = scaled[f]
-            row.increaseNodePurity = s.impurityImportance[f]
-            row.relativeContributionPercent = share[f]
+            (row.feature, row.increaseMSE, row.increaseMSESD) = (forest.featureNames[f], s.permutationImportance[f], s.permutationImportanceSD[f])
+            (row.percentIncreaseMSE, row.increaseNodePurity, row.relativeContributionPercent) = (scaled[f], s.impurityImportance[f], share[f])
             return row
         }
     }
@@ -27,11 +23,8 @@ public enum ForestTables {
     public static func tuning(_ result: TuningResult) -> [TuningRow] {
         result.grid.map { cell in
             var row = TuningRow()
-            row.mtry = cell.mtry
-            row.trees = cell.treeCount
-            row.oobMSE = cell.oobMSE
-            row.oobR2 = cell.oobR2
-            row.chosen = cell == result.best
+            (row.mtry, row.trees, row.oobMSE) = (cell.mtry, cell.treeCount, cell.oobMSE)
+            (row.oobR2, row.chosen) = (cell.oobR2, cell == result.best)
             return row
         }
     }
@@ -43,11 +36,8 @@ public enum ForestTables {
             n: s.sampleCount, target: s.targetName, features: forest.featureNames, trees: p.treeCount,
             mtry: p.resolvedMtry(featureCount: forest.featureNames.count), minNodeSize: p.minNodeSize, maxDepth: p.maxDepth,
             sampleWithReplacement: p.sampleWithReplacement, sampleFraction: p.sampleFraction, seed: p.seed,
-            quantileData: forest.quantileData != nil, oobMSE: s.oobMSE, oobRMSE: s.oobRMSE, oobR2: s.oobR2,
-            importance: importance(forest).map {
-                .init(feature: $0.feature, incMSE: $0.increaseMSE, incMSESD: $0.increaseMSESD, pctIncMSE: $0.percentIncreaseMSE,
-                      incNodePurity: $0.increaseNodePurity, relativeContributionPct: $0.relativeContributionPercent)
-            })
+            quantileData: forest.hasQuantileData, oobMSE: s.oobMSE, oobRMSE: s.oobRMSE, oobR2: s.oobR2,
+            importance: importance(forest))
     }
 
     /// Out-of-fold rows of one scheme.

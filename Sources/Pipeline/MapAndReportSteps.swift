@@ -13,14 +13,14 @@ enum MapAndReportSteps {
     static func map(_ steps: PipelineSteps, models: [Ecosystem: String]) throws {
         let configuration = steps.configuration, layout = steps.layout, ledger = steps.ledger
         for entry in configuration.ecosystems where models[entry.ecosystem] == nil {
-            ledger.log("map: no model for \(entry.ecosystem.name) (see \(layout.relative(layout.forestFolder(entry.ecosystem)))); it is not mapped")
+            ledger.log("map: no model for \(entry.ecosystem.name) (see \(layout.relative(layout.path(.forestFolder(entry.ecosystem))))); it is not mapped")
         }
         let plan = try MapPlan(configuration: configuration, models: models)
         removeUnmappedOutputs(plan)
         guard !plan.ecosystems.isEmpty else {
             ledger.log("map: no ecosystem to map (the configuration has no [ecosystems.XX] with a model)")
-            AtomicFile.removeQuietly(layout.stocksTable)
-            AtomicFile.removeQuietly(layout.stocksDocument)
+            AtomicFile.removeQuietly(layout.path(.stocksTable))
+            AtomicFile.removeQuietly(layout.path(.stocksDocument))
             return
         }
         var rasters = Set<String>()
@@ -44,7 +44,7 @@ enum MapAndReportSteps {
                                                            percent, progress.cellsTotal, eta).utf8))
             }))
             FileHandle.standardError.write(Data("\n".utf8))
-            let outputs = summary.outputs + [layout.stocksTable, layout.stocksDocument]
+            let outputs = summary.outputs + [layout.path(.stocksTable), layout.path(.stocksDocument)]
             var note = String(format: "%d ecosystems mapped in %.0f s", plan.ecosystems.count, Date().timeIntervalSince(started))
             if let total = summary.stocks?.first(where: { $0.isTotal && $0.layer == SOCLayer.labels[SOCLayer.subsoil] }) {
                 note += String(format: "; subsoil (20-100 cm) stock %.1f Pg (bounds %.1f–%.1f)", total.stockPg, total.stockPgQ05, total.stockPgQ95)
@@ -69,13 +69,13 @@ enum MapAndReportSteps {
         if let land = configuration.report.land {
             let digest = try ledger.hash(of: land)
             inputs.append(land)
-            let current: String? = FileManager.default.fileExists(atPath: layout.land) ? try ledger.hash(of: layout.land) : nil
+            let current: String? = FileManager.default.fileExists(atPath: layout.path(.land)) ? try ledger.hash(of: layout.path(.land)) : nil
             if current != digest {
                 let data: Data
                 do { data = try Data(contentsOf: URL(fileURLWithPath: land)) } catch {
                     throw FileError(file: land, message: "cannot read the land raster ([report] land): \(userMessage(for: error))")
                 }
-                try AtomicFile.write(data, to: layout.land)
+                try AtomicFile.write(data, to: layout.path(.land))
             }
         }
         // The report reads everything the earlier steps wrote (run.json, rewritten every run, is not a key input).
@@ -85,8 +85,8 @@ enum MapAndReportSteps {
         }
         try ledger.step("report", parameters: "software=\(SoilBetaVersion.software) synthetic=\(configuration.run.synthetic)", inputs: inputs) {
             var report = RunReport(configuration: configuration)
-            let bytes = try report.write(to: layout.report)
-            return ([layout.report], String(format: "report.html, %.1f MB", Double(bytes) / 1_048_576))
+            let bytes = try report.write(to: layout.path(.report))
+            return ([layout.path(.report)], String(format: "report.html, %.1f MB", Double(bytes) / 1_048_576))
         }
     }
 }

@@ -29,7 +29,7 @@ public enum PipelineRun {
         try ProfileAndForestSteps.covariates(steps)
         var models: [Ecosystem: String] = [:]
         for ecosystem in Ecosystem.allCases where try ProfileAndForestSteps.forest(steps, ecosystem: ecosystem) {
-            models[ecosystem] = configuration.layout.model(ecosystem)
+            models[ecosystem] = configuration.layout.path(.model(ecosystem))
         }
         try DriversStep.run(steps)
         try MapAndReportSteps.map(steps, models: models)
@@ -43,7 +43,7 @@ public enum PipelineRun {
     static func writeManifest(_ steps: PipelineSteps, started: Date) throws {
         let manifest = try RunManifest(configuration: steps.configuration, date: started, inputs: steps.ledger.inputs,
                                        steps: steps.ledger.records)
-        try RunDocument.write(manifest, to: steps.configuration.layout.manifest)
+        try RunDocument.write(manifest, to: steps.configuration.layout.path(.manifest))
     }
 }
 

@@ -35,13 +35,13 @@ enum ProfileAndForestSteps {
             let run = try ProfileRuns.beta(table, bulkDensityFillPerProfile: fill, threadCount: steps.threads)
             let harmonized = try ProfileRuns.harmonize(table, variables: ["soc", "bd"], depths: .standard,
                                                        threadCount: steps.threads)
-            try FileManager.default.createDirectory(atPath: layout.profilesFolder, withIntermediateDirectories: true)
-            try run.write(to: layout.betaTable)
-            try harmonized.intervalTable.write(to: layout.harmonizedTable)
-            try ProfileRuns.issueTable(run.issues).write(to: layout.issuesTable)
+            try FileManager.default.createDirectory(atPath: layout.path(.profilesFolder), withIntermediateDirectories: true)
+            try run.write(to: layout.path(.betaTable))
+            try harmonized.intervalTable.write(to: layout.path(.harmonizedTable))
+            try ProfileRuns.issueTable(run.issues).write(to: layout.path(.issuesTable))
             let filled = run.profiles.indices.filter { run.filledHorizons[$0] > 0 }.count
             ledger.log(ProfileRuns.summary(of: run.issues, profileCount: run.profileCount, horizonCount: table.horizonCount))
-            return ([layout.betaTable, layout.harmonizedTable, layout.issuesTable],
+            return ([layout.path(.betaTable), layout.path(.harmonizedTable), layout.path(.issuesTable)],
                     "\(run.fittedCount) of \(run.profileCount) profiles with beta; BD filled in \(filled) profiles "
                         + "(raster value available for \(fromRaster) sites, otherwise bd_fill)")
         }
@@ -51,14 +51,14 @@ enum ProfileAndForestSteps {
     /// from the site table where present, otherwise sampled from the covariate rasters. Writes `sites.csv`.
     static func covariates(_ steps: PipelineSteps) throws {
         let layout = steps.layout, features = steps.forest.features
-        var inputs = [layout.betaTable]
+        var inputs = [layout.path(.betaTable)]
         if let sites = steps.profiles.sites { inputs.append(sites) }
         inputs += features.compactMap { steps.configuration.covariates[$0] }
         try steps.ledger.step("covariates", parameters: "features=\(features)", inputs: inputs) {
             let table = try buildSiteTable(steps)
-            try table.write(to: layout.sitesTable)
+            try table.write(to: layout.path(.sitesTable))
             let complete = table.complete(ecosystem: nil).count
-            return ([layout.sitesTable], "\(table.count) profiles with beta, \(complete) with every covariate")
+            return ([layout.path(.sitesTable)], "\(table.count) profiles with beta, \(complete) with every covariate")
         }
     }
 
@@ -66,7 +66,7 @@ enum ProfileAndForestSteps {
     static func buildSiteTable(_ steps: PipelineSteps) throws -> SiteTable {
         let features = steps.forest.features
         var table = SiteTable(features: features)
-        for row in try RunTable.read(BetaRow.self, from: steps.layout.betaTable) where !row.beta.isNaN {
+        for row in try RunTable.read(BetaRow.self, from: steps.layout.path(.betaTable)) where !row.beta.isNaN {
             table.append(id: row.id, longitude: row.longitude, latitude: row.latitude, ecosystem: row.ecosystem, beta: row.beta,
                          covariates: [Double](repeating: .nan, count: features.count))
         }
@@ -109,20 +109,20 @@ enum ProfileAndForestSteps {
         let parameters = "features=\(config.features) trees=\(config.trees) tune_trees=\(config.tuneTrees) "
             + "tune_mtry=\(config.tuneMtry) min_node=\(config.minNode) folds=\(config.folds) "
             + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles)"
-        try steps.ledger.step(name, parameters: parameters, inputs: [layout.sitesTable]) {
-            let input = try SiteTable.read(path: layout.sitesTable, features: config.features).complete(ecosystem: ecosystem)
-            try FileManager.default.createDirectory(atPath: layout.forestFolder(ecosystem), withIntermediateDirectories: true)
+        try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable)]) {
+            let input = try SiteTable.read(path: layout.path(.sitesTable), features: config.features).complete(ecosystem: ecosystem)
+            try FileManager.default.createDirectory(atPath: layout.path(.forestFolder(ecosystem)), withIntermediateDirectories: true)
             guard input.count >= config.minProfiles else {
-                for stale in [layout.model(ecosystem), layout.forestSummary(ecosystem), layout.importance(ecosystem), layout.tuning(ecosystem),
-                              layout.crossValidation(ecosystem, .random), layout.crossValidation(ecosystem, .spatial),
-                              layout.crossValidationSummary(ecosystem)] {
+                for stale in [layout.path(.model(ecosystem)), layout.path(.forestSummary(ecosystem)), layout.path(.importance(ecosystem)), layout.path(.tuning(ecosystem)),
+                              layout.path(.crossValidation(ecosystem, .random)), layout.path(.crossValidation(ecosystem, .spatial)),
+                              layout.path(.crossValidationSummary(ecosystem))] {
                     AtomicFile.removeQuietly(stale)
                 }
                 let note = "\(input.count) complete profiles of \(ecosystem.name) (< min_profiles \(config.minProfiles)): not modelled"
-                try AtomicFile.write(text: note + "\n", to: layout.notModelled(ecosystem))
-                return ([layout.notModelled(ecosystem)], note)
+                try AtomicFile.write(text: note + "\n", to: layout.path(.notModelled(ecosystem)))
+                return ([layout.path(.notModelled(ecosystem))], note)
             }
-            AtomicFile.removeQuietly(layout.notModelled(ecosystem))
+            AtomicFile.removeQuietly(layout.path(.notModelled(ecosystem)))
             let matrix = try FeatureMatrix(columns: config.features.map { ($0, input.values(of: $0)) })
             var base = ForestParameters(treeCount: config.trees, minNodeSize: config.minNode, seed: steps.seed)
             var outputs: [String] = []
@@ -131,22 +131,22 @@ enum ProfileAndForestSteps {
                 let tuning = try RandomForest.tune(features: matrix, responses: input.beta,
                                                    mtryValues: config.tuneMtry.isEmpty ? nil : config.tuneMtry,
                                                    treeCounts: config.tuneTrees, base: base, threads: steps.threads)
-                try RunTable.write(ForestTables.tuning(tuning), to: layout.tuning(ecosystem))
-                outputs.append(layout.tuning(ecosystem))
+                try RunTable.write(ForestTables.tuning(tuning), to: layout.path(.tuning(ecosystem)))
+                outputs.append(layout.path(.tuning(ecosystem)))
                 base.mtry = tuning.best.mtry
                 base.treeCount = tuning.best.treeCount
                 tuningNote = "tuned mtry=\(tuning.best.mtry) trees=\(tuning.best.treeCount)"
             } else {
-                AtomicFile.removeQuietly(layout.tuning(ecosystem))
+                AtomicFile.removeQuietly(layout.path(.tuning(ecosystem)))
             }
             var final = base
             final.keepQuantileData = true
             let forest = try RandomForest.train(features: matrix, responses: input.beta, targetName: "beta",
                                                 parameters: final, threads: steps.threads)
-            try ForestModelFile.write(forest, to: layout.model(ecosystem))
-            try RunDocument.write(ForestTables.summary(forest), to: layout.forestSummary(ecosystem))
-            try RunTable.write(ForestTables.importance(forest), to: layout.importance(ecosystem))
-            outputs += [layout.model(ecosystem), layout.forestSummary(ecosystem), layout.importance(ecosystem)]
+            try ForestModelFile.write(forest, to: layout.path(.model(ecosystem)))
+            try RunDocument.write(ForestTables.summary(forest), to: layout.path(.forestSummary(ecosystem)))
+            try RunTable.write(ForestTables.importance(forest), to: layout.path(.importance(ecosystem)))
+            outputs += [layout.path(.model(ecosystem)), layout.path(.forestSummary(ecosystem)), layout.path(.importance(ecosystem))]
 
             var cvParameters = base
             cvParameters.computePermutationImportance = false
@@ -160,19 +160,19 @@ enum ProfileAndForestSteps {
                                        longitude: input.longitude, latitude: input.latitude),
                 parameters: cvParameters, threads: steps.threads)
             for (scheme, result) in [(ValidationScheme.random, random), (.spatial, spatial)] {
-                try RunTable.write(ForestTables.crossValidation(result, ids: input.ids, scheme: scheme), to: layout.crossValidation(ecosystem, scheme))
-                outputs.append(layout.crossValidation(ecosystem, scheme))
+                try RunTable.write(ForestTables.crossValidation(result, ids: input.ids, scheme: scheme), to: layout.path(.crossValidation(ecosystem, scheme)))
+                outputs.append(layout.path(.crossValidation(ecosystem, scheme)))
             }
             try RunDocument.write(CrossValidationDocument(random: ForestTables.scheme(random), spatial: ForestTables.scheme(spatial)),
-                                  to: layout.crossValidationSummary(ecosystem))
-            outputs.append(layout.crossValidationSummary(ecosystem))
+                                  to: layout.path(.crossValidationSummary(ecosystem)))
+            outputs.append(layout.path(.crossValidationSummary(ecosystem)))
             let summary = String(format: "%d profiles; %@; OOB R² %.3f; CV R² random %.3f, spatial %.3f; RMSE random %.5f",
                                  input.count, tuningNote, forest.summary.oobR2, random.pooled.r2, spatial.pooled.r2,
                                  random.pooled.rmse)
             return (outputs, summary)
         }
-        return FileManager.default.fileExists(atPath: layout.model(ecosystem))
-            && !FileManager.default.fileExists(atPath: layout.notModelled(ecosystem))
+        return FileManager.default.fileExists(atPath: layout.path(.model(ecosystem)))
+            && !FileManager.default.fileExists(atPath: layout.path(.notModelled(ecosystem)))
     }
 }
 

@@ -45,13 +45,13 @@ public final class StepLedger: Sendable {
             throw PipelineError.io(path: layout.folder, message: "the run folder is a file; give a folder")
         }
         do {
-            try FileManager.default.createDirectory(atPath: layout.stepsFolder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: layout.path(.stepsFolder), withIntermediateDirectories: true)
         } catch {
             throw PipelineError.io(path: layout.folder, message: "cannot create the run folder: \(userMessage(for: error))")
         }
-        let descriptor = open(layout.log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let descriptor = open(layout.path(.log), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw PipelineError.io(path: layout.log, message: "cannot open the run log: \(String(cString: strerror(errno)))")
+            throw PipelineError.io(path: layout.path(.log), message: "cannot open the run log: \(String(cString: strerror(errno)))")
         }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         state.withLock { $0.logHandle = handle }
@@ -105,7 +105,7 @@ public final class StepLedger: Sendable {
         keyHasher.update(text: "soilbeta-step-v2\n\(name)\n\(parameters)\n")
         for (path, digest) in inputHashes { keyHasher.update(text: "\(layout.relative(path)) \(digest)\n") }
         let key = keyHasher.finalizeHex()
-        let recordPath = layout.stepRecord(name)
+        let recordPath = layout.path(.stepRecord(name))
 
         if let previous = readRecord(recordPath), previous.key == key, outputsIntact(previous.outputs) {
             let seconds = Date().timeIntervalSince(start)

@@ -81,11 +81,7 @@ public enum RasterAlignment {
         if let outputNoData {
             arguments += ["-dstnodata", outputNoData.isNaN ? "nan" : RasterPublisher.formatNoData(outputNoData)]
         }
-        let argumentList = GDALStringList(arguments)
-        GDALEnvironment.resetError()
-        guard let warpOptions = GDALWarpAppOptionsNew(argumentList.pointer, nil) else {
-            throw RasterError.writeFailed(path: outputPath, reason: "invalid warp options: \(GDALEnvironment.lastErrorMessage())")
-        }
+        let warpOptions = try GDALEnvironment.utilityOptions(arguments, for: outputPath) { GDALWarpAppOptionsNew($0, nil) }
         defer { GDALWarpAppOptionsFree(warpOptions) }
         var sources: [GDALDatasetH?] = [source.handle]
         var usageError: Int32 = 0

@@ -46,6 +46,21 @@ public enum GDALEnvironment {
 
 /// A GDAL string list (`char **`) built from Swift strings, released with `CSLDestroy`.
 /// Used for the argument vectors of `GDALTranslate`/`GDALWarp` and for creation options.
+extension GDALEnvironment {
+    /// The options object of a GDAL utility (gdalwarp, gdalbuildvrt, gdal_translate) parsed from its
+    /// command-line `arguments` by `make` (e.g. `{ GDALTranslateOptionsNew($0, nil) }`); the caller frees it.
+    /// - Throws: `RasterError.writeFailed` naming `path` when GDAL refuses the arguments.
+    static func utilityOptions<Options>(_ arguments: [String], for path: String,
+                                        _ make: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Options?) throws -> Options {
+        let list = GDALStringList(arguments)
+        resetError()
+        guard let options = make(list.pointer) else {
+            throw RasterError.writeFailed(path: path, reason: "invalid options \(arguments.joined(separator: " ")): \(lastErrorMessage())")
+        }
+        return options
+    }
+}
+
 final class GDALStringList {
     private(set) var pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
 

@@ -85,13 +85,9 @@ public enum RasterMosaic {
             let text = noData.isNaN ? "nan" : RasterPublisher.formatNoData(noData)
             arguments += ["-srcnodata", text, "-vrtnodata", text]
         }
-        let argumentList = GDALStringList(arguments)
-        let names = GDALStringList(shardPaths)
-        GDALEnvironment.resetError()
-        guard let vrtOptions = GDALBuildVRTOptionsNew(argumentList.pointer, nil) else {
-            throw RasterError.writeFailed(path: outputPath, reason: "invalid VRT options: \(GDALEnvironment.lastErrorMessage())")
-        }
+        let vrtOptions = try GDALEnvironment.utilityOptions(arguments, for: outputPath) { GDALBuildVRTOptionsNew($0, nil) }
         defer { GDALBuildVRTOptionsFree(vrtOptions) }
+        let names = GDALStringList(shardPaths)
         var usageError: Int32 = 0
         guard let vrt = GDALBuildVRT("", Int32(shardPaths.count), nil, names.constPointer, vrtOptions, &usageError) else {
             throw RasterError.writeFailed(path: outputPath, reason: "cannot build the VRT: \(GDALEnvironment.lastErrorMessage())")

@@ -17,9 +17,7 @@ public struct Extent: Sendable, Equatable, CustomStringConvertible {
 
     /// An extent from its four edges, in the CRS's units.
     public init(west: Double, south: Double, east: Double, north: Double) {
-        self.west = west
-        self.south = south
-        self.east = east
+        (self.west, self.south, self.east) = (west, south, east)
         self.north = north
     }
 
@@ -71,12 +69,8 @@ public struct RasterGrid: Sendable, Equatable, CustomStringConvertible {
     /// A north-up grid from its north-west corner, cell size (CRS units) and size in cells.
     public init(west: Double, north: Double, cellWidth: Double, cellHeight: Double,
                 columns: Int, rows: Int, crs: SpatialReference) {
-        self.west = west
-        self.north = north
-        self.cellWidth = cellWidth
-        self.cellHeight = cellHeight
-        self.columns = columns
-        self.rows = rows
+        (self.west, self.north, self.cellWidth) = (west, north, cellWidth)
+        (self.cellHeight, self.columns, self.rows) = (cellHeight, columns, rows)
         self.crs = crs
     }
 

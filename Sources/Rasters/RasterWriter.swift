@@ -33,14 +33,9 @@ public struct RasterOutputOptions: Sendable {
                 compressionThreads: Int = 2) {
         self.dataType = dataType
         self.noDataValue = noDataValue ?? (dataType.isFloatingPoint ? Double.nan : nil)
-        self.bandDescriptions = bandDescriptions
-        self.bandUnits = bandUnits
-        self.metadata = metadata
-        self.blockSize = blockSize
-        self.overviewResampling = overviewResampling
-        self.deflateLevel = deflateLevel
-        self.netCDFPath = netCDFPath
-        self.compressionThreads = compressionThreads
+        (self.bandDescriptions, self.bandUnits, self.metadata) = (bandDescriptions, bandUnits, metadata)
+        (self.blockSize, self.overviewResampling, self.deflateLevel) = (blockSize, overviewResampling, deflateLevel)
+        (self.netCDFPath, self.compressionThreads) = (netCDFPath, compressionThreads)
     }
 }
 
@@ -78,9 +73,7 @@ public final class RasterWriter {
             throw RasterError.invalidArgument("\(path): block size \(options.blockSize) must be a positive multiple of 16")
         }
         try AtomicFile.requireWritableFolder(for: path)
-        self.path = path
-        self.grid = grid
-        self.bandCount = bandCount
+        (self.path, self.grid, self.bandCount) = (path, grid, bandCount)
         self.options = options
         self.stagingPath = AtomicFile.temporaryPath(besides: path, tag: "staging")
         guard let driver = GDALGetDriverByName("GTiff") else {
@@ -237,11 +230,7 @@ enum RasterPublisher {
     /// Translates `source` to `path` with `arguments`, through a hidden temporary file.
     static func translate(_ source: GDALDatasetH, to path: String, arguments: [String], tag: String) throws {
         let temporary = AtomicFile.temporaryPath(besides: path, tag: tag)
-        let argumentList = GDALStringList(arguments)
-        GDALEnvironment.resetError()
-        guard let translateOptions = GDALTranslateOptionsNew(argumentList.pointer, nil) else {
-            throw RasterError.writeFailed(path: path, reason: "invalid translate options: \(GDALEnvironment.lastErrorMessage())")
-        }
+        let translateOptions = try GDALEnvironment.utilityOptions(arguments, for: path) { GDALTranslateOptionsNew($0, nil) }
         defer { GDALTranslateOptionsFree(translateOptions) }
         var usageError: Int32 = 0
         guard let output = GDALTranslate(temporary, source, translateOptions, &usageError) else {

@@ -11,9 +11,7 @@ public struct ReportSection: Sendable {
 
     /// A section with the given anchor, heading and HTML body.
     public init(id: String, title: String, body: String) {
-        self.id = id
-        self.title = title
-        self.body = body
+        (self.id, self.title, self.body) = (id, title, body)
     }
 }
 
@@ -35,9 +33,7 @@ public struct HTMLDocument: Sendable {
 
     /// A document from its parts.
     public init(title: String, subtitle: String, demoBanner: String?, sections: [ReportSection]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.demoBanner = demoBanner
+        (self.title, self.subtitle, self.demoBanner) = (title, subtitle, demoBanner)
         self.sections = sections
     }
 

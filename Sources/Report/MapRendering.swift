@@ -27,12 +27,8 @@ public struct GeoGrid: Sendable {
     public init(columns: Int, rows: Int, west: Double, north: Double, cellWidth: Double, cellHeight: Double,
                 values: [Float], nodata: Float? = nil) {
         precondition(values.count == columns * rows, "grid needs columns × rows values")
-        self.columns = columns
-        self.rows = rows
-        self.west = west
-        self.north = north
-        self.cellWidth = cellWidth
-        self.cellHeight = cellHeight
+        (self.columns, self.rows, self.west) = (columns, rows, west)
+        (self.north, self.cellWidth, self.cellHeight) = (north, cellWidth, cellHeight)
         if let nodata, !nodata.isNaN {
             self.values = values.map { $0 == nodata ? .nan : $0 }
         } else {
@@ -129,9 +125,7 @@ public struct RGBA: Sendable, Equatable {
     public var red, green, blue, alpha: UInt8
     /// A colour from its four channels.
     public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8, _ alpha: UInt8 = 255) {
-        self.red = red
-        self.green = green
-        self.blue = blue
+        (self.red, self.green, self.blue) = (red, green, blue)
         self.alpha = alpha
     }
     /// Fully transparent.

@@ -126,9 +126,9 @@ public struct RunReport {
 
     /// The run manifest (`run.json`), when the run has written it.
     func loadProvenance() throws -> RunManifest? {
-        guard existsAt(layout.manifest) else { return nil }
-        readLog.insert(layout.relative(layout.manifest))
-        return try RunDocument.read(RunManifest.self, from: layout.manifest)
+        guard existsAt(layout.path(.manifest)) else { return nil }
+        readLog.insert(layout.relative(layout.path(.manifest)))
+        return try RunDocument.read(RunManifest.self, from: layout.path(.manifest))
     }
 
     /// Profiles with location, ecosystem, β and covariates.
@@ -147,14 +147,14 @@ public struct RunReport {
     /// The profiles of `sites.csv` (the run's site table with the `[forest] features` covariates), else of
     /// `beta.csv` (profiles with site columns); nil when the run has neither.
     func loadProfiles() throws -> Profiles? {
-        if existsAt(layout.sitesTable) {
-            readLog.insert(layout.relative(layout.sitesTable))
-            let sites = try SiteTable.read(path: layout.sitesTable, features: configuration.forest?.features ?? [])
+        if existsAt(layout.path(.sitesTable)) {
+            readLog.insert(layout.relative(layout.path(.sitesTable)))
+            let sites = try SiteTable.read(path: layout.path(.sitesTable), features: configuration.forest?.features ?? [])
             return Profiles(source: "sites.csv", lon: sites.longitude, lat: sites.latitude,
                             ecosystem: sites.ecosystem.map { $0?.name ?? "" }, beta: sites.beta, covariates: sites.covariates)
         }
-        guard existsAt(layout.betaTable) else { return nil }
-        let rows = try readRows(BetaRow.self, layout.betaTable)
+        guard existsAt(layout.path(.betaTable)) else { return nil }
+        let rows = try readRows(BetaRow.self, layout.path(.betaTable))
         guard rows.contains(where: { $0.ecosystem != nil }) else { return nil }
         return Profiles(source: "beta.csv", lon: rows.map(\.longitude), lat: rows.map(\.latitude),
                         ecosystem: rows.map { $0.ecosystem?.name ?? "" }, beta: rows.map(\.beta), covariates: [:])
@@ -308,12 +308,12 @@ public struct RunReport {
 
     mutating func betaTablesSection() throws -> String {
         var body = "<h3>Summary of β by ecosystem</h3>"
-        body += try typedTable(BetaSummaryRow.self, layout.betaSummary, what: "β summary")
+        body += try typedTable(BetaSummaryRow.self, layout.path(.betaSummary), what: "β summary")
         body += "<p class=\"note\">Percentiles are R type 7; CV = SD / mean × 100 %.</p>"
         body += "<h3>One-way ANOVA of β among ecosystems</h3>"
-        body += try typedTable(AnovaRow.self, layout.anova, what: "ANOVA table")
+        body += try typedTable(AnovaRow.self, layout.path(.anova), what: "ANOVA table")
         body += "<h3>Tukey HSD (95 % family-wise confidence)</h3>"
-        body += try typedTable(TukeyRow.self, layout.tukey, what: "Tukey HSD table")
+        body += try typedTable(TukeyRow.self, layout.path(.tukey), what: "Tukey HSD table")
         return body
     }
 
@@ -321,7 +321,7 @@ public struct RunReport {
 
     mutating func driversSection(_ profiles: Profiles?) throws -> String {
         var body = ""
-        let features = (configuration.forest?.features ?? []).filter { existsAt(layout.smooth($0)) }
+        let features = (configuration.forest?.features ?? []).filter { existsAt(layout.path(.smooth($0))) }
         let meanBeta: Double? = profiles.flatMap { p in
             let finite = p.beta.filter { $0.isFinite }
             return finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count)
@@ -331,7 +331,7 @@ public struct RunReport {
         } else {
             body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
             for feature in features {
-                let table = try readRows(SmoothRow.self, layout.smooth(feature))
+                let table = try readRows(SmoothRow.self, layout.path(.smooth(feature)))
                 let allX = table.map(\.x), allFit = table.map(\.fit)
                 // The band and black line are the "all" curve, ecosystems thin lines.
                 let groups: [String]? = table.map { $0.group.lowercased() }
@@ -375,8 +375,8 @@ public struct RunReport {
             if profiles == nil, !missing.contains("sites.csv (points of Fig. 2)") { missing.append("sites.csv (points of Fig. 2)") }
         }
         body += "<h3>Relative contributions of the covariates</h3>"
-        if existsAt(layout.contributions) {
-            let table = try readRows(ContributionRow.self, layout.contributions)
+        if existsAt(layout.path(.contributions)) {
+            let table = try readRows(ContributionRow.self, layout.path(.contributions))
             let names = table.map(\.feature)
             let values = table.map(\.percent)
             let order = values.indices.sorted { (values[$0].isFinite ? values[$0] : -1) > (values[$1].isFinite ? values[$1] : -1) }
@@ -393,7 +393,7 @@ public struct RunReport {
 
     /// One observed-vs-predicted panel from `forest/XX/cv_<scheme>.csv`.
     mutating func cvPlot(ecosystem: Ecosystem, scheme: ValidationScheme, title: String, color: String, figureID: String) throws -> String {
-        let path = layout.crossValidation(ecosystem, scheme)
+        let path = layout.path(.crossValidation(ecosystem, scheme))
         guard existsAt(path) else { return note(title, layout.relative(path)) }
         let rows = try readRows(CrossValidationRow.self, path)
         return observedVersusPredictedPlot(title: title, observed: rows.map(\.observed), predicted: rows.map(\.predicted),
@@ -406,10 +406,10 @@ public struct RunReport {
             let code = ecosystem.code, name = ecosystem.name
             let color = EcosystemColors.color(for: name)
             body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
-            if existsAt(layout.notModelled(ecosystem)) {
-                let text = try readText(layout.relative(layout.notModelled(ecosystem)))
+            if existsAt(layout.path(.notModelled(ecosystem))) {
+                let text = try readText(layout.relative(layout.path(.notModelled(ecosystem))))
                 body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
-            } else if existsAt(layout.forestFolder(ecosystem)) {
+            } else if existsAt(layout.path(.forestFolder(ecosystem))) {
                 body += try cvPlot(ecosystem: ecosystem, scheme: .random, title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
                 body += try cvPlot(ecosystem: ecosystem, scheme: .spatial, title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
             } else {
@@ -473,7 +473,7 @@ public struct RunReport {
         var body = "<h3>Subsoil (20–100 cm) SOC density</h3>"
         body += try mapGroup(product: .socDensity(layer: SOCLayer.subsoil), figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
         body += "<h3>Mean SOC density profile</h3>"
-        guard existsAt(layout.stocksTable) else {
+        guard existsAt(layout.path(.stocksTable)) else {
             if let fromProfiles = try profileLayerMeans() {
                 body += depthProfilePlot(layerDensities: fromProfiles, figureID: "fig4-profile").svg()
                 body += "<p class=\"note\">Mean SOC density of each 20-cm layer over the profiles with all five layers (beta.csv), drawn at the layer mid-depth; maps/stocks.csv (area-weighted means of the maps) is not in this run.</p>"
@@ -481,7 +481,7 @@ public struct RunReport {
             }
             return body + note("mean SOC density by layer", "maps/stocks.csv")
         }
-        let table = try readRows(StockRow.self, layout.stocksTable)
+        let table = try readRows(StockRow.self, layout.path(.stocksTable))
         let ecosystems = table.map { RunReport.ecosystemName($0.ecosystem) }
         let wanted = Array(SOCLayer.labels.prefix(5))
         var profiles: [(ecosystem: String, meansMgPerHa: [Double])] = []
@@ -503,11 +503,11 @@ public struct RunReport {
     /// `socd_0_20` … `socd_80_100`; ecosystem from beta.csv or joined from sites.csv on id),
     /// using only profiles with all five layers; nil when beta.csv lacks these columns.
     func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
-        guard existsAt(layout.betaTable) else { return nil }
-        let rows = try readRows(BetaRow.self, layout.betaTable)
+        guard existsAt(layout.path(.betaTable)) else { return nil }
+        let rows = try readRows(BetaRow.self, layout.path(.betaTable))
         var ecosystems = rows.map { $0.ecosystem?.name ?? "" }
-        if ecosystems.allSatisfy(\.isEmpty), existsAt(layout.sitesTable) {
-            let sites = try SiteTable.read(path: layout.sitesTable, features: configuration.forest?.features ?? [])
+        if ecosystems.allSatisfy(\.isEmpty), existsAt(layout.path(.sitesTable)) {
+            let sites = try SiteTable.read(path: layout.path(.sitesTable), features: configuration.forest?.features ?? [])
             var byID: [String: String] = [:]
             for (k, id) in sites.ids.enumerated() { byID[id] = sites.ecosystem[k]?.name ?? "" }
             ecosystems = rows.map { byID[$0.id] ?? "" }
@@ -524,8 +524,8 @@ public struct RunReport {
     // MARK: - Table 1
 
     mutating func stocksSection() throws -> String {
-        guard existsAt(layout.stocksTable) else { return note("SOC stocks (Table 1)", layout.relative(layout.stocksTable)) }
-        let stockRows = try readRows(StockRow.self, layout.stocksTable)
+        guard existsAt(layout.path(.stocksTable)) else { return note("SOC stocks (Table 1)", layout.relative(layout.path(.stocksTable))) }
+        let stockRows = try readRows(StockRow.self, layout.path(.stocksTable))
         let table = (rows: stockRows, header: StockRow.columns.map(\.name))
         let ecosystems = stockRows.map { RunReport.ecosystemName($0.ecosystem) }
         let layers = stockRows.map(\.layer)
@@ -561,7 +561,7 @@ public struct RunReport {
             body += "<p>All ecosystems (sum of the rows; intervals do not add): topsoil \(total("0-20")) Pg C, subsoil \(total("20-100")) Pg C, 0–100 cm \(total("0-100")) Pg C.</p>"
         }
         body += "<details><summary>All rows of maps/stocks.csv</summary>"
-        let stockFields = try CSVTable.parse(text: RunTable.csv(stockRows), source: layout.stocksTable)
+        let stockFields = try CSVTable.parse(text: RunTable.csv(stockRows), source: layout.path(.stocksTable))
         body += htmlTable(header: table.header, rows: stockFields.rows, numberFormat: formatTableNumber, id: "stocks.csv") + "</details>"
         return body
     }
@@ -573,7 +573,7 @@ public struct RunReport {
         for ecosystem in Ecosystem.allCases {
             let code = ecosystem.code, name = ecosystem.name
             body += "<h3>\(name.capitalized)</h3>"
-            let path = layout.tuning(ecosystem)
+            let path = layout.path(.tuning(ecosystem))
             guard existsAt(path) else {
                 body += note("\(name) tuning grid", layout.relative(path))
                 continue

@@ -111,18 +111,10 @@ public struct XYPlot: Sendable {
                 width: Double = 360, height: Double = 280, xRange: ClosedRange<Double>? = nil,
                 yRange: ClosedRange<Double>? = nil, yReversed: Bool = false, equalAxes: Bool = false,
                 showLegend: Bool = true, legendCorner: String = "top-right", figureID: String? = nil) {
-        self.title = title
-        self.xLabel = xLabel
-        self.yLabel = yLabel
-        self.layers = layers
-        self.width = width
-        self.height = height
-        self.xRange = xRange
-        self.yRange = yRange
-        self.yReversed = yReversed
-        self.equalAxes = equalAxes
-        self.showLegend = showLegend
-        self.legendCorner = legendCorner
+        (self.title, self.xLabel, self.yLabel) = (title, xLabel, yLabel)
+        (self.layers, self.width, self.height) = (layers, width, height)
+        (self.xRange, self.yRange, self.yReversed) = (xRange, yRange, yReversed)
+        (self.equalAxes, self.showLegend, self.legendCorner) = (equalAxes, showLegend, legendCorner)
         self.figureID = figureID
     }
 
@@ -360,12 +352,8 @@ public struct BarChart: Sendable {
     /// A chart of `values` per category; see the properties.
     public init(title: String, categories: [String], values: [Double], valueLabel: String,
                 colors: [String] = ["#3b6ea5"], width: Double = 420, figureID: String? = nil) {
-        self.title = title
-        self.categories = categories
-        self.values = values
-        self.valueLabel = valueLabel
-        self.colors = colors
-        self.width = width
+        (self.title, self.categories, self.values) = (title, categories, values)
+        (self.valueLabel, self.colors, self.width) = (valueLabel, colors, width)
         self.figureID = figureID
     }
 

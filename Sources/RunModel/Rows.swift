@@ -148,9 +148,7 @@ public struct CrossValidationRow: TableRow, Equatable {
     public init() {}
     /// A row.
     public init(id: String, observed: Double, predicted: Double, fold: Int, scheme: ValidationScheme) {
-        self.id = id
-        self.observed = observed
-        self.predicted = predicted
+        (self.id, self.observed, self.predicted) = (id, observed, predicted)
         self.fold = fold
         self.scheme = scheme.rawValue
     }
@@ -176,9 +174,7 @@ public struct CrossValidationDocument: Codable, Sendable, Equatable {
         public var rmse: Double
         /// Skill figures.
         public init(fold: Int?, n: Int, r2: Double, rmse: Double) {
-            self.fold = fold
-            self.n = n
-            self.r2 = r2
+            (self.fold, self.n, self.r2) = (fold, n, r2)
             self.rmse = rmse
         }
     }
@@ -211,19 +207,21 @@ public struct CrossValidationDocument: Codable, Sendable, Equatable {
 }
 
 /// `forest/XX/importance.csv`: permutation (%IncMSE) and impurity importance per feature.
-public struct ImportanceRow: TableRow, Equatable {
+/// Also the `importance` entries of `summary.json`.
+public struct ImportanceRow: TableRow, Equatable, Codable {
     /// Feature.
     public var feature = ""
-    /// Mean increase of OOB MSE when the feature is permuted.
-    public var increaseMSE = Double.nan
-    /// Its standard deviation over trees.
-    public var increaseMSESD = Double.nan
+    /// Mean increase of OOB MSE when the feature is permuted, and its standard deviation over trees.
+    public var increaseMSE = Double.nan, increaseMSESD = Double.nan
     /// %IncMSE (increase / SD, randomForest's scaled importance).
     public var percentIncreaseMSE = Double.nan
-    /// Total impurity decrease.
-    public var increaseNodePurity = Double.nan
-    /// Share of the positive permutation importance, %.
-    public var relativeContributionPercent = Double.nan
+    /// Total impurity decrease, and the share of the positive permutation importance (%).
+    public var increaseNodePurity = Double.nan, relativeContributionPercent = Double.nan
+
+    enum CodingKeys: String, CodingKey {
+        case feature, increaseMSE = "inc_mse", increaseMSESD = "inc_mse_sd", percentIncreaseMSE = "pct_inc_mse"
+        case increaseNodePurity = "inc_node_purity", relativeContributionPercent = "relative_contribution_pct"
+    }
 
     /// An empty row.
     public init() {}
@@ -290,56 +288,17 @@ public struct ForestSummaryDocument: Codable, Sendable, Equatable {
     /// OOB R².
     public var oobR2: Double
     /// Importance per feature.
-    public var importance: [Importance]
-
-    /// Importance of one feature (as `ImportanceRow`).
-    public struct Importance: Codable, Sendable, Equatable {
-        /// Feature.
-        public var feature: String
-        /// Mean increase of OOB MSE.
-        public var incMSE: Double
-        /// Its SD.
-        public var incMSESD: Double
-        /// %IncMSE.
-        public var pctIncMSE: Double
-        /// Impurity decrease.
-        public var incNodePurity: Double
-        /// Relative contribution, %.
-        public var relativeContributionPct: Double
-        /// One feature's importance.
-        public init(feature: String, incMSE: Double, incMSESD: Double, pctIncMSE: Double, incNodePurity: Double, relativeContributionPct: Double) {
-            self.feature = feature
-            self.incMSE = incMSE
-            self.incMSESD = incMSESD
-            self.pctIncMSE = pctIncMSE
-            self.incNodePurity = incNodePurity
-            self.relativeContributionPct = relativeContributionPct
-        }
-        enum CodingKeys: String, CodingKey {
-            case feature, incMSE = "inc_mse", incMSESD = "inc_mse_sd", pctIncMSE = "pct_inc_mse"
-            case incNodePurity = "inc_node_purity", relativeContributionPct = "relative_contribution_pct"
-        }
-    }
+    public var importance: [ImportanceRow]
 
     /// The document.
     public init(n: Int, target: String, features: [String], trees: Int, mtry: Int, minNodeSize: Int, maxDepth: Int?,
                 sampleWithReplacement: Bool, sampleFraction: Double, seed: UInt64, quantileData: Bool, oobMSE: Double,
-                oobRMSE: Double, oobR2: Double, importance: [Importance]) {
-        self.n = n
-        self.target = target
-        self.features = features
-        self.trees = trees
-        self.mtry = mtry
-        self.minNodeSize = minNodeSize
-        self.maxDepth = maxDepth
-        self.sampleWithReplacement = sampleWithReplacement
-        self.sampleFraction = sampleFraction
-        self.seed = seed
-        self.quantileData = quantileData
-        self.oobMSE = oobMSE
-        self.oobRMSE = oobRMSE
-        self.oobR2 = oobR2
-        self.importance = importance
+                oobRMSE: Double, oobR2: Double, importance: [ImportanceRow]) {
+        (self.n, self.target, self.features) = (n, target, features)
+        (self.trees, self.mtry, self.minNodeSize) = (trees, mtry, minNodeSize)
+        (self.maxDepth, self.sampleWithReplacement, self.sampleFraction) = (maxDepth, sampleWithReplacement, sampleFraction)
+        (self.seed, self.quantileData, self.oobMSE) = (seed, quantileData, oobMSE)
+        (self.oobRMSE, self.oobR2, self.importance) = (oobRMSE, oobR2, importance)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -361,10 +320,8 @@ public struct StockRow: TableRow, Equatable, Codable {
     public var socdMeanMgPerHa = Double.nan
     /// Stock from the mean β, Pg C.
     public var stockPg = Double.nan
-    /// Bound: every cell at its β 5 % quantile, Pg C.
-    public var stockPgQ05 = Double.nan
-    /// Bound: every cell at its β 95 % quantile, Pg C.
-    public var stockPgQ95 = Double.nan
+    /// Bounds, Pg C: every cell at its β 5 % (95 %) quantile at once.
+    public var stockPgQ05 = Double.nan, stockPgQ95 = Double.nan
 
     /// An empty row.
     public init() {}
@@ -372,12 +329,8 @@ public struct StockRow: TableRow, Equatable, Codable {
     /// A row.
     public init(ecosystem: String, layer: String, area1e9Ha: Double, socdMeanMgPerHa: Double, stockPg: Double,
                 stockPgQ05: Double, stockPgQ95: Double) {
-        self.ecosystem = ecosystem
-        self.layer = layer
-        self.area1e9Ha = area1e9Ha
-        self.socdMeanMgPerHa = socdMeanMgPerHa
-        self.stockPg = stockPg
-        self.stockPgQ05 = stockPgQ05
+        (self.ecosystem, self.layer, self.area1e9Ha) = (ecosystem, layer, area1e9Ha)
+        (self.socdMeanMgPerHa, self.stockPg, self.stockPgQ05) = (socdMeanMgPerHa, stockPg, stockPgQ05)
         self.stockPgQ95 = stockPgQ95
     }
 
@@ -406,25 +359,18 @@ public struct StockRow: TableRow, Equatable, Codable {
 public struct EcosystemCounts: Sendable, Equatable, Codable {
     /// Ecosystem code.
     public var ecosystem: String
-    /// Cells with area > 0.
-    public var cellsWithArea: Int
-    /// Cells with a β prediction.
-    public var predicted: Int
-    /// Cells with area but a missing covariate (written as nodata).
-    public var missingCovariate: Int
-    /// Cells with β but without topsoil density (SOCD nodata).
-    public var missingTopsoil: Int
+    /// Cells with area > 0, and cells with a β prediction.
+    public var cellsWithArea, predicted: Int
+    /// Cells with area but a missing covariate (β nodata), and cells with β but no topsoil density (SOCD nodata).
+    public var missingCovariate, missingTopsoil: Int
     /// Area (ha) with the ecosystem but not in the stocks.
     public var areaNotMappedHa: Double
 
     /// Counts of one ecosystem.
     public init(ecosystem: String, cellsWithArea: Int, predicted: Int, missingCovariate: Int, missingTopsoil: Int, areaNotMappedHa: Double) {
-        self.ecosystem = ecosystem
-        self.cellsWithArea = cellsWithArea
-        self.predicted = predicted
-        self.missingCovariate = missingCovariate
-        self.missingTopsoil = missingTopsoil
-        self.areaNotMappedHa = areaNotMappedHa
+        (self.ecosystem, self.areaNotMappedHa) = (ecosystem, areaNotMappedHa)
+        (self.cellsWithArea, self.predicted) = (cellsWithArea, predicted)
+        (self.missingCovariate, self.missingTopsoil) = (missingCovariate, missingTopsoil)
     }
 }
 
@@ -451,18 +397,12 @@ public struct BetaSummaryRow: TableRow, Equatable {
     public var group = ""
     /// Profiles.
     public var n = 0
-    /// Mean.
-    public var mean = Double.nan
-    /// Median.
-    public var median = Double.nan
-    /// 5th percentile (type 7).
-    public var p05 = Double.nan
-    /// 95th percentile.
-    public var p95 = Double.nan
-    /// Standard deviation.
-    public var sd = Double.nan
-    /// Coefficient of variation, %.
-    public var cvPercent = Double.nan
+    /// Mean and median.
+    public var mean = Double.nan, median = Double.nan
+    /// 5th and 95th percentile (R type 7).
+    public var p05 = Double.nan, p95 = Double.nan
+    /// Standard deviation and coefficient of variation (%).
+    public var sd = Double.nan, cvPercent = Double.nan
 
     /// An empty row.
     public init() {}
@@ -480,14 +420,10 @@ public struct AnovaRow: TableRow, Equatable {
     public var term = ""
     /// Degrees of freedom.
     public var df = 0
-    /// Sum of squares.
-    public var sumSquares = Double.nan
-    /// Mean square.
-    public var meanSquare = Double.nan
-    /// F statistic (ecosystem row).
-    public var fValue = Double.nan
-    /// p value (ecosystem row).
-    public var pValue = Double.nan
+    /// Sum of squares and mean square.
+    public var sumSquares = Double.nan, meanSquare = Double.nan
+    /// F statistic and p value (ecosystem row).
+    public var fValue = Double.nan, pValue = Double.nan
     /// `true`/`false` (p < 0.05), empty on the residual row.
     public var significant = ""
 
@@ -503,18 +439,10 @@ public struct AnovaRow: TableRow, Equatable {
 
 /// `drivers/tukey.csv`: Tukey HSD comparisons of β between ecosystems (95 % family-wise).
 public struct TukeyRow: TableRow, Equatable {
-    /// `group-reference` as R names it.
-    public var comparison = ""
-    /// Group.
-    public var group = ""
-    /// Reference group.
-    public var reference = ""
-    /// Difference of means.
-    public var difference = Double.nan
-    /// Lower bound.
-    public var lower = Double.nan
-    /// Upper bound.
-    public var upper = Double.nan
+    /// `group-reference` as R names it, the group and the reference group.
+    public var comparison = "", group = "", reference = ""
+    /// Difference of means and its family-wise 95 % interval.
+    public var difference = Double.nan, lower = Double.nan, upper = Double.nan
     /// Adjusted p value.
     public var adjustedP = Double.nan
 
@@ -530,20 +458,12 @@ public struct TukeyRow: TableRow, Equatable {
 
 /// `drivers/smooth_<feature>.csv`: LOESS of β on one covariate with its 95 % band, per group.
 public struct SmoothRow: TableRow, Equatable {
-    /// Group (`all` is the band; ecosystems thin lines).
-    public var group = ""
-    /// Profiles in the group.
-    public var n = 0
-    /// Covariate value.
-    public var x = Double.nan
-    /// Fitted β.
-    public var fit = Double.nan
-    /// Standard error of the fit.
-    public var se = Double.nan
-    /// Lower 95 % bound.
-    public var lower95 = Double.nan
-    /// Upper 95 % bound.
-    public var upper95 = Double.nan
+    /// Group (`all` is the band; ecosystems thin lines) and its number of profiles.
+    public var group = "", n = 0
+    /// Covariate value, fitted β and the standard error of the fit.
+    public var x = Double.nan, fit = Double.nan, se = Double.nan
+    /// The 95 % band.
+    public var lower95 = Double.nan, upper95 = Double.nan
     /// Mean β of the group.
     public var meanBeta = Double.nan
 

@@ -223,16 +223,14 @@ public struct EcosystemSettings: Sendable, Equatable, Codable {
 struct ConfigDocument: Decodable {
     struct Run: Decodable {
         var folder: String?
-        var seed: Int?
-        var threads: Int?
+        var seed, threads: Int?
         var synthetic: Bool?
     }
     struct Profiles: Decodable {
         var horizons: String
-        var sites: String?
+        var sites, bdRaster: String?
         var columns: [String: String]?
         var bdFill: FlexibleNumber?
-        var bdRaster: String?
         enum CodingKeys: String, CodingKey {
             case horizons, sites, columns
             case bdFill = "bd_fill"
@@ -268,16 +266,13 @@ struct ConfigDocument: Decodable {
         enum CodingKeys: String, CodingKey { case tileRows = "tile_rows" }
     }
     struct Topsoil: Decodable {
-        var soc: String?
-        var bd: String?
-        var socd: String?
+        var soc, bd, socd: String?
     }
     struct EcosystemTable: Decodable {
-        var area: String
-        var areaUnit: String?
-        var model: String?
-        var covariates: [String: String]?
         var topsoil: Topsoil?
+        var covariates: [String: String]?
+        var area: String
+        var areaUnit, model: String?
         enum CodingKeys: String, CodingKey {
             case area, model, covariates, topsoil
             case areaUnit = "area_unit"

@@ -25,92 +25,129 @@ public struct RunLayout: Sendable, Equatable {
         return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : absolute
     }
 
-    // MARK: Run records
+    /// The absolute path of `file` in this run folder.
+    public func path(_ file: RunFile) -> String { path(file.relativePath) }
 
-    /// `run.json`: the run manifest (`RunManifest`).
-    public var manifest: String { path("run.json") }
-    /// `run.log`: time-stamped log lines of every step.
-    public var log: String { path("run.log") }
-    /// `.steps/`: one record per finished pipeline step.
-    public var stepsFolder: String { path(".steps") }
-    /// `.steps/<name>.json`.
-    public func stepRecord(_ step: String) -> String { path(".steps/\(step).json") }
-    /// `report.html`.
-    public var report: String { path("report.html") }
-    /// `land.tif`: the run's copy of `[report] land`.
-    public var land: String { path("land.tif") }
-
-    // MARK: Profiles
-
-    /// `beta.csv`: layer SOC densities and β per profile (`BetaRow`).
-    public var betaTable: String { path("beta.csv") }
-    /// `sites.csv`: profiles with β and covariates (`SiteTable`).
-    public var sitesTable: String { path("sites.csv") }
-    /// `profiles/`.
-    public var profilesFolder: String { path("profiles") }
-    /// `profiles/harmonized.csv`: splined values at the standard depths.
-    public var harmonizedTable: String { path("profiles/harmonized.csv") }
-    /// `profiles/issues.csv`: findings of the ingest.
-    public var issuesTable: String { path("profiles/issues.csv") }
-
-    // MARK: Forest
-
-    /// `forest/XX/`.
-    public func forestFolder(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)") }
-    /// `forest/XX/model.sbf`.
-    public func model(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)/model.sbf") }
-    /// `forest/XX/summary.json` (`ForestSummaryDocument`).
-    public func forestSummary(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)/summary.json") }
-    /// `forest/XX/importance.csv` (`ImportanceRow`).
-    public func importance(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)/importance.csv") }
-    /// `forest/XX/tuning.csv` (`TuningRow`).
-    public func tuning(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)/tuning.csv") }
-    /// `forest/XX/cv_<scheme>.csv` (`CrossValidationRow`).
-    public func crossValidation(_ ecosystem: Ecosystem, _ scheme: ValidationScheme) -> String {
-        path("forest/\(ecosystem.code)/cv_\(scheme.rawValue).csv")
-    }
-    /// `forest/XX/cv.json` (`CrossValidationDocument`).
-    public func crossValidationSummary(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)/cv.json") }
-    /// `forest/XX/NOT_MODELLED.txt`: why an ecosystem has no model.
-    public func notModelled(_ ecosystem: Ecosystem) -> String { path("forest/\(ecosystem.code)/NOT_MODELLED.txt") }
-
-    // MARK: Drivers
-
-    /// `drivers/`.
-    public var driversFolder: String { path("drivers") }
-    /// `drivers/beta_summary.csv` (`BetaSummaryRow`).
-    public var betaSummary: String { path("drivers/beta_summary.csv") }
-    /// `drivers/anova.csv` (`AnovaRow`).
-    public var anova: String { path("drivers/anova.csv") }
-    /// `drivers/tukey.csv` (`TukeyRow`).
-    public var tukey: String { path("drivers/tukey.csv") }
-    /// `drivers/contributions.csv` (`ContributionRow`).
-    public var contributions: String { path("drivers/contributions.csv") }
-    /// `drivers/smooth_<feature>.csv` (`SmoothRow`); the feature name made safe for a file name (letters,
-    /// digits, `-`, `_`, `.`; others become `_`).
-    public func smooth(_ feature: String) -> String {
-        let safe = String(feature.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
-        return path("drivers/smooth_\(safe).csv")
-    }
-
-    // MARK: Maps
-
-    /// `maps/`.
-    public var mapsFolder: String { path("maps") }
+    /// `maps/`: the whole-grid map outputs.
+    public var mapsFolder: String { path(.mapsFolder) }
     /// `maps/XX_<product>.tif` (whole-grid outputs) or the same name in a shard folder.
     public func map(_ ecosystem: Ecosystem, _ product: MapProduct, in folder: String? = nil) -> String {
         ((folder ?? mapsFolder) as NSString).appendingPathComponent(product.fileName(ecosystem))
     }
-    /// `maps/stocks.csv` (`StockRow`).
-    public var stocksTable: String { path("maps/stocks.csv") }
-    /// `maps/stocks.json` (`StocksDocument`).
-    public var stocksDocument: String { path("maps/stocks.json") }
     /// `maps/.map-state.json` (or in a shard folder): the map step's completion record (`MapState`).
     public func mapState(in folder: String? = nil) -> String {
         ((folder ?? mapsFolder) as NSString).appendingPathComponent(".map-state.json")
     }
     /// `maps/tiles/N/i/`: the outputs of row shard `index` (1-based) of `count`.
     public func shardFolder(index: Int, count: Int) -> String { path("maps/tiles/\(count)/\(index)") }
+}
+
+/// Every file and folder of a run folder, with its path relative to the run folder: the one list of the
+/// run folder's artefacts (the step that writes a file and the report that reads it both name it here).
+public enum RunFile: Sendable, Equatable {
+    /// `run.json`: the run manifest (`RunManifest`).
+    case manifest
+    /// `run.log`: time-stamped log lines of every step.
+    case log
+    /// `.steps/`: one record per finished pipeline step.
+    case stepsFolder
+    /// `.steps/<name>.json`.
+    case stepRecord(String)
+    /// `report.html`.
+    case report
+    /// `land.tif`: the run's copy of `[report] land`.
+    case land
+    /// `beta.csv`: layer SOC densities and β per profile (`BetaRow`).
+    case betaTable
+    /// `sites.csv`: profiles with β and covariates (`SiteTable`).
+    case sitesTable
+    /// `profiles/`.
+    case profilesFolder
+    /// `profiles/harmonized.csv`: splined values at the standard depths.
+    case harmonizedTable
+    /// `profiles/issues.csv`: findings of the ingest.
+    case issuesTable
+    /// `forest/XX/`.
+    case forestFolder(Ecosystem)
+    /// `forest/XX/model.sbf`.
+    case model(Ecosystem)
+    /// `forest/XX/summary.json` (`ForestSummaryDocument`).
+    case forestSummary(Ecosystem)
+    /// `forest/XX/importance.csv` (`ImportanceRow`).
+    case importance(Ecosystem)
+    /// `forest/XX/tuning.csv` (`TuningRow`).
+    case tuning(Ecosystem)
+    /// `forest/XX/cv_<scheme>.csv` (`CrossValidationRow`).
+    case crossValidation(Ecosystem, ValidationScheme)
+    /// `forest/XX/cv.json` (`CrossValidationDocument`).
+    case crossValidationSummary(Ecosystem)
+    /// `forest/XX/NOT_MODELLED.txt`: why an ecosystem has no model.
+    case notModelled(Ecosystem)
+    /// `drivers/`.
+    case driversFolder
+    /// `drivers/beta_summary.csv` (`BetaSummaryRow`).
+    case betaSummary
+    /// `drivers/anova.csv` (`AnovaRow`).
+    case anova
+    /// `drivers/tukey.csv` (`TukeyRow`).
+    case tukey
+    /// `drivers/contributions.csv` (`ContributionRow`).
+    case contributions
+    /// `drivers/importance_all.csv`: importance of the forest over all ecosystems (`ImportanceRow`).
+    case importanceAll
+    /// `drivers/smooth_<feature>.csv` (`SmoothRow`).
+    case smooth(String)
+    /// `maps/`.
+    case mapsFolder
+    /// `maps/stocks.csv` (`StockRow`).
+    case stocksTable
+    /// `maps/stocks.json` (`StocksDocument`).
+    case stocksDocument
+
+    /// The path relative to the run folder.
+    public var relativePath: String {
+        switch self {
+        case .manifest: "run.json"
+        case .log: "run.log"
+        case .stepsFolder: ".steps"
+        case let .stepRecord(step): ".steps/\(step).json"
+        case .report: "report.html"
+        case .land: "land.tif"
+        case .betaTable: "beta.csv"
+        case .sitesTable: "sites.csv"
+        case .profilesFolder: "profiles"
+        case .harmonizedTable, .issuesTable: "profiles/\(self == .harmonizedTable ? "harmonized" : "issues").csv"
+        case let .forestFolder(ecosystem): "forest/\(ecosystem.code)"
+        case let .model(ecosystem): "forest/\(ecosystem.code)/model.sbf"
+        case let .forestSummary(ecosystem): "forest/\(ecosystem.code)/summary.json"
+        case let .importance(ecosystem): "forest/\(ecosystem.code)/importance.csv"
+        case let .tuning(ecosystem): "forest/\(ecosystem.code)/tuning.csv"
+        case let .crossValidation(ecosystem, scheme): "forest/\(ecosystem.code)/cv_\(scheme.rawValue).csv"
+        case let .crossValidationSummary(ecosystem): "forest/\(ecosystem.code)/cv.json"
+        case let .notModelled(ecosystem): "forest/\(ecosystem.code)/NOT_MODELLED.txt"
+        case .driversFolder: "drivers"
+        case .betaSummary, .anova, .tukey, .contributions, .importanceAll: "drivers/\(driverTableName).csv"
+        case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"
+        case .mapsFolder: "maps"
+        case .stocksTable, .stocksDocument: "maps/stocks.\(self == .stocksTable ? "csv" : "json")"
+        }
+    }
+
+    /// File name stem of the drivers tables.
+    private var driverTableName: String {
+        switch self {
+        case .betaSummary: "beta_summary"
+        case .anova: "anova"
+        case .tukey: "tukey"
+        case .importanceAll: "importance_all"
+        default: "contributions"
+        }
+    }
+
+    /// A name made safe for a file name: letters, digits, `-`, `_`, `.`; anything else becomes `_`.
+    public static func fileSafe(_ name: String) -> String {
+        String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
+    }
 }
 
 /// The cross-validation schemes of the forest step (METHOD.md §7).

@@ -31,11 +31,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
         public var outputs: [String]
         /// A step record.
         public init(name: String, status: String, seconds: Double, summary: String, outputs: [String]) {
-            self.name = name
-            self.status = status
-            self.seconds = seconds
-            self.summary = summary
-            self.outputs = outputs
+            (self.name, self.status, self.seconds) = (name, status, seconds)
+            (self.summary, self.outputs) = (summary, outputs)
         }
     }
 
@@ -105,10 +102,7 @@ public struct MapState: Codable, Sendable, Equatable {
 
     /// A completion record.
     public init(fingerprint: String, firstRow: Int, rowCount: Int, counts: [EcosystemCounts], outputs: [String: String]) {
-        self.fingerprint = fingerprint
-        self.firstRow = firstRow
-        self.rowCount = rowCount
-        self.counts = counts
-        self.outputs = outputs
+        (self.fingerprint, self.firstRow, self.rowCount) = (fingerprint, firstRow, rowCount)
+        (self.counts, self.outputs) = (counts, outputs)
     }
 }

@@ -70,12 +70,8 @@ public struct IngestIssue: Sendable, Equatable, CustomStringConvertible {
 
     /// Creates a finding.
     public init(file: String, line: Int, profileID: String, field: String, action: Action, reason: String) {
-        self.file = file
-        self.line = line
-        self.profileID = profileID
-        self.field = field
-        self.action = action
-        self.reason = reason
+        (self.file, self.line, self.profileID) = (file, line, profileID)
+        (self.field, self.action, self.reason) = (field, action, reason)
     }
 
     public var description: String {
@@ -96,9 +92,7 @@ public struct SiteAttributes: Sendable, Equatable {
 
     /// Creates site attributes.
     public init(longitudeDeg: Double? = nil, latitudeDeg: Double? = nil, ecosystem: Ecosystem? = nil, study: String? = nil) {
-        self.longitudeDeg = longitudeDeg
-        self.latitudeDeg = latitudeDeg
-        self.ecosystem = ecosystem
+        (self.longitudeDeg, self.latitudeDeg, self.ecosystem) = (longitudeDeg, latitudeDeg, ecosystem)
         self.study = study
     }
 }
@@ -118,9 +112,7 @@ public struct HorizonReadOptions: Sendable {
     /// Creates options.
     public init(variables: [String], optionalVariables: [String] = [], mapping: ColumnMapping = ColumnMapping(),
                 readSiteColumns: Bool = true) {
-        self.variables = variables
-        self.optionalVariables = optionalVariables
-        self.mapping = mapping
+        (self.variables, self.optionalVariables, self.mapping) = (variables, optionalVariables, mapping)
         self.readSiteColumns = readSiteColumns
     }
 }
@@ -314,17 +306,10 @@ public struct HorizonTable: Sendable {
         }
 
         self.source = csv.source
-        self.variables = variables
-        self.profileIDs = ids
-        self.profileStart = starts
-        self.topCm = tops
-        self.bottomCm = bottoms
-        self.lineOfHorizon = lines
-        self.values = columns
-        self.sites = sites
-        self.issues = issues
-        self.socFromSOMCount = derivedCount
-        self.hasSiteColumns = hasSite
+        (self.variables, self.profileIDs, self.profileStart) = (variables, ids, starts)
+        (self.topCm, self.bottomCm, self.lineOfHorizon) = (tops, bottoms, lines)
+        (self.values, self.sites, self.issues) = (columns, sites, issues)
+        (self.socFromSOMCount, self.hasSiteColumns) = (derivedCount, hasSite)
     }
 
     /// Merges a separate site table (`id`, `lon`, `lat`, `ecosystem`, `study`; METHOD.md §1) into the

@@ -55,9 +55,7 @@ public struct LoessOptions: Equatable, Sendable {
 
     /// R defaults: span 0.75, degree 2, surface "interpolate", cell 0.2.
     public init(span: Double = 0.75, degree: Int = 2, surface: LoessSurface = .interpolate, cell: Double = 0.2) {
-        self.span = span
-        self.degree = degree
-        self.surface = surface
+        (self.span, self.degree, self.surface) = (span, degree, surface)
         self.cell = cell
     }
 }

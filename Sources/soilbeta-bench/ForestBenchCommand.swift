@@ -12,13 +12,9 @@ struct ForestBenchCommand: ParsableCommand {
     @Option(help: "Training table (CSV with header).") var table: String
     @Option(help: "Response column, e.g. beta.") var target: String
     @Option(help: "Comma-separated feature columns.") var features: String
-    @Option(help: "Number of trees.") var trees: Int = 500
-    @Option(help: "Features tried per split (default max(⌊p/3⌋, 1)).") var mtry: Int?
-    @Option(name: .customLong("min-node"), help: "Nodes with at most this many samples are not split.") var minNode: Int = 5
-    @Option(name: .customLong("max-depth"), help: "Maximum tree depth (default unlimited).") var maxDepth: Int?
-    @Flag(name: .customLong("no-replace"), help: "Sample without replacement (fraction 0.632) instead of bootstrap.") var noReplace = false
-    @Option(help: "Random seed; the same seed gives the same forest for any thread count.") var seed: UInt64 = 1
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Trees, features per split and minimum node size, as TREES,MTRY,MIN_NODE (ranger's settings of the peers).")
+    var forest: String = "500,3,5"
+    @Option(name: .customLong("run"), help: "Random seed and worker threads, as SEED,THREADS.") var seedAndThreads: String = "1,2"
     @Option(name: .customLong("predict-rows"), help: "Rows to predict: the training features tiled to this length.") var predictRows: Int = 4_000_000
     @Option(help: "Model file to write (its size is reported).") var out: String?
 
@@ -28,8 +24,11 @@ struct ForestBenchCommand: ParsableCommand {
             let input = try ForestTableInput(table: try CSVTable.read(path: table), featureNames: featureList, target: target,
                                              dropMissing: false)
             guard let responses = input.responses else { throw ValidationError("\(table): no column '\(target)'") }
-            let parameters = ForestParameters(treeCount: trees, mtry: mtry, minNodeSize: minNode, maxDepth: maxDepth,
-                                              sampleWithReplacement: !noReplace, seed: seed)
+            let settings = forest.split(separator: ",").compactMap { Int($0) }, runSettings = seedAndThreads.split(separator: ",").compactMap { Int($0) }
+            guard settings.count == 3, settings.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--forest must be TREES,MTRY,MIN_NODE") }
+            guard runSettings.count == 2, runSettings[0] >= 0, runSettings[1] >= 1 else { throw ValidationError("--run must be SEED,THREADS") }
+            let threads = runSettings[1]
+            let parameters = ForestParameters(treeCount: settings[0], mtry: settings[1], minNodeSize: settings[2], seed: UInt64(runSettings[0]))
             let clock = ContinuousClock()
             var trained: RandomForest?
             let cpuStart = processCPUSeconds()

@@ -12,15 +12,14 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Predict β per ecosystem on a grid, derive layer SOC densities and stocks; write COGs and stocks.csv/json.",
         discussion: """
-        The config (TOML) names the grid, the output folder, the topsoil SOC and BD rasters (or a \
-        0-20 cm SOCD raster), the covariate rasters by feature name and, per ecosystem, the model \
-        (file from `soilbeta forest train --quantiles`, or a training table) and the area raster.
+        The configuration is the run configuration of `soilbeta run` without [profiles] and [forest]: \
+        the grid, the topsoil SOC and BD rasters (or a 0-20 cm SOCD raster), the covariate rasters by \
+        feature name and, per ecosystem, the model file (`soilbeta forest train --quantiles`) and the \
+        area raster. Outputs (β mean and QRF quantiles, area, SOC density per layer, stocks) go to \
+        <run folder>/maps; the README (soilbeta run) lists them.
 
-        Outputs per ecosystem E: E_beta.tif, E_beta_q05.tif, E_beta_q95.tif, E_area_ha.tif, \
-        E_{0-20,20-40,40-60,60-80,80-100,20-100,0-100}_SOCD.tif; and stocks.csv/stocks.json.
-
-        --tile i/N runs one row shard into OUT/tiles/N/i; `soilbeta mosaic --config RUN.toml --tiles N` \
-        joins them. A killed run resumes from its last finished tile when run again.
+        --tile i/N runs one row shard into <run folder>/maps/tiles/N/i; `soilbeta mosaic --config RUN.toml \
+        --tiles N` joins them. A killed run resumes from its last finished tile when run again.
         """
     )
 
@@ -54,7 +53,7 @@ struct MapCommand: ParsableCommand {
                                             seconds: Date().timeIntervalSince(started), summary: "\(summary.tilesComputed) tile(s) computed",
                                             outputs: summary.outputs.map { configuration.layout.relative($0) })
                 try RunDocument.write(try RunManifest(configuration: configuration, date: started, inputs: inputs, steps: [step]),
-                                      to: configuration.layout.manifest)
+                                      to: configuration.layout.path(.manifest))
             }
             if summary.alreadyComplete {
                 print("outputs in \(summary.folder) are already complete for this config (use --force to recompute)")

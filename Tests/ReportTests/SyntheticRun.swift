@@ -179,7 +179,7 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
     let manifest = try RunManifest(configuration: configuration, date: Date(timeIntervalSince1970: 1_795_000_000),
                                    inputs: [RunManifest.Input(path: "/demo/horizons.csv", sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")],
                                    steps: [RunManifest.Step(name: "profiles", status: "ran", seconds: 0.8, summary: "150 profiles with beta", outputs: ["beta.csv"])])
-    try RunDocument.write(manifest, to: configuration.layout.manifest)
+    try RunDocument.write(manifest, to: configuration.layout.path(.manifest))
 }
 
 /// The configuration of a synthetic run folder at `root` (DEMO, covariates mat and clay).
