@@ -50,7 +50,7 @@ public struct DemoDataSummary: Sendable {
 }
 
 /// Errors of the demo generator, naming the file or option at fault.
-public enum DemoDataError: Error, CustomStringConvertible, Equatable {
+public enum DemoDataError: SoilBetaError, Equatable {
     /// An input raster is not usable.
     case invalidInput(path: String, reason: String)
     /// The output folder exists and `overwrite` is off.

@@ -1,9 +1,10 @@
+import Essentials
 // Bishop et al. (1999) equal-area quadratic ("mass-preserving") spline, reproducing mpspline2 0.1.9
 // `mpspline_one` (METHOD.md §2).
 
 /// Errors of the DepthFunctions API (bad arguments, not bad data: bad horizons are reported as
 /// ``HorizonIssue``s instead).
-public enum DepthFunctionsError: Error, Equatable, CustomStringConvertible {
+public enum DepthFunctionsError: SoilBetaError, Equatable {
     /// The output depth list is not usable (fewer than two depths, not ascending, negative or
     /// not whole centimetres); `detail` says which.
     case invalidOutputDepths(detail: String)

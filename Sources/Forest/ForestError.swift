@@ -1,8 +1,9 @@
+import Essentials
 // Errors of the Forest target.
 
 /// An error raised by training, prediction or model-file handling; the message names the
 /// file, row and field involved where there is one.
-public enum ForestError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum ForestError: SoilBetaError, Equatable, Sendable {
     /// Training or prediction input is unusable (message says which row/feature and why).
     case invalidInput(String)
     /// A hyper-parameter is out of range (message names it and the allowed range).

@@ -1,3 +1,4 @@
+import Essentials
 import CGDAL
 import Foundation
 
@@ -84,7 +85,7 @@ final class GDALStringList {
 
 /// Everything that can go wrong in the Rasters target. Every case names the file concerned and,
 /// where GDAL failed, GDAL's own message.
-public enum RasterError: Error, CustomStringConvertible, Equatable {
+public enum RasterError: SoilBetaError, Equatable {
     /// The file could not be opened as a raster.
     case cannotOpen(path: String, reason: String)
     /// The raster's layout is not usable (rotated, south-up, missing band …).

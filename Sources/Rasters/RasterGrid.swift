@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 
 /// A rectangle in the coordinates of a CRS: west/east are x (longitude), south/north are y
@@ -255,7 +256,7 @@ public enum GridDifference: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A raster that does not match the target grid, with the command that aligns it.
-public struct GridMismatch: Error, Sendable, Equatable, CustomStringConvertible {
+public struct GridMismatch: SoilBetaError, Sendable, Equatable {
     /// The offending raster file.
     public let path: String
     /// What differs.

@@ -174,7 +174,7 @@ func rgbaPixels(indices: [UInt8], palette: [RGBA]) -> [UInt8] {
 }
 
 /// Errors of the report's image encoding.
-public struct ImageEncodingError: Error, CustomStringConvertible {
+public struct ImageEncodingError: SoilBetaError {
     /// What failed, with GDAL's message.
     public let description: String
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Errors of the report that are not problems of a CSV table (those surface as the
 /// SoilProfiles `FileError`, naming file, line and field): a missing run folder and an
 /// unreadable or invalid provenance file `run.json`.
-public enum ReportError: Error, CustomStringConvertible, Equatable {
+public enum ReportError: SoilBetaError, Equatable {
     /// The run folder does not exist or is not a folder.
     case noRunFolder(path: String)
     /// A file exists but could not be read.

@@ -47,37 +47,6 @@ public struct RunReport {
     /// Pieces of the run that were missing (relative paths), filled by `html()`.
     public private(set) var missing: [String] = []
 
-    func path(_ relative: String) -> String { (runFolder as NSString).appendingPathComponent(relative) }
-
-    /// The run-folder files read while rendering (relative paths), for the provenance table.
-    struct ReadLog: Sendable {
-        let entries = Locked(Set<String>())
-        func insert(_ relative: String) { entries.withLock { _ = $0.insert(relative) } }
-        var sorted: [String] { entries.withLock { $0.sorted() } }
-        func clear() { entries.withLock { $0.removeAll() } }
-    }
-    let readLog = ReadLog()
-
-    /// Reads the typed table at `absolute` (recorded for the provenance table).
-    func readRows<Row: TableRow>(_ type: Row.Type, _ absolute: String) throws -> [Row] {
-        readLog.insert(layout.relative(absolute))
-        return try RunTable.read(type, from: absolute)
-    }
-
-    func readGrid(_ relative: String) throws -> GeoGrid {
-        readLog.insert(relative)
-        return try GeoGrid.read(path: path(relative))
-    }
-
-    func readText(_ relative: String) throws -> String {
-        readLog.insert(relative)
-        do { return try String(contentsOfFile: path(relative), encoding: .utf8) } catch {
-            throw FileError(file: path(relative), message: "cannot be read: \(userMessage(for: error))")
-        }
-    }
-    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
-    func existsAt(_ absolute: String) -> Bool { FileManager.default.fileExists(atPath: absolute) }
-
     mutating func note(_ what: String, _ relative: String) -> String {
         if !missing.contains(relative) { missing.append(relative) }
         return missingNote(what, expected: relative)
@@ -86,26 +55,19 @@ public struct RunReport {
     /// Builds the HTML text of the report. Throws (naming file, line, field) only for files
     /// that exist but are malformed; missing files become notes.
     public mutating func html() throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: runFolder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ReportError.noRunFolder(path: runFolder)
-        }
         missing = []
-        readLog.clear()
-        let provenance = try loadProvenance()
-        let profiles = try loadProfiles()
-        let loadedLand = try loadLand()
-        let land = loadedLand?.grid
-        landSource = loadedLand?.source
+        let data = try RunData.load(configuration: configuration, maxMapColumns: maxMapColumns)
+        let provenance = data.manifest, profiles = data.profiles, land = data.land?.grid
+        landSource = data.land?.source
         var sections: [ReportSection] = []
         sections.append(ReportSection(id: "fig1", title: "Fig. 1 — Profile locations", body: try siteMapSection(profiles, land: land)))
-        sections.append(ReportSection(id: "beta-summary", title: "β by ecosystem — summary, ANOVA and Tukey HSD", body: try betaTablesSection()))
-        sections.append(ReportSection(id: "fig2", title: "Fig. 2 — Drivers of β", body: try driversSection(profiles)))
-        sections.append(ReportSection(id: "fig3", title: "Fig. 3 — Random forest validation and β maps", body: try forestSection(land: land)))
-        sections.append(ReportSection(id: "fig4", title: "Fig. 4 — Subsoil SOC density", body: try subsoilSection(land: land)))
-        sections.append(ReportSection(id: "table1", title: "Table 1 — SOC stocks", body: try stocksSection()))
-        sections.append(ReportSection(id: "tuning", title: "Random forest tuning grid", body: try tuningSection()))
-        sections.append(ReportSection(id: "provenance", title: "Provenance", body: provenanceSection(provenance)))
+        sections.append(ReportSection(id: "beta-summary", title: "β by ecosystem — summary, ANOVA and Tukey HSD", body: try betaTablesSection(data)))
+        sections.append(ReportSection(id: "fig2", title: "Fig. 2 — Drivers of β", body: try driversSection(data)))
+        sections.append(ReportSection(id: "fig3", title: "Fig. 3 — Random forest validation and β maps", body: try forestSection(data, land: land)))
+        sections.append(ReportSection(id: "fig4", title: "Fig. 4 — Subsoil SOC density", body: try subsoilSection(data, land: land)))
+        sections.append(ReportSection(id: "table1", title: "Table 1 — SOC stocks", body: try stocksSection(data)))
+        sections.append(ReportSection(id: "tuning", title: "Random forest tuning grid", body: try tuningSection(data)))
+        sections.append(ReportSection(id: "provenance", title: "Provenance", body: provenanceSection(provenance, filesRead: data.filesRead)))
         let banner = (provenance?.synthetic ?? configuration.run.synthetic)
             ? "DEMO — this run uses synthetic inputs; its numbers say nothing about real soils." : nil
         let subtitle = "Run folder: \(runFolder) · report by \(software) · " + (provenance.map { "run of \($0.date)" } ?? "run date unknown")
@@ -120,69 +82,6 @@ public struct RunReport {
         let data = Data(try html().utf8)
         try AtomicFile.write(data, to: outputPath)
         return data.count
-    }
-
-    // MARK: - Inputs
-
-    /// The run manifest (`run.json`), when the run has written it.
-    func loadProvenance() throws -> RunManifest? {
-        guard existsAt(layout.path(.manifest)) else { return nil }
-        readLog.insert(layout.relative(layout.path(.manifest)))
-        return try RunDocument.read(RunManifest.self, from: layout.path(.manifest))
-    }
-
-    /// Profiles with location, ecosystem, β and covariates.
-    struct Profiles {
-        /// The table they came from (relative path).
-        var source: String
-        var lon: [Double]
-        var lat: [Double]
-        var ecosystem: [String]
-        var beta: [Double]
-        var covariates: [String: [Double]]
-        /// Values of a covariate for every profile, nil when the run has none by that name.
-        func covariate(_ feature: String) -> [Double]? { covariates[feature] }
-    }
-
-    /// The profiles of `sites.csv` (the run's site table with the `[forest] features` covariates), else of
-    /// `beta.csv` (profiles with site columns); nil when the run has neither.
-    func loadProfiles() throws -> Profiles? {
-        if existsAt(layout.path(.sitesTable)) {
-            readLog.insert(layout.relative(layout.path(.sitesTable)))
-            let sites = try SiteTable.read(path: layout.path(.sitesTable), features: configuration.forest?.features ?? [])
-            return Profiles(source: "sites.csv", lon: sites.longitude, lat: sites.latitude,
-                            ecosystem: sites.ecosystem.map { $0?.name ?? "" }, beta: sites.beta, covariates: sites.covariates)
-        }
-        guard existsAt(layout.path(.betaTable)) else { return nil }
-        let rows = try readRows(BetaRow.self, layout.path(.betaTable))
-        guard rows.contains(where: { $0.ecosystem != nil }) else { return nil }
-        return Profiles(source: "beta.csv", lon: rows.map(\.longitude), lat: rows.map(\.latitude),
-                        ecosystem: rows.map { $0.ecosystem?.name ?? "" }, beta: rows.map(\.beta), covariates: [:])
-    }
-
-    /// The land grid of the map backgrounds: `land.tif` or `maps/land.tif` (> 0 = land); else the
-    /// union of the ecosystem area rasters `maps/<ECO>_area_ha.tif` (land = any ecosystem area
-    /// > 0, so bare land without any of the three ecosystems is drawn as ocean); else nil.
-    func loadLand() throws -> (grid: GeoGrid, source: String)? {
-        for candidate in ["land.tif", "maps/land.tif"] where exists(candidate) {
-            return (try readGrid(candidate), candidate)
-        }
-        var union: GeoGrid?
-        var used: [String] = []
-        for (code, _) in RunReport.ecosystems where exists("maps/\(code)_area_ha.tif") {
-            let area = try readGrid("maps/\(code)_area_ha.tif")
-            if var current = union {
-                guard current.columns == area.columns, current.rows == area.rows else { continue }
-                for i in current.values.indices where !area.values[i].isNaN && area.values[i] > 0 { current.values[i] = 1 }
-                union = current
-            } else {
-                var first = area
-                for i in first.values.indices { first.values[i] = (!area.values[i].isNaN && area.values[i] > 0) ? 1 : .nan }
-                union = first
-            }
-            used.append("maps/\(code)_area_ha.tif")
-        }
-        return union.map { ($0, used.joined(separator: " + ")) }
     }
 
     static func ecosystemName(_ text: String) -> String { Ecosystem(parsing: text)?.name ?? text.lowercased() }
@@ -243,7 +142,7 @@ public struct RunReport {
 
     // MARK: - Fig. 1
 
-    mutating func siteMapSection(_ profiles: Profiles?, land: GeoGrid?) throws -> String {
+    mutating func siteMapSection(_ profiles: RunData.Profiles?, land: GeoGrid?) throws -> String {
         guard let profiles else { return note("profile locations (Fig. 1)", "sites.csv or beta.csv with lon, lat, ecosystem, beta") }
         var body = ""
         let west = land?.west ?? -180, east = land?.east ?? 180, north = land?.north ?? 90, south = land?.south ?? -90
@@ -296,42 +195,39 @@ public struct RunReport {
     // MARK: - Tables of β
 
     /// A typed table of the run shown as HTML, or a note when the run has not written it.
-    mutating func typedTable<Row: TableRow>(_ type: Row.Type, _ absolute: String, what: String) throws -> String {
-        guard existsAt(absolute) else { return note(what, layout.relative(absolute)) }
-        let rows = try readRows(type, absolute)
-        let columns = Row.columns
-        let text = RunTable.csv(rows)
-        let fields = try CSVTable.parse(text: text, source: absolute)
-        return htmlTable(header: columns.map(\.name), rows: fields.rows, numberFormat: formatTableNumber,
-                         id: (absolute as NSString).lastPathComponent)
+    mutating func typedTable<Row: TableRow>(_ rows: [Row]?, _ file: RunFile, what: String) throws -> String {
+        guard let rows else { return note(what, file.relativePath) }
+        let fields = try CSVTable.parse(text: RunTable.csv(rows), source: file.relativePath)
+        return htmlTable(header: Row.columns.map(\.name), rows: fields.rows, numberFormat: formatTableNumber,
+                         id: (file.relativePath as NSString).lastPathComponent)
     }
 
-    mutating func betaTablesSection() throws -> String {
+    mutating func betaTablesSection(_ data: RunData) throws -> String {
         var body = "<h3>Summary of β by ecosystem</h3>"
-        body += try typedTable(BetaSummaryRow.self, layout.path(.betaSummary), what: "β summary")
+        body += try typedTable(data.betaSummary, .betaSummary, what: "β summary")
         body += "<p class=\"note\">Percentiles are R type 7; CV = SD / mean × 100 %.</p>"
         body += "<h3>One-way ANOVA of β among ecosystems</h3>"
-        body += try typedTable(AnovaRow.self, layout.path(.anova), what: "ANOVA table")
+        body += try typedTable(data.anova, .anova, what: "ANOVA table")
         body += "<h3>Tukey HSD (95 % family-wise confidence)</h3>"
-        body += try typedTable(TukeyRow.self, layout.path(.tukey), what: "Tukey HSD table")
+        body += try typedTable(data.tukey, .tukey, what: "Tukey HSD table")
         return body
     }
 
     // MARK: - Fig. 2
 
-    mutating func driversSection(_ profiles: Profiles?) throws -> String {
+    mutating func driversSection(_ data: RunData) throws -> String {
+        let profiles = data.profiles
         var body = ""
-        let features = (configuration.forest?.features ?? []).filter { existsAt(layout.path(.smooth($0))) }
+
         let meanBeta: Double? = profiles.flatMap { p in
             let finite = p.beta.filter { $0.isFinite }
             return finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count)
         }
-        if features.isEmpty {
+        if data.smooth.isEmpty {
             body += note("driver curves (LOESS of β on each covariate)", "drivers/smooth_<feature>.csv")
         } else {
             body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
-            for feature in features {
-                let table = try readRows(SmoothRow.self, layout.path(.smooth(feature)))
+            for (feature, table) in data.smooth {
                 let allX = table.map(\.x), allFit = table.map(\.fit)
                 // The band and black line are the "all" curve, ecosystems thin lines.
                 let groups: [String]? = table.map { $0.group.lowercased() }
@@ -375,8 +271,7 @@ public struct RunReport {
             if profiles == nil, !missing.contains("sites.csv (points of Fig. 2)") { missing.append("sites.csv (points of Fig. 2)") }
         }
         body += "<h3>Relative contributions of the covariates</h3>"
-        if existsAt(layout.path(.contributions)) {
-            let table = try readRows(ContributionRow.self, layout.path(.contributions))
+        if let table = data.contributions {
             let names = table.map(\.feature)
             let values = table.map(\.percent)
             let order = values.indices.sorted { (values[$0].isFinite ? values[$0] : -1) > (values[$1].isFinite ? values[$1] : -1) }
@@ -392,26 +287,27 @@ public struct RunReport {
     // MARK: - Fig. 3
 
     /// One observed-vs-predicted panel from `forest/XX/cv_<scheme>.csv`.
-    mutating func cvPlot(ecosystem: Ecosystem, scheme: ValidationScheme, title: String, color: String, figureID: String) throws -> String {
-        let path = layout.path(.crossValidation(ecosystem, scheme))
-        guard existsAt(path) else { return note(title, layout.relative(path)) }
-        let rows = try readRows(CrossValidationRow.self, path)
+    mutating func cvPlot(_ rows: [CrossValidationRow]?, ecosystem: Ecosystem, scheme: ValidationScheme, title: String, color: String,
+                         figureID: String) -> String {
+        guard let rows else { return note(title, RunFile.crossValidation(ecosystem, scheme).relativePath) }
         return observedVersusPredictedPlot(title: title, observed: rows.map(\.observed), predicted: rows.map(\.predicted),
                                            color: color, figureID: figureID).svg()
     }
 
-    mutating func forestSection(land: GeoGrid?) throws -> String {
+    mutating func forestSection(_ data: RunData, land: GeoGrid?) throws -> String {
         var body = "<h3>Observed vs predicted β (random 10-fold and spatial block cross-validation)</h3>"
         for ecosystem in Ecosystem.allCases {
             let code = ecosystem.code, name = ecosystem.name
             let color = EcosystemColors.color(for: name)
             body += "<h3>\(name.capitalized)</h3><div class=\"grid\">"
-            if existsAt(layout.path(.notModelled(ecosystem))) {
-                let text = try readText(layout.relative(layout.path(.notModelled(ecosystem))))
+            let forest = data.forests[ecosystem] ?? RunData.ForestData()
+            if let text = forest.notModelled {
                 body += "<div class=\"missing\"><strong>Not modelled in this run:</strong> \(xmlEscaped(text.trimmingCharacters(in: .whitespacesAndNewlines)))</div>"
-            } else if existsAt(layout.path(.forestFolder(ecosystem))) {
-                body += try cvPlot(ecosystem: ecosystem, scheme: .random, title: "\(code): random CV", color: color, figureID: "fig3-cv-random-\(code)")
-                body += try cvPlot(ecosystem: ecosystem, scheme: .spatial, title: "\(code): spatial CV", color: color, figureID: "fig3-cv-spatial-\(code)")
+            } else if forest.present {
+                body += cvPlot(forest.crossValidation[.random] ?? nil, ecosystem: ecosystem, scheme: .random, title: "\(code): random CV",
+                               color: color, figureID: "fig3-cv-random-\(code)")
+                body += cvPlot(forest.crossValidation[.spatial] ?? nil, ecosystem: ecosystem, scheme: .spatial, title: "\(code): spatial CV",
+                               color: color, figureID: "fig3-cv-spatial-\(code)")
             } else {
                 body += note("\(name) forest validation", "forest/\(code)/cv_random.csv")
             }
@@ -419,20 +315,20 @@ public struct RunReport {
         }
         body += "<p class=\"note\">R² and RMSE pooled over all folds (paper Eqs. 5–6); dashed line 1:1.</p>"
         body += "<h3>Global β maps</h3>"
-        body += try mapGroup(product: .beta, figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
+        body += try mapGroup(data, product: .beta, figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
         return body
     }
 
     // MARK: - Maps
 
-    mutating func mapGroup(product: MapProduct, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?) throws -> String {
+    mutating func mapGroup(_ data: RunData, product: MapProduct, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?) throws -> String {
         var grids: [(code: String, name: String, grid: GeoGrid)] = []
         var body = ""
         for ecosystem in Ecosystem.allCases {
             let code = ecosystem.code, name = ecosystem.name
             let relative = layout.relative(layout.map(ecosystem, product))
-            if exists(relative) {
-                grids.append((code, name, try readGrid(relative).blockMean(maxColumns: maxMapColumns)))
+            if let grid = data.maps[product]?[ecosystem] {
+                grids.append((code, name, grid))
             } else {
                 body += note("\(name) \(quantity) map", relative)
             }
@@ -469,19 +365,18 @@ public struct RunReport {
 
     // MARK: - Fig. 4
 
-    mutating func subsoilSection(land: GeoGrid?) throws -> String {
+    mutating func subsoilSection(_ data: RunData, land: GeoGrid?) throws -> String {
         var body = "<h3>Subsoil (20–100 cm) SOC density</h3>"
-        body += try mapGroup(product: .socDensity(layer: SOCLayer.subsoil), figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
+        body += try mapGroup(data, product: .socDensity(layer: SOCLayer.subsoil), figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
         body += "<h3>Mean SOC density profile</h3>"
-        guard existsAt(layout.path(.stocksTable)) else {
-            if let fromProfiles = try profileLayerMeans() {
+        guard let table = data.stocks else {
+            if let fromProfiles = data.layerMeansFromProfiles {
                 body += depthProfilePlot(layerDensities: fromProfiles, figureID: "fig4-profile").svg()
                 body += "<p class=\"note\">Mean SOC density of each 20-cm layer over the profiles with all five layers (beta.csv), drawn at the layer mid-depth; maps/stocks.csv (area-weighted means of the maps) is not in this run.</p>"
                 return body
             }
             return body + note("mean SOC density by layer", "maps/stocks.csv")
         }
-        let table = try readRows(StockRow.self, layout.path(.stocksTable))
         let ecosystems = table.map { RunReport.ecosystemName($0.ecosystem) }
         let wanted = Array(SOCLayer.labels.prefix(5))
         var profiles: [(ecosystem: String, meansMgPerHa: [Double])] = []
@@ -502,30 +397,10 @@ public struct RunReport {
     /// Mean SOC density per 20-cm layer and ecosystem over the profiles of `beta.csv` (columns
     /// `socd_0_20` … `socd_80_100`; ecosystem from beta.csv or joined from sites.csv on id),
     /// using only profiles with all five layers; nil when beta.csv lacks these columns.
-    func profileLayerMeans() throws -> [(ecosystem: String, meansMgPerHa: [Double])]? {
-        guard existsAt(layout.path(.betaTable)) else { return nil }
-        let rows = try readRows(BetaRow.self, layout.path(.betaTable))
-        var ecosystems = rows.map { $0.ecosystem?.name ?? "" }
-        if ecosystems.allSatisfy(\.isEmpty), existsAt(layout.path(.sitesTable)) {
-            let sites = try SiteTable.read(path: layout.path(.sitesTable), features: configuration.forest?.features ?? [])
-            var byID: [String: String] = [:]
-            for (k, id) in sites.ids.enumerated() { byID[id] = sites.ecosystem[k]?.name ?? "" }
-            ecosystems = rows.map { byID[$0.id] ?? "" }
-        }
-        var result: [(ecosystem: String, meansMgPerHa: [Double])] = []
-        for (_, name) in RunReport.ecosystems {
-            let members = ecosystems.indices.filter { row in ecosystems[row] == name && rows[row].layerDensity.allSatisfy(\.isFinite) }
-            guard !members.isEmpty else { continue }
-            result.append((name, (0..<5).map { layer in members.reduce(0.0) { $0 + rows[$1].layerDensity[layer] } / Double(members.count) }))
-        }
-        return result.isEmpty ? nil : result
-    }
-
     // MARK: - Table 1
 
-    mutating func stocksSection() throws -> String {
-        guard existsAt(layout.path(.stocksTable)) else { return note("SOC stocks (Table 1)", layout.relative(layout.path(.stocksTable))) }
-        let stockRows = try readRows(StockRow.self, layout.path(.stocksTable))
+    mutating func stocksSection(_ data: RunData) throws -> String {
+        guard let stockRows = data.stocks else { return note("SOC stocks (Table 1)", RunFile.stocksTable.relativePath) }
         let table = (rows: stockRows, header: StockRow.columns.map(\.name))
         let ecosystems = stockRows.map { RunReport.ecosystemName($0.ecosystem) }
         let layers = stockRows.map(\.layer)
@@ -568,17 +443,16 @@ public struct RunReport {
 
     // MARK: - Tuning
 
-    mutating func tuningSection() throws -> String {
+    mutating func tuningSection(_ data: RunData) throws -> String {
         var body = ""
         for ecosystem in Ecosystem.allCases {
             let code = ecosystem.code, name = ecosystem.name
             body += "<h3>\(name.capitalized)</h3>"
-            let path = layout.path(.tuning(ecosystem))
-            guard existsAt(path) else {
-                body += note("\(name) tuning grid", layout.relative(path))
+            guard let rows = data.forests[ecosystem]?.tuning else {
+                body += note("\(name) tuning grid", RunFile.tuning(ecosystem).relativePath)
                 continue
             }
-            let rows = try readRows(TuningRow.self, path)
+            let path = layout.path(.tuning(ecosystem))
             // The forest marks the chosen (lowest OOB error) cell.
             let chosen = Set(rows.indices.filter { rows[$0].chosen })
             let fields = try CSVTable.parse(text: RunTable.csv(rows), source: path)
@@ -590,26 +464,25 @@ public struct RunReport {
     // MARK: - Provenance
 
     /// The run-folder files this rendering read, relative paths in sorted order.
-    func filesUsed() -> [String] { readLog.sorted }
-
     /// The report's own provenance: software, time of rendering and the SHA-256 of every file read.
-    func renderedFromTable() -> String {
+    func renderedFromTable(_ filesRead: [String]) -> String {
         let formatter = ISO8601DateFormatter()
         var body = "<h3>This report</h3>"
         body += htmlTable(header: ["Item", "Value"], rows: [["software", software], ["rendered (UTC)", formatter.string(from: Date())],
                                                            ["run folder", runFolder]], id: "report")
         body += "<h3>Files of the run folder this report was rendered from</h3>"
-        let rows = filesUsed().map { relative -> [String] in
-            let size = (try? FileManager.default.attributesOfItem(atPath: path(relative))[.size] as? Int) ?? nil
-            return [relative, size.map(String.init) ?? "", (try? ContentHash.hex(ofFile: path(relative))) ?? "unreadable"]
+        let rows = filesRead.map { relative -> [String] in
+            let path = layout.path(relative)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            return [relative, size.map(String.init) ?? "", (try? ContentHash.hex(ofFile: path)) ?? "unreadable"]
         }
         body += htmlTable(header: ["File", "Bytes", "SHA-256"], rows: rows, id: "files")
         return body
     }
 
-    mutating func provenanceSection(_ provenance: RunManifest?) -> String {
+    mutating func provenanceSection(_ provenance: RunManifest?, filesRead: [String]) -> String {
         guard let provenance else {
-            return note("provenance of the run (inputs, checksums, parameters, version, date)", "run.json") + renderedFromTable()
+            return note("provenance of the run (inputs, checksums, parameters, version, date)", "run.json") + renderedFromTable(filesRead)
         }
         var body = "<h3>Run</h3>"
         body += htmlTable(header: ["Item", "Value"], rows: [
@@ -631,7 +504,7 @@ public struct RunReport {
         body += "<h3>Steps</h3>"
         body += htmlTable(header: ["name", "status", "seconds", "summary"],
                           rows: provenance.steps.map { [$0.name, $0.status, String(format: "%.1f", $0.seconds), $0.summary] }, id: "steps")
-        return body + renderedFromTable()
+        return body + renderedFromTable(filesRead)
     }
 
 }

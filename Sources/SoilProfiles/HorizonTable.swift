@@ -33,7 +33,7 @@ public struct ColumnMapping: Sendable, Equatable {
 }
 
 /// A malformed `--column NAME=SOURCE` argument.
-public struct ColumnMappingError: Error, CustomStringConvertible, Sendable {
+public struct ColumnMappingError: SoilBetaError, Sendable {
     /// The argument as given.
     public let pair: String
     /// What is wrong with it.

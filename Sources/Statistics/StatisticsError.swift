@@ -1,10 +1,11 @@
+import Essentials
 // Errors raised by the Statistics target.
 
 /// A problem with the input of a statistical computation (METHOD.md §6).
 ///
 /// Every case carries a sentence that says what was wrong and with which values, so that the
 /// command line can show it unchanged.
-public enum StatisticsError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum StatisticsError: SoilBetaError, Equatable, Sendable {
     /// Fewer observations than the method needs (e.g. SD of one value, LOESS with too few points).
     case tooFewObservations(String)
     /// An argument outside its domain (probability not in [0, 1], degrees of freedom ≤ 0 …).

@@ -19,14 +19,12 @@ struct MapSyntheticInputsCommand: ParsableCommand {
     @Option(name: .customLong("tile-rows"), help: "Rows per streamed tile in the config.") var tileRows: Int = 64
 
     func run() throws {
-        try runReportingErrors {
-            let grid = try RasterGrid.covering(.global, resolution: resolution)
-            let written = try SyntheticMapInputs.write(folder: out, grid: grid, trainingRows: trainingRows, modelTrees: trees,
-                                                       modelSeed: seed, threads: threads, missingEvery: missingEvery,
-                                                       tileRows: tileRows)
-            print("config \(written.configPath); cells with area: "
-                + SyntheticMapInputs.ecosystems.map { "\($0) \(written.cellsWithArea[$0] ?? 0)" }.joined(separator: ", ")
-                + " (total \(written.cellsWithArea.values.reduce(0, +)))")
-        }
+        let grid = try RasterGrid.covering(.global, resolution: resolution)
+        let written = try SyntheticMapInputs.write(folder: out, grid: grid, trainingRows: trainingRows, modelTrees: trees,
+                                                   modelSeed: seed, threads: threads, missingEvery: missingEvery,
+                                                   tileRows: tileRows)
+        print("config \(written.configPath); cells with area: "
+            + SyntheticMapInputs.ecosystems.map { "\($0) \(written.cellsWithArea[$0] ?? 0)" }.joined(separator: ", ")
+            + " (total \(written.cellsWithArea.values.reduce(0, +)))")
     }
 }

@@ -27,19 +27,17 @@ struct DemoDataCommand: ParsableCommand {
     @Flag(help: "Replace an existing output folder.") var overwrite = false
 
     func run() throws {
-        try runReportingErrors {
-            let start = Date()
-            let options = DemoDataOptions(modisPath: modis, koppenPath: koppen, outputFolder: out, seed: seed,
-                                          profileCount: profiles, resolutionDeg: grid, overwrite: overwrite,
-                                          threadCount: threads)
-            let summary = try DemoDataGenerator.generate(options) { printError("demo-data: \($0)") }
-            let counts = Ecosystem.allCases.map { "\($0.rawValue) \(summary.profileCounts[$0] ?? 0)" }
-            let areas = Ecosystem.allCases.map {
-                String(format: "%@ %.3f", $0.rawValue, (summary.areaTotalsHa[$0] ?? 0) / 1e9)
-            }
-            printError("demo-data: \(summary.grid.columns)×\(summary.grid.rows) grid; profiles: \(counts.joined(separator: ", ")) "
-                       + "(\(summary.horizonCount) horizons); areas (10⁹ ha): \(areas.joined(separator: ", "))")
-            printError(String(format: "demo-data: wrote %@ in %.1f s", out, Date().timeIntervalSince(start)))
+        let start = Date()
+        let options = DemoDataOptions(modisPath: modis, koppenPath: koppen, outputFolder: out, seed: seed,
+                                      profileCount: profiles, resolutionDeg: grid, overwrite: overwrite,
+                                      threadCount: threads)
+        let summary = try DemoDataGenerator.generate(options) { printError("demo-data: \($0)") }
+        let counts = Ecosystem.allCases.map { "\($0.rawValue) \(summary.profileCounts[$0] ?? 0)" }
+        let areas = Ecosystem.allCases.map {
+            String(format: "%@ %.3f", $0.rawValue, (summary.areaTotalsHa[$0] ?? 0) / 1e9)
         }
+        printError("demo-data: \(summary.grid.columns)×\(summary.grid.rows) grid; profiles: \(counts.joined(separator: ", ")) "
+                   + "(\(summary.horizonCount) horizons); areas (10⁹ ha): \(areas.joined(separator: ", "))")
+        printError(String(format: "demo-data: wrote %@ in %.1f s", out, Date().timeIntervalSince(start)))
     }
 }

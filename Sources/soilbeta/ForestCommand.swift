@@ -49,10 +49,6 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Runs `body`, turning library errors into a message on stderr and exit status 1.
-func runReportingErrors(_ body: () throws -> Void) rethrows {
-    try body()
-}
 
 struct ForestTrain: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a forest and write the model file.")
@@ -62,16 +58,14 @@ struct ForestTrain: ParsableCommand {
     @Option(help: "Training summary JSON to write (OOB R², RMSE, n, features, importance).") var summary: String?
 
     func run() throws {
-        try runReportingErrors {
-            let (_, input) = try options.load()
-            let forest = try RandomForest.train(features: input.features, responses: input.responses!, targetName: options.target,
-                                                parameters: options.parameters(quantiles: quantiles), threads: options.threads)
-            try ForestModelFile.write(forest, to: out)
-            if let summary { try RunDocument.write(ForestTables.summary(forest), to: summary) }
-            print(String(format: "trained %d trees on %d rows × %d features: OOB R² %.4f, OOB RMSE %.6g → %@",
-                         forest.treeCount, forest.summary.sampleCount, forest.featureNames.count,
-                         forest.summary.oobR2, forest.summary.oobRMSE, out))
-        }
+        let (_, input) = try options.load()
+        let forest = try RandomForest.train(features: input.features, responses: input.responses!, targetName: options.target,
+                                            parameters: options.parameters(quantiles: quantiles), threads: options.threads)
+        try ForestModelFile.write(forest, to: out)
+        if let summary { try RunDocument.write(ForestTables.summary(forest), to: summary) }
+        print(String(format: "trained %d trees on %d rows × %d features: OOB R² %.4f, OOB RMSE %.6g → %@",
+                     forest.treeCount, forest.summary.sampleCount, forest.featureNames.count,
+                     forest.summary.oobR2, forest.summary.oobRMSE, out))
     }
 }
 
@@ -86,37 +80,35 @@ struct ForestPredict: ParsableCommand {
     @Option(help: "Prediction table to write (CSV).") var out: String
 
     func run() throws {
-        try runReportingErrors {
-            let forest = try ForestModelFile.read(from: model)
-            let csv = try CSVTable.read(path: table)
-            let input = try ForestTableInput(table: csv, featureNames: forest.featureNames, target: nil, dropMissing: dropMissing)
-            if input.droppedCount > 0 { printError("dropped \(input.droppedCount) row(s) with missing values from \(table)") }
-            var probabilities: [Double] = []
-            if let quantiles {
-                for text in quantiles.split(separator: ",") {
-                    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0, value <= 1 else {
-                        throw ValidationError("--quantiles: '\(text)' is not a probability in [0, 1]")
-                    }
-                    probabilities.append(value)
+        let forest = try ForestModelFile.read(from: model)
+        let csv = try CSVTable.read(path: table)
+        let input = try ForestTableInput(table: csv, featureNames: forest.featureNames, target: nil, dropMissing: dropMissing)
+        if input.droppedCount > 0 { printError("dropped \(input.droppedCount) row(s) with missing values from \(table)") }
+        var probabilities: [Double] = []
+        if let quantiles {
+            for text in quantiles.split(separator: ",") {
+                guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0, value <= 1 else {
+                    throw ValidationError("--quantiles: '\(text)' is not a probability in [0, 1]")
                 }
+                probabilities.append(value)
             }
-            let keepNames = keep?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
-            let keepColumns = try keepNames.map { name -> (name: String, values: [String]) in
-                let column = try csv.requireColumn(name, purpose: "--keep")
-                return (name, input.keptRows.map { csv.rows[$0][column] })
-            }
-            let mean: [Double]
-            var quantileColumns: [(probability: Double, values: [Double])] = []
-            if probabilities.isEmpty {
-                mean = try forest.predict(input.features, threads: threads)
-            } else {
-                let result = try forest.predictWithQuantiles(input.features, quantiles: probabilities, threads: threads)
-                mean = result.mean
-                quantileColumns = zip(probabilities, result.quantiles).map { ($0, $1) }
-            }
-            try AtomicFile.write(ForestOutputs.predictionCSV(predictions: mean, quantiles: quantileColumns, keep: keepColumns), to: out)
-            print("predicted \(mean.count) rows → \(out)")
         }
+        let keepNames = keep?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        let keepColumns = try keepNames.map { name -> (name: String, values: [String]) in
+            let column = try csv.requireColumn(name, purpose: "--keep")
+            return (name, input.keptRows.map { csv.rows[$0][column] })
+        }
+        let mean: [Double]
+        var quantileColumns: [(probability: Double, values: [Double])] = []
+        if probabilities.isEmpty {
+            mean = try forest.predict(input.features, threads: threads)
+        } else {
+            let result = try forest.predictWithQuantiles(input.features, quantiles: probabilities, threads: threads)
+            mean = result.mean
+            quantileColumns = zip(probabilities, result.quantiles).map { ($0, $1) }
+        }
+        try AtomicFile.write(ForestOutputs.predictionCSV(predictions: mean, quantiles: quantileColumns, keep: keepColumns), to: out)
+        print("predicted \(mean.count) rows → \(out)")
     }
 }
 
@@ -128,17 +120,15 @@ struct ForestTune: ParsableCommand {
     @Option(help: "Grid table to write (CSV); printed if omitted.") var out: String?
 
     func run() throws {
-        try runReportingErrors {
-            let (_, input) = try options.load()
-            let mtrys = try mtryValues.map { try parseIntegers($0, option: "--mtry-values") }
-            let counts = try parseIntegers(treeCounts, option: "--tree-counts")
-            let result = try RandomForest.tune(features: input.features, responses: input.responses!, mtryValues: mtrys,
-                                               treeCounts: counts, base: options.parameters(), threads: options.threads)
-            let table = RunTable.csv(ForestTables.tuning(result))
-            if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
-            print(String(format: "chosen: mtry %d, %d trees (OOB MSE %.6g, OOB R² %.4f)",
-                         result.best.mtry, result.best.treeCount, result.best.oobMSE, result.best.oobR2))
-        }
+        let (_, input) = try options.load()
+        let mtrys = try mtryValues.map { try parseIntegers($0, option: "--mtry-values") }
+        let counts = try parseIntegers(treeCounts, option: "--tree-counts")
+        let result = try RandomForest.tune(features: input.features, responses: input.responses!, mtryValues: mtrys,
+                                           treeCounts: counts, base: options.parameters(), threads: options.threads)
+        let table = RunTable.csv(ForestTables.tuning(result))
+        if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
+        print(String(format: "chosen: mtry %d, %d trees (OOB MSE %.6g, OOB R² %.4f)",
+                     result.best.mtry, result.best.treeCount, result.best.oobMSE, result.best.oobR2))
     }
 }
 
@@ -164,32 +154,30 @@ struct ForestCV: ParsableCommand {
     @Option(name: .customLong("predictions"), help: "Observed-vs-predicted table to write (CSV).") var predictionsOut: String?
 
     func run() throws {
-        try runReportingErrors {
-            let (csv, input) = try options.load()
-            var results: [(scheme: ValidationScheme, result: CrossValidationResult)] = []
-            let parameters = options.parameters()
-            results.append((.random, try RandomForest.crossValidate(features: input.features, responses: input.responses!,
-                                                                    scheme: .random(folds: folds), parameters: parameters, threads: options.threads)))
-            if !noSpatial {
-                let lonValues = try csv.numericColumn(try csv.requireColumn(lon, purpose: "spatial blocks; or pass --no-spatial"))
-                let latValues = try csv.numericColumn(try csv.requireColumn(lat, purpose: "spatial blocks; or pass --no-spatial"))
-                let scheme = FoldScheme.spatialBlocks(folds: folds, blockDegrees: blockDeg,
-                                                      longitude: input.keptRows.map { lonValues[$0] }, latitude: input.keptRows.map { latValues[$0] })
-                results.append((.spatial, try RandomForest.crossValidate(features: input.features, responses: input.responses!,
-                                                                          scheme: scheme, parameters: parameters, threads: options.threads)))
-            }
-            let document = CrossValidationDocument(random: ForestTables.scheme(results[0].result),
-                                                   spatial: results.count > 1 ? ForestTables.scheme(results[1].result) : nil)
-            if let out { try RunDocument.write(document, to: out) } else {
-                print(String(decoding: try RunDocument.encode(document, for: "cv"), as: UTF8.self))
-            }
-            if let predictionsOut {
-                let labels = input.keptRows.map { String(csv.lineOfRow[$0]) }
-                try RunTable.write(results.flatMap { ForestTables.crossValidation($0.result, ids: labels, scheme: $0.scheme) }, to: predictionsOut)
-            }
-            for (scheme, result) in results {
-                print(String(format: "%@ %d-fold CV: pooled R² %.4f, RMSE %.6g", scheme.rawValue, result.perFold.count, result.pooled.r2, result.pooled.rmse))
-            }
+        let (csv, input) = try options.load()
+        var results: [(scheme: ValidationScheme, result: CrossValidationResult)] = []
+        let parameters = options.parameters()
+        results.append((.random, try RandomForest.crossValidate(features: input.features, responses: input.responses!,
+                                                                scheme: .random(folds: folds), parameters: parameters, threads: options.threads)))
+        if !noSpatial {
+            let lonValues = try csv.numericColumn(try csv.requireColumn(lon, purpose: "spatial blocks; or pass --no-spatial"))
+            let latValues = try csv.numericColumn(try csv.requireColumn(lat, purpose: "spatial blocks; or pass --no-spatial"))
+            let scheme = FoldScheme.spatialBlocks(folds: folds, blockDegrees: blockDeg,
+                                                  longitude: input.keptRows.map { lonValues[$0] }, latitude: input.keptRows.map { latValues[$0] })
+            results.append((.spatial, try RandomForest.crossValidate(features: input.features, responses: input.responses!,
+                                                                      scheme: scheme, parameters: parameters, threads: options.threads)))
+        }
+        let document = CrossValidationDocument(random: ForestTables.scheme(results[0].result),
+                                               spatial: results.count > 1 ? ForestTables.scheme(results[1].result) : nil)
+        if let out { try RunDocument.write(document, to: out) } else {
+            print(String(decoding: try RunDocument.encode(document, for: "cv"), as: UTF8.self))
+        }
+        if let predictionsOut {
+            let labels = input.keptRows.map { String(csv.lineOfRow[$0]) }
+            try RunTable.write(results.flatMap { ForestTables.crossValidation($0.result, ids: labels, scheme: $0.scheme) }, to: predictionsOut)
+        }
+        for (scheme, result) in results {
+            print(String(format: "%@ %d-fold CV: pooled R² %.4f, RMSE %.6g", scheme.rawValue, result.perFold.count, result.pooled.r2, result.pooled.rmse))
         }
     }
 }
@@ -201,10 +189,8 @@ struct ForestImportance: ParsableCommand {
     @Option(help: "CSV to write; printed if omitted.") var out: String?
 
     func run() throws {
-        try runReportingErrors {
-            let forest = try ForestModelFile.read(from: model)
-            let table = RunTable.csv(ForestTables.importance(forest))
-            if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
-        }
+        let forest = try ForestModelFile.read(from: model)
+        let table = RunTable.csv(ForestTables.importance(forest))
+        if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
     }
 }

@@ -31,38 +31,36 @@ struct MapCommand: ParsableCommand {
     @Option(name: .customLong("stop-after-tiles"), help: .hidden) var stopAfterTiles: Int?
 
     func run() throws {
-        try runReportingErrors {
-            let configuration = try RunConfiguration.load(path: config)
-            let started = Date()
-            let runConfig = try MapPlan(configuration: configuration)
-            var options = MapRunOptions(threads: threads, force: force, stopAfterTiles: stopAfterTiles)
-            if let tile { options.tile = try Self.parseTile(tile) }
-            if !quiet {
-                options.progress = { progress in
-                    let percent = 100 * Double(progress.cellsDone) / Double(max(1, progress.cellsTotal))
-                    let eta = progress.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
-                    printError(String(format: "map: %d/%d cells (%.1f %%), %.1f s elapsed, ETA %@",
-                                      progress.cellsDone, progress.cellsTotal, percent, progress.elapsedSeconds, eta))
-                }
+        let configuration = try RunConfiguration.load(path: config)
+        let started = Date()
+        let runConfig = try MapPlan(configuration: configuration)
+        var options = MapRunOptions(threads: threads, force: force, stopAfterTiles: stopAfterTiles)
+        if let tile { options.tile = try Self.parseTile(tile) }
+        if !quiet {
+            options.progress = { progress in
+                let percent = 100 * Double(progress.cellsDone) / Double(max(1, progress.cellsTotal))
+                let eta = progress.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
+                printError(String(format: "map: %d/%d cells (%.1f %%), %.1f s elapsed, ETA %@",
+                                  progress.cellsDone, progress.cellsTotal, percent, progress.elapsedSeconds, eta))
             }
-            let summary = try MapRun.run(plan: runConfig, options: options)
-            if options.tile == nil {
-                var inputs: [RunManifest.Input] = []
-                for path in configuration.inputFiles { inputs.append(RunManifest.Input(path: path, sha256: try ContentHash.hex(ofFile: path))) }
-                let step = RunManifest.Step(name: "map", status: summary.alreadyComplete ? "skipped (outputs complete)" : "ran",
-                                            seconds: Date().timeIntervalSince(started), summary: "\(summary.tilesComputed) tile(s) computed",
-                                            outputs: summary.outputs.map { configuration.layout.relative($0) })
-                try RunDocument.write(try RunManifest(configuration: configuration, date: started, inputs: inputs, steps: [step]),
-                                      to: configuration.layout.path(.manifest))
-            }
-            if summary.alreadyComplete {
-                print("outputs in \(summary.folder) are already complete for this config (use --force to recompute)")
-            } else {
-                print("wrote \(summary.outputs.count) rasters to \(summary.folder): \(summary.tilesComputed) tile(s) computed, \(summary.tilesResumed) resumed")
-            }
-            Self.printCounts(summary.counts)
-            if let stocks = summary.stocks { Self.printStocks(stocks) }
         }
+        let summary = try MapRun.run(plan: runConfig, options: options)
+        if options.tile == nil {
+            var inputs: [RunManifest.Input] = []
+            for path in configuration.inputFiles { inputs.append(RunManifest.Input(path: path, sha256: try ContentHash.hex(ofFile: path))) }
+            let step = RunManifest.Step(name: "map", status: summary.alreadyComplete ? "skipped (outputs complete)" : "ran",
+                                        seconds: Date().timeIntervalSince(started), summary: "\(summary.tilesComputed) tile(s) computed",
+                                        outputs: summary.outputs.map { configuration.layout.relative($0) })
+            try RunDocument.write(try RunManifest(configuration: configuration, date: started, inputs: inputs, steps: [step]),
+                                  to: configuration.layout.path(.manifest))
+        }
+        if summary.alreadyComplete {
+            print("outputs in \(summary.folder) are already complete for this config (use --force to recompute)")
+        } else {
+            print("wrote \(summary.outputs.count) rasters to \(summary.folder): \(summary.tilesComputed) tile(s) computed, \(summary.tilesResumed) resumed")
+        }
+        Self.printCounts(summary.counts)
+        if let stocks = summary.stocks { Self.printStocks(stocks) }
     }
 
     static func parseTile(_ text: String) throws -> (index: Int, count: Int) {

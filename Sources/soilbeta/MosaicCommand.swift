@@ -15,12 +15,10 @@ struct MosaicCommand: ParsableCommand {
     @Option(help: "Rasters joined at the same time.") var threads: Int = 2
 
     func run() throws {
-        try runReportingErrors {
-            let runConfig = try MapPlan(configuration: RunConfiguration.load(path: config))
-            let joined = try MapMosaic.join(plan: runConfig, count: tiles, threads: threads)
-            print("joined \(tiles) shard(s) into \(joined.outputs.count) rasters in \(runConfig.outputFolder)")
-            MapCommand.printCounts(joined.counts)
-            MapCommand.printStocks(joined.stocks)
-        }
+        let runConfig = try MapPlan(configuration: RunConfiguration.load(path: config))
+        let joined = try MapMosaic.join(plan: runConfig, count: tiles, threads: threads)
+        print("joined \(tiles) shard(s) into \(joined.outputs.count) rasters in \(runConfig.outputFolder)")
+        MapCommand.printCounts(joined.counts)
+        MapCommand.printStocks(joined.stocks)
     }
 }

@@ -210,7 +210,7 @@ let packageRoot: String = {
         try "id,lon,lat,ecosystem,beta,mat,clay\nA,1,2,cropland,0.97,10,20\nB,3,4,cropland,0.975,11,21\nC,5,6,cropland,,12,22\nD,7,8,grassland,0.98,13,23\n"
             .write(in: folder, at: "sites.csv")
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
-        let means = try #require(try report.profileLayerMeans())
+        let means = try #require(try RunData.load(configuration: report.configuration, maxMapColumns: 100).layerMeansFromProfiles)
         #expect(means.map { $0.ecosystem } == ["cropland", "grassland"])
         #expect(means[0].meansMgPerHa == [40, 25, 15, 10, 5])
         #expect(means[1].meansMgPerHa == [60, 40, 20, 10, 8])
@@ -237,7 +237,7 @@ let packageRoot: String = {
         try writeTestGeoTIFF(folder.file("maps/GL_area_ha.tif"), west: -180, north: 90, cell: 90, columns: 4, rows: 2,
                              values: [0, 0, 0, 0, 0, 7, 0, nan])
         var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
-        let land = try #require(try report.loadLand())
+        let land = try #require(try RunData.load(configuration: report.configuration, maxMapColumns: 100).land)
         #expect(land.source == "maps/CL_area_ha.tif + maps/GL_area_ha.tif")
         #expect(land.grid.values.map { $0.isNaN ? 0 : 1 } == [1, 0, 0, 0, 0, 1, 0, 0])
         let html = try report.html()
