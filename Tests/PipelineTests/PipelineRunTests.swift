@@ -3,6 +3,7 @@ import Foundation
 import RunModel
 import Testing
 @testable import Pipeline
+import Report
 import SoilProfiles
 import DemoData
 
@@ -66,6 +67,28 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         // The model recovers the known β function well (random-fold CV).
         let r2 = try RunDocument.read(CrossValidationDocument.self, from: run.appendingPathComponent("forest/CL/cv.json").path).random.pooled.r2
         #expect(r2 > 0.5, "CV R² \(r2)")
+
+        // Round trip: what the steps wrote reads back through the run model, and the report is built from it.
+        let configuration = try RunConfiguration.load(path: config)
+        let layout = configuration.layout
+        let betaRows = try RunTable.read(BetaRow.self, from: layout.path(.betaTable))
+        let sites = try SiteTable.read(path: layout.path(.sitesTable), features: ["mat", "clay"])
+        #expect(betaRows.count == 160 && sites.count == betaRows.filter { !$0.beta.isNaN }.count)
+        #expect(Set(sites.ids) == Set(betaRows.filter { !$0.beta.isNaN }.map(\.id)))
+        let cvRows = try RunTable.read(CrossValidationRow.self, from: layout.path(.crossValidation(.cropland, .random)))
+        #expect(cvRows.count == sites.complete(ecosystem: .cropland).count && cvRows.allSatisfy { $0.scheme == "random" })
+        #expect(try RunTable.read(TuningRow.self, from: layout.path(.tuning(.cropland))).filter(\.chosen).count == 1)
+        #expect(try RunTable.read(ImportanceRow.self, from: layout.path(.importance(.forestland))).map(\.feature) == ["mat", "clay"])
+        let manifest = try RunDocument.read(RunManifest.self, from: layout.path(.manifest))
+        #expect(manifest.configuration == configuration && manifest.synthetic)
+        #expect(manifest.inputs.map(\.path).contains(try #require(configuration.profiles).horizons))
+        var report = RunReport(configuration: configuration)
+        let html = try report.html()
+        for figure in ["fig1-sites", "fig2-mat", "fig2-clay", "fig2-contributions", "fig3-cv-random-CL", "fig3-cv-spatial-FL"] {
+            #expect(html.contains("data-figure=\"\(figure)\""), "\(figure)")
+        }
+        #expect(html.contains("Not modelled in this run:</strong> "))
+        #expect(FileManager.default.fileExists(atPath: layout.path(.report)))
 
         // Second run: every step is skipped.
         let modelBefore = try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf"))
