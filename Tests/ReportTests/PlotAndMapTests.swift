@@ -261,24 +261,6 @@ func withPNGOpenedByGDAL(_ png: [UInt8], _ body: (GDALDatasetH) throws -> Void) 
     }
 }
 
-/// The Report-internal look-ups on top of SoilProfiles' `CSVTable` (CSVTable+Report.swift).
-@Suite struct RunFolderTableTests {
-    @Test func columnsMatchIgnoringCaseAndMissingOnesAreNamed() throws {
-        let table = try CSVTable.parse(text: "Observed,PREDICTED,fold\n0.97, 0.98 ,1\n", source: "forest/CL/cv_random.csv")
-        #expect(table.column(named: "observed") == 0 && table.column(named: "predicted") == 1)
-        #expect(table.column(named: "scheme", "fold") == 2)
-        #expect(table.column(named: "scheme") == nil)
-        #expect(try table.requireColumns(["predicted", "observed"]) == [1, 0])
-        #expect(table.strings(1) == ["0.98"])
-        do {
-            _ = try table.requireColumns(["observed", "scheme"])
-            Issue.record("a missing column must be an error")
-        } catch let error as FileError {
-            #expect(error.file == "forest/CL/cv_random.csv" && error.line == 1 && error.field == "scheme")
-        }
-    }
-}
-
 @Suite struct IndexedMapTests {
     @Test func indicesFollowTheScaleAndBackgrounds() {
         let nan = Float.nan
