@@ -39,7 +39,7 @@ let package = Package(
         // Descriptive statistics, distributions, ANOVA/Tukey, LOESS (METHOD.md §6).
         .target(name: "Statistics", dependencies: ["Essentials"]),
         // Random forest regression, tuning, CV, importance, QRF, fused grid prediction (METHOD.md §7).
-        .target(name: "Forest", dependencies: ["Essentials"]),
+        .target(name: "Forest", dependencies: ["Essentials", "Statistics"]),
         // GDAL C API as a system library (Debian libgdal-dev).
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal",
                        providers: [.apt(["libgdal-dev"])]),
@@ -72,10 +72,10 @@ let package = Package(
         .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["Essentials", "DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
-        .testTarget(name: "ForestTests", dependencies: ["Essentials", "SoilProfiles", "Forest"], exclude: ["Fixtures"]),
+        .testTarget(name: "ForestTests", dependencies: ["Essentials", "SoilProfiles", "Statistics", "Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Essentials", "CGDAL", "Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Essentials", "RunModel", "Mapping", "Rasters", "Forest", "DemoData"]),
-        .testTarget(name: "ReportTests", dependencies: ["Essentials", "RunModel", "SoilProfiles", "CGDAL", "Rasters", "Report"]),
+        .testTarget(name: "ReportTests", dependencies: ["Essentials", "RunModel", "SoilProfiles", "Statistics", "CGDAL", "Rasters", "Report"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Essentials", "RunModel", "Report", "Pipeline", "DemoData", "SoilProfiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Essentials", "SoilProfiles", "CGDAL", "Rasters", "soilbeta"]),

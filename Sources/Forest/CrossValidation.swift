@@ -1,5 +1,6 @@
 // k-fold and spatial block cross-validation (METHOD.md §7; paper Eqs. 5–6).
 import Essentials
+import Statistics
 
 /// How rows are assigned to cross-validation folds.
 public enum FoldScheme: Sendable, Equatable {
@@ -8,29 +9,6 @@ public enum FoldScheme: Sendable, Equatable {
     /// Rows grouped in blocks of `blockDegrees` × `blockDegrees` of longitude/latitude; whole blocks
     /// are assigned to folds (shuffled, then each to the currently smallest fold).
     case spatialBlocks(folds: Int, blockDegrees: Double, longitude: [Double], latitude: [Double])
-}
-
-/// Skill figures of one fold or of all folds pooled: R² (Eq. 5) and RMSE (Eq. 6).
-public struct ValidationFigures: Sendable, Equatable {
-    /// Number of held-out rows.
-    public var count: Int
-    /// R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² over the held-out rows (Eq. 5).
-    public var r2: Double
-    /// RMSE = √(Σ(y − ŷ)² / q) (Eq. 6), in response units.
-    public var rmse: Double
-
-    /// Computes Eqs. 5–6 for observed and predicted values.
-    public init(observed: [Double], predicted: [Double]) {
-        count = observed.count
-        let mean = observed.reduce(0, +) / Double(max(count, 1))
-        var residual = 0.0, total = 0.0
-        for (y, yHat) in zip(observed, predicted) {
-            residual += (y - yHat) * (y - yHat)
-            total += (y - mean) * (y - mean)
-        }
-        r2 = total > 0 ? 1 - residual / total : .nan
-        rmse = count > 0 ? (residual / Double(count)).squareRoot() : .nan
-    }
 }
 
 /// Result of a cross-validation: pooled and per-fold figures and the observed-vs-predicted table.
@@ -42,9 +20,9 @@ public struct CrossValidationResult: Sendable, Equatable {
     /// Observed response of every row.
     public var observed: [Double]
     /// Figures per fold.
-    public var perFold: [ValidationFigures]
+    public var perFold: [PredictionSkill]
     /// Figures pooled over all held-out predictions (Eqs. 5–6 with q = n).
-    public var pooled: ValidationFigures
+    public var pooled: PredictionSkill
 }
 
 extension RandomForest {
@@ -104,7 +82,7 @@ extension RandomForest {
         let folds = try assignFolds(rowCount: features.rowCount, scheme: scheme, seed: parameters.seed)
         let k = (folds.max() ?? 0) + 1
         var predicted = [Double](repeating: .nan, count: features.rowCount)
-        var perFold: [ValidationFigures] = []
+        var perFold: [PredictionSkill] = []
         var foldParameters = parameters
         foldParameters.computePermutationImportance = false
         foldParameters.keepQuantileData = false
@@ -116,9 +94,9 @@ extension RandomForest {
                                    parameters: foldParameters, threads: threads)
             let foldPredictions = try forest.predict(features.selectingRows(testRows), threads: threads)
             for (k, row) in testRows.enumerated() { predicted[row] = foldPredictions[k] }
-            perFold.append(ValidationFigures(observed: testRows.map { responses[$0] }, predicted: foldPredictions))
+            perFold.append(PredictionSkill(observed: testRows.map { responses[$0] }, predicted: foldPredictions))
         }
         return CrossValidationResult(foldOfRow: folds, predicted: predicted, observed: responses, perFold: perFold,
-                                     pooled: ValidationFigures(observed: responses, predicted: predicted))
+                                     pooled: PredictionSkill(observed: responses, predicted: predicted))
     }
 }

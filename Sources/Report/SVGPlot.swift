@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// Escapes text for XML/HTML content and attribute values.
 public func xmlEscaped(_ text: String) -> String {
@@ -394,30 +395,11 @@ public struct BarChart: Sendable {
     }
 }
 
-/// Goodness of fit of predictions, pooled over all folds (paper Eqs. 5–6):
-/// R² = 1 − Σ(oᵢ − pᵢ)² / Σ(oᵢ − ō)², RMSE = √(Σ(oᵢ − pᵢ)² / n). Pairs with a non-finite
-/// member are left out.
-public func fitStatistics(observed: [Double], predicted: [Double]) -> (rSquared: Double, rmse: Double, count: Int) {
-    var o: [Double] = [], p: [Double] = []
-    for i in 0..<min(observed.count, predicted.count) where observed[i].isFinite && predicted[i].isFinite {
-        o.append(observed[i])
-        p.append(predicted[i])
-    }
-    guard !o.isEmpty else { return (.nan, .nan, 0) }
-    let mean = o.reduce(0, +) / Double(o.count)
-    var residual = 0.0, total = 0.0
-    for i in 0..<o.count {
-        residual += (o[i] - p[i]) * (o[i] - p[i])
-        total += (o[i] - mean) * (o[i] - mean)
-    }
-    return (total > 0 ? 1 - residual / total : .nan, (residual / Double(o.count)).squareRoot(), o.count)
-}
-
 /// Fig. 3 panel: observed against predicted β with the 1:1 line and an R²/RMSE note.
 public func observedVersusPredictedPlot(title: String, observed: [Double], predicted: [Double], color: String,
                                         quantity: String = "β", unit: String = "–", figureID: String? = nil) -> XYPlot {
-    let fit = fitStatistics(observed: observed, predicted: predicted)
-    let note = String(format: "R² = %.3f\nRMSE = %.4f\nn = %d", fit.rSquared, fit.rmse, fit.count)
+    let fit = PredictionSkill(observed: observed, predicted: predicted)
+    let note = String(format: "R² = %.3f\nRMSE = %.4f\nn = %d", fit.r2, fit.rmse, fit.count)
     return XYPlot(title: title, xLabel: "Observed \(quantity) (\(unit))", yLabel: "Predicted \(quantity) (\(unit))",
                   layers: [.identityLine(color: "#444", label: "1:1"),
                            .points(x: observed, y: predicted, color: color, label: nil, radius: 2.5, opacity: 0.6),

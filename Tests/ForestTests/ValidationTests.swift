@@ -1,4 +1,5 @@
 import Essentials
+import Statistics
 import Testing
 import SoilProfiles
 @testable import Forest
@@ -6,7 +7,7 @@ import SoilProfiles
 @Suite struct ValidationTests {
     /// Eqs. 5–6 on a hand-computed case: residual SS 1, total SS 5 → R² 0.8, RMSE √(1/4) = 0.5.
     @Test func equationsFiveAndSixClosedForm() {
-        let figures = ValidationFigures(observed: [1, 2, 3, 4], predicted: [1, 2, 3, 5])
+        let figures = PredictionSkill(observed: [1, 2, 3, 4], predicted: [1, 2, 3, 5])
         #expect(figures.count == 4)
         #expect(abs(figures.r2 - 0.8) < 1e-15)
         #expect(abs(figures.rmse - 0.5) < 1e-15)
@@ -62,7 +63,7 @@ import SoilProfiles
         let cv = try RandomForest.crossValidate(features: matrix, responses: y, scheme: .random(folds: 5), parameters: parameters, threads: 2)
         #expect(cv.perFold.count == 5)
         #expect(cv.predicted.allSatisfy { $0.isFinite })
-        let pooled = ValidationFigures(observed: y, predicted: cv.predicted)
+        let pooled = PredictionSkill(observed: y, predicted: cv.predicted)
         #expect(pooled == cv.pooled)
         let forest = try RandomForest.train(features: matrix, responses: y, parameters: parameters, threads: 2)
         #expect(abs(cv.pooled.r2 - forest.summary.oobR2) < 0.06)

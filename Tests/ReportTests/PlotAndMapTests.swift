@@ -3,6 +3,7 @@ import CGDAL
 import Foundation
 import Rasters
 import SoilProfiles
+import Statistics
 import Testing
 @testable import Report
 
@@ -91,8 +92,8 @@ import Testing
     }
 
     @Test func fitStatisticsMatchR() {
-        let fit = fitStatistics(observed: [0.97, 0.975, 0.98, 0.968, 0.972, .nan], predicted: [0.971, 0.973, 0.978, 0.97, 0.975, 0.9])
-        #expect(abs(fit.rSquared - 0.75) < 1e-12)
+        let fit = PredictionSkill(observed: [0.97, 0.975, 0.98, 0.968, 0.972, .nan], predicted: [0.971, 0.973, 0.978, 0.97, 0.975, 0.9])
+        #expect(abs(fit.r2 - 0.75) < 1e-12)
         #expect(abs(fit.rmse - 0.0020976176963403048) < 1e-15)
         #expect(fit.count == 5)
     }
