@@ -119,6 +119,16 @@ public enum MapRun {
            state.outputsIntact(folder: folder, expected: outputs), let sums = DoubleFile.read(rowSumsPath) {
             let rowSums = RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
             let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
+            // The stocks tables are derived from the recorded row sums: rewrite them when they are missing
+            // or differ (a deleted or edited stocks.csv repairs itself).
+            if options.tile == nil {
+                let layout = config.layout
+                let expected = RunTable.csv(built.rows)
+                let current = FileManager.default.contents(atPath: layout.path(.stocksTable)).map { String(decoding: $0, as: UTF8.self) }
+                if current != expected || !FileManager.default.fileExists(atPath: layout.path(.stocksDocument)) {
+                    try StockTable.write(rows: built.rows, counts: built.counts, layout: layout)
+                }
+            }
             return MapRunSummary(folder: folder, alreadyComplete: true, tilesComputed: 0, tilesResumed: 0,
                                  stocks: options.tile == nil ? built.rows : nil, counts: built.counts, outputs: outputs)
         }

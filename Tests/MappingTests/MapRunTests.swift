@@ -70,6 +70,21 @@ import Testing
         #expect(withArea.filter { beta[$0].isNaN }.count == counts[0].missingCovariate)
         // A second run finds the outputs complete.
         #expect(try MapRun.run(plan: config).alreadyComplete)
+        // A deleted stocks table is rebuilt from the recorded row sums, identical; a truncated raster is
+        // not trusted: the run recomputes and the outputs come back bit for bit.
+        let stocksPath = config.layout.path(.stocksTable)
+        let stocksBefore = try String(contentsOfFile: stocksPath, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: stocksPath)
+        #expect(try MapRun.run(plan: config).alreadyComplete)
+        #expect(try String(contentsOfFile: stocksPath, encoding: .utf8) == stocksBefore)
+        let rasterPath = out + "/GL_beta_q95.tif"
+        let rasterBefore = try bits(rasterPath)
+        let handle = try #require(FileHandle(forWritingAtPath: rasterPath))
+        try handle.truncate(atOffset: 1000)
+        try handle.close()
+        let repaired = try MapRun.run(plan: config, options: MapRunOptions(threads: 2))
+        #expect(!repaired.alreadyComplete)
+        #expect(try bits(rasterPath) == rasterBefore)
     }
 
     /// `--tile 1..4/4` then mosaic gives the same values (bit for bit) and stocks as a single
