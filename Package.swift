@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: ["Essentials", "RunModel", "Mapping", "Rasters", "Forest", "DemoData"]),
         .testTarget(name: "ReportTests", dependencies: ["Essentials", "RunModel", "SoilProfiles", "Statistics", "CGDAL", "Rasters", "Report"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Essentials", "RunModel", "Report", "Pipeline", "DemoData", "SoilProfiles"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Essentials", "RunModel", "Mapping", "Report", "Pipeline", "DemoData", "SoilProfiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Essentials", "SoilProfiles", "CGDAL", "Rasters", "soilbeta"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,8 @@ public enum HorizonIssueKind: String, Sendable, Equatable, CaseIterable {
     case missingDepth = "missing depth"
     /// Upper or lower depth is negative (e.g. an organic horizon above the mineral surface); dropped.
     case negativeDepth = "negative depth"
+    /// Upper or lower depth beyond `maximumSoilDepthCentimetres` (not a soil depth: a typo or wrong unit); dropped.
+    case depthOutOfRange = "depth beyond 10000 cm (100 m)"
     /// Upper depth equals lower depth; dropped.
     case zeroThickness = "zero thickness"
     /// Upper depth is greater than lower depth; dropped.
@@ -86,6 +88,9 @@ public struct CheckedHorizons: Sendable, Equatable {
     }
 }
 
+/// The deepest depth accepted as a soil depth, cm (100 m); deeper values are findings, never used.
+public let maximumSoilDepthCentimetres = 10_000.0
+
 /// Checks and tidies the horizons of one profile as mpspline2 0.1.9 `mpspline_datchk` does
 /// (METHOD.md §1–§2), in this order:
 /// 1. no value at all → profile rejected (`noData`);
@@ -93,7 +98,8 @@ public struct CheckedHorizons: Sendable, Equatable {
 /// 3. a missing upper depth of the first remaining horizon becomes 0; a missing lower depth of the
 ///    last remaining horizon becomes its upper depth + 10 cm; any other missing depth drops the
 ///    horizon (mpspline2 has no rule for it);
-/// 4. horizons with a negative depth dropped; 5. zero-thickness horizons dropped;
+/// 4. horizons with a negative depth, or a depth beyond `maximumSoilDepthCentimetres`, dropped;
+///    5. zero-thickness horizons dropped;
 /// 6. horizons with upper > lower dropped; 7. sorted by (upper, lower);
 /// 8. any overlap between consecutive intervals → profile rejected (`overlappingIntervals`).
 /// A profile left with no horizon is rejected (`noValidHorizons`).
@@ -183,6 +189,7 @@ struct HorizonCheckScratch {
                 continue
             }
             if t < 0 || b < 0 { report(i, .negativeDepth); continue }
+            if t > maximumSoilDepthCentimetres || b > maximumSoilDepthCentimetres { report(i, .depthOutOfRange); continue }
             if t == b { report(i, .zeroThickness); continue }
             if t > b { report(i, .topBelowBottom); continue }
             if let lastTop = keptTop.last, let lastBottom = keptBottom.last,

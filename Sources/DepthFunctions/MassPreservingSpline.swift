@@ -222,7 +222,7 @@ struct SplineEngine {
         // R's `1:nj` truncates a fractional nj.
         var deepest = bottom[0]
         for j in 1..<n where bottom[j] > deepest { deepest = bottom[j] }
-        let sliceCount = min(Int(deepest.rounded(.down)), maximumDepth)
+        let sliceCount = deepest >= Double(maximumDepth) ? maximumDepth : Int(deepest.rounded(.down))
         oneCentimetre.withUnsafeMutableBufferPointer { est in
             var h = 0  // first horizon whose lower depth is > k
             let firstTop = top[0]
@@ -261,9 +261,9 @@ struct SplineEngine {
         let maximumDepth = oneCentimetre.count
         var position = top
         while position <= bottom {
+            if position >= Double(maximumDepth) + 1 { break }  // beyond every output (and no Int overflow)
             let rIndex = Int(position.rounded(.towardZero))  // 1-based R index
             if rIndex >= 1 && rIndex <= maximumDepth { oneCentimetre[rIndex - 1] = clamped }
-            if rIndex > maximumDepth { break }
             position += 1
         }
         for i in 0..<(depths.count - 1) {

@@ -61,6 +61,19 @@ public struct RandomForest: Sendable, Equatable {
         if let row = responses.firstIndex(where: { !$0.isFinite }) {
             throw ForestError.invalidInput("row \(row + 1): target '\(targetName)' is missing or not finite")
         }
+        // Squared deviations must stay finite, or the split scores and OOB R² overflow to NaN.
+        let mean = responses.reduce(0, +) / Double(max(responses.count, 1))
+        let sumSquares = responses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        if !mean.isFinite || !sumSquares.isFinite {
+            let largest = responses.max(by: { abs($0) < abs($1) }) ?? .nan
+            throw ForestError.invalidInput("target '\(targetName)' values are too large to square (largest magnitude \(largest)); rescale them")
+        }
+        for f in 0..<features.featureCount {
+            let column = features.values[(f * features.rowCount)..<((f + 1) * features.rowCount)]
+            if let huge = column.first(where: { abs($0) > 1e150 }) {
+                throw ForestError.invalidInput("feature '\(features.featureNames[f])' has the value \(huge), too large for split scores; rescale it")
+            }
+        }
     }
 
     static func growTrees(data: TrainingSet, parameters: ForestParameters, treeRange: Range<Int>, threads: Int) -> [GrownTree] {

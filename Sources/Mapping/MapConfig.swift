@@ -18,6 +18,10 @@ public enum MappingError: SoilBetaError, Equatable {
     case outputFolder(path: String, reason: String)
     /// A test hook stopped the run as a kill would.
     case stoppedAfterTiles(Int)
+    /// An area raster with a negative value.
+    case negativeArea(path: String, row: Int, column: Int, value: Double)
+    /// An ecosystem whose stock would be 0 Pg for want of data.
+    case nothingMapped(ecosystem: String, reason: String)
 
     /// The message shown to the user (file first).
     public var description: String {
@@ -37,6 +41,10 @@ public enum MappingError: SoilBetaError, Equatable {
             return "\(path): cannot create the output folder: \(reason)"
         case let .stoppedAfterTiles(count):
             return "stopped after \(count) tile(s) as asked (--stop-after-tiles)"
+        case let .negativeArea(path, row, column, value):
+            return "\(path): row \(row + 1), column \(column + 1): area \(value) is negative; an area raster holds hectares or fractions ≥ 0"
+        case let .nothingMapped(ecosystem, reason):
+            return "\(ecosystem): nothing to map, so its stock would be 0 Pg: \(reason)"
         }
     }
 }
@@ -77,6 +85,21 @@ public struct MapPlan: Sendable {
     /// The ecosystems to map, in the paper's order.
     public var ecosystems: [EcosystemSpec]
 
+    /// Checks, before any work, that every raster the configuration maps with (area, topsoil and
+    /// covariate rasters of every configured ecosystem) is on the grid in CRS, extent and resolution.
+    /// - Throws: `ConfigError`, `FileError` or `RasterError`/`GridMismatch` naming the raster and the fix.
+    public static func checkRasters(of configuration: RunConfiguration) throws {
+        let placeholders = Dictionary(uniqueKeysWithValues: configuration.ecosystems.map { ($0.ecosystem, "") })
+        let plan = try MapPlan(configuration: configuration, models: placeholders)
+        var paths: [String] = []
+        for ecosystem in plan.ecosystems {
+            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted() where !paths.contains(path) {
+                paths.append(path)
+            }
+        }
+        try plan.grid.requireCompatibleRasters(paths)
+    }
+
     /// The same plan writing into run folder `folder` (its `maps/`).
     public func withRunFolder(_ folder: String) -> MapPlan {
         var plan = self
@@ -94,6 +117,7 @@ public struct MapPlan: Sendable {
     /// trained models); when nil, each configured ecosystem's `model` key is used.
     /// - Throws: `ConfigError` (grid, missing model), `RasterError` for a `[grid] like` raster.
     public init(configuration: RunConfiguration, models: [Ecosystem: String]? = nil) throws {
+        try configuration.checkInputs()
         self.configuration = configuration
         layout = configuration.layout
         tileRows = configuration.map.tileRows

@@ -47,6 +47,8 @@ public enum MapMosaic {
                                               folder: (config.outputFolder as NSString).appendingPathComponent("tiles/\(count)"),
                                               configPath: config.path)
         }
+        try StockTable.requireSomethingMapped(StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums).counts,
+                                              plan: config)
         let outputs = names.map { (config.outputFolder as NSString).appendingPathComponent($0) }
         // Each output is joined by exactly one lane and owns its error slot.
         let errors = ResultSlots<any Error>(count: names.count)

@@ -190,6 +190,10 @@ public enum MapRun {
                 throw MappingError.stoppedAfterTiles(computed)
             }
         }
+        if options.tile == nil {
+            try StockTable.requireSomethingMapped(StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums).counts,
+                                                  plan: config)
+        }
         try RasterWriter.finishAll(writers, maxConcurrent: 2)
         try DoubleFile.write(rowSums.flatMap { $0 }, header: [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)],
                              to: rowSumsPath)
@@ -208,6 +212,21 @@ public enum MapRun {
 }
 
 extension StockTable {
+    /// Throws when an ecosystem has no cell with area, or area but no cell with a prediction: its stock
+    /// would be a silent 0 Pg (an all-nodata or all-zero area raster, covariate rasters without values
+    /// where the ecosystem is).
+    static func requireSomethingMapped(_ counts: [EcosystemCounts], plan: MapPlan) throws {
+        for (count, ecosystem) in zip(counts, plan.ecosystems) {
+            if count.cellsWithArea == 0 {
+                throw MappingError.nothingMapped(ecosystem: count.ecosystem, reason: "no cell of \(ecosystem.areaPath) has an area > 0")
+            }
+            if count.predicted == 0 {
+                throw MappingError.nothingMapped(ecosystem: count.ecosystem, reason: "its \(count.cellsWithArea) cells with area have no "
+                    + "value in at least one covariate raster (\(ecosystem.covariates.values.sorted().joined(separator: ", "))); check their nodata")
+            }
+        }
+    }
+
     /// Writes `stocks.csv` and `stocks.json` of `layout` (atomically).
     public static func write(rows: [StockRow], counts: [EcosystemCounts], layout: RunLayout) throws {
         try RunTable.write(rows, to: layout.path(.stocksTable))

@@ -78,7 +78,11 @@ struct TileEngine {
         for (e, ecosystem) in config.ecosystems.enumerated() {
             let model = models[e]
             // Area (ha) per cell: nodata or ≤ 0 → no ecosystem.
-            var areaHa = buffers[ecosystem.areaPath]!
+            var areaHa = buffers[ecosystem.areaPath] ?? []
+            if let negative = areaHa.firstIndex(where: { $0 < 0 }) {
+                throw MappingError.negativeArea(path: ecosystem.areaPath, row: rows.lowerBound + negative / columns,
+                                                column: negative % columns, value: areaHa[negative])
+            }
             if ecosystem.areaUnit == .fraction {
                 for r in 0..<rows.count {
                     let cellArea = cellAreaHaPerRow[rows.lowerBound + r]

@@ -1,6 +1,8 @@
 import Essentials
 import Foundation
+import Mapping
 import RunModel
+import SoilProfiles
 
 /// `soilbeta run`: the whole pipeline of the paper from files (Sect. 2.1–2.6): profiles → β → covariates at
 /// sites → per ecosystem tuning, forest, random and spatial CV, importance, QRF → maps and stocks → drivers →
@@ -21,6 +23,11 @@ public enum PipelineRun {
             throw ConfigError(file: configuration.file, key: configuration.profiles == nil ? "profiles" : "forest",
                               message: "`soilbeta run` needs [profiles] and [forest]; a configuration without them is a map-only one (`soilbeta map`)")
         }
+        // Everything that can be checked before a step runs: input files, the grid and the rasters on it,
+        // and a source (raster or site column) for every model feature.
+        try configuration.checkInputs()
+        if !configuration.ecosystems.isEmpty { try MapPlan.checkRasters(of: configuration) }
+        try checkFeatureSources(configuration, profiles: profiles, forest: forest)
         let steps = PipelineSteps(configuration: configuration, profiles: profiles, forest: forest,
                                   ledger: try StepLedger(layout: configuration.layout, echo: echo))
         let started = Date()
@@ -37,6 +44,21 @@ public enum PipelineRun {
         try MapAndReportSteps.report(steps)
         try writeManifest(steps, started: started)
         steps.ledger.log(String(format: "run finished in %.1f s", Date().timeIntervalSince(started)))
+    }
+
+    /// Every `[forest] features` name needs a covariate raster or a column of the site table.
+    static func checkFeatureSources(_ configuration: RunConfiguration, profiles: ProfileSettings, forest: ForestSettings) throws {
+        var columns = Set<String>()
+        if let sites = profiles.sites {
+            let mapping = try ColumnMapping(pairs: profiles.columnPairs)
+            let header = Set(try CSVTable.read(path: sites).header)
+            for feature in forest.features where header.contains(mapping.source(of: feature)) { columns.insert(feature) }
+        }
+        let missing = forest.features.filter { configuration.covariates[$0] == nil && !columns.contains($0) }
+        guard missing.isEmpty else {
+            throw ConfigError(file: configuration.file, key: "forest.features",
+                              message: "no source for \(missing.joined(separator: ", ")): give a raster under [covariates] or a column of the site table (profiles.sites)")
+        }
     }
 
     /// Writes `run.json` (`RunManifest`): software, configuration, date, inputs with SHA-256, every step.

@@ -41,24 +41,56 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         ecosystems.first { $0.ecosystem == ecosystem }
     }
 
-    /// Every input file the configuration names (tables and rasters), sorted, without duplicates.
-    public var inputFiles: [String] {
-        var files = Set<String>()
+    /// Every input file the configuration names, with the key that names it (`profiles.horizons`,
+    /// `covariates.mat`, `ecosystems.CL.area` …), in configuration order.
+    public var inputPaths: [(key: String, path: String)] {
+        var entries: [(key: String, path: String)] = []
         if let profiles {
-            files.insert(profiles.horizons)
-            if let sites = profiles.sites { files.insert(sites) }
-            if let raster = profiles.bulkDensityRaster { files.insert(raster) }
+            entries.append(("profiles.horizons", profiles.horizons))
+            if let sites = profiles.sites { entries.append(("profiles.sites", sites)) }
+            if let raster = profiles.bulkDensityRaster { entries.append(("profiles.bd_raster", raster)) }
         }
-        topsoil?.paths.forEach { files.insert($0) }
-        covariates.values.forEach { files.insert($0) }
+        if let like = grid.like { entries.append(("grid.like", like)) }
+        func topsoilEntries(_ source: TopsoilSource?, _ key: String) {
+            switch source {
+            case let .socAndBulkDensity(soc, bd)?: entries += [("\(key).soc", soc), ("\(key).bd", bd)]
+            case let .density(path)?: entries.append(("\(key).socd", path))
+            case nil: break
+            }
+        }
+        topsoilEntries(topsoil, "topsoil")
+        for name in covariates.keys.sorted() { entries.append(("covariates.\(name)", covariates[name] ?? "")) }
         for ecosystem in ecosystems {
-            files.insert(ecosystem.area)
-            if let model = ecosystem.model { files.insert(model) }
-            ecosystem.covariates.values.forEach { files.insert($0) }
-            ecosystem.topsoil?.paths.forEach { files.insert($0) }
+            let key = "ecosystems.\(ecosystem.ecosystem.code)"
+            entries.append(("\(key).area", ecosystem.area))
+            if let model = ecosystem.model { entries.append(("\(key).model", model)) }
+            for name in ecosystem.covariates.keys.sorted() { entries.append(("\(key).covariates.\(name)", ecosystem.covariates[name] ?? "")) }
+            topsoilEntries(ecosystem.topsoil, "\(key).topsoil")
         }
-        if let land = report.land { files.insert(land) }
-        return files.sorted()
+        if let land = report.land { entries.append(("report.land", land)) }
+        return entries
+    }
+
+    /// Every input file the configuration names, sorted, without duplicates.
+    public var inputFiles: [String] { Array(Set(inputPaths.map(\.path))).sorted() }
+
+    /// Checks, before any step runs, that every input the configuration names exists, is a file (not a
+    /// folder) and can be read, and that the run folder is not a file.
+    /// - Throws: `ConfigError` naming the key whose file is at fault.
+    public func checkInputs() throws {
+        let manager = FileManager.default
+        for (key, path) in inputPaths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ConfigError(file: file, key: key, message: "'\(path)' does not exist")
+            }
+            guard !isDirectory.boolValue else { throw ConfigError(file: file, key: key, message: "'\(path)' is a folder, not a file") }
+            guard manager.isReadableFile(atPath: path) else { throw ConfigError(file: file, key: key, message: "'\(path)' cannot be read") }
+        }
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: run.folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ConfigError(file: file, key: "run.folder", message: "'\(run.folder)' is a file; the run folder must be a folder")
+        }
     }
 
     /// Reads, decodes and validates the configuration at `path`.

@@ -24,6 +24,10 @@ struct DemoDataCommand: ParsableCommand {
     @Option(help: "Number of profiles (split 758 : 244 : 219 as in the paper).") var profiles: Int = 1221
     @Option(help: "Grid cell size in degrees (global WGS84 grid; 0.0833333333 = 1/12°).") var grid: Double = 0.0833333333
     @Option(help: "Worker threads (default: all processors; results do not depend on it).") var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
     @Flag(help: "Replace an existing output folder.") var overwrite = false
 
     func run() throws {

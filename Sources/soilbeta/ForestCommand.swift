@@ -30,6 +30,10 @@ struct ForestTrainingOptions: ParsableArguments {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(name: .customLong("drop-missing"), help: "Drop rows with a missing feature or target value (counted) instead of failing.") var dropMissing = false
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
     var featureList: [String] { features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 
     func parameters(quantiles: Bool = false) -> ForestParameters {
@@ -78,6 +82,11 @@ struct ForestPredict: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(name: .customLong("drop-missing"), help: "Drop rows with a missing feature value (counted) instead of failing.") var dropMissing = false
     @Option(help: "Prediction table to write (CSV).") var out: String
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        try requireDistinctFiles(inputs: [("--model", model), ("--table", table)], outputs: [("--out", out)])
+    }
 
     func run() throws {
         let forest = try ForestModelFile.read(from: model)

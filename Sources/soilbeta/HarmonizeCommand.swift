@@ -26,6 +26,11 @@ struct HarmonizeCommand: ParsableCommand {
     @Option(help: "Findings report CSV (default: OUT with .issues.csv).") var issues: String?
     @Option(help: "Output CSV.") var out: String
 
+    func validate() throws {
+        try requireDistinctFiles(inputs: [("--horizons", input.horizons), ("--sites", input.sites)],
+                                 outputs: [("--out", out), ("--issues", issuesPath(explicit: issues, output: out)), ("--one-cm", oneCm)])
+    }
+
     func run() throws {
         let variables = vars.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !variables.isEmpty else { throw ValidationError("--vars names no variable") }

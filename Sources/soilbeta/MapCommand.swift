@@ -30,6 +30,10 @@ struct MapCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.") var quiet = false
     @Option(name: .customLong("stop-after-tiles"), help: .hidden) var stopAfterTiles: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
     func run() throws {
         let configuration = try RunConfiguration.load(path: config)
         let started = Date()

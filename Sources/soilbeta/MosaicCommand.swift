@@ -14,6 +14,11 @@ struct MosaicCommand: ParsableCommand {
     @Option(help: "Number of shards N the run was split into.") var tiles: Int
     @Option(help: "Rasters joined at the same time.") var threads: Int = 2
 
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        guard tiles >= 1 else { throw ValidationError("--tiles must be at least 1 (got \(tiles))") }
+    }
+
     func run() throws {
         let runConfig = try MapPlan(configuration: RunConfiguration.load(path: config))
         let joined = try MapMosaic.join(plan: runConfig, count: tiles, threads: threads)

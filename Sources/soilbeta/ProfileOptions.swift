@@ -19,6 +19,10 @@ struct HorizonInputOptions: ParsableArguments {
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
     /// Reads the horizon table (and site table) with the given variables.
     func read(variables: [String], optionalVariables: [String] = []) throws -> HorizonTable {
         let mapping = try ColumnMapping(pairs: columns)
@@ -26,6 +30,21 @@ struct HorizonInputOptions: ParsableArguments {
             variables: variables, optionalVariables: optionalVariables, mapping: mapping))
         if let sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
         return table
+    }
+}
+
+/// Refuses an output that would overwrite an input or another output of the same command (e.g. `--out`
+/// equal to `--horizons`, `--issues` equal to `--out`), comparing resolved paths.
+func requireDistinctFiles(inputs: [(option: String, path: String?)], outputs: [(option: String, path: String?)]) throws {
+    func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+    var seen: [(option: String, path: String)] = inputs.compactMap { entry in entry.path.map { (entry.option, resolved($0)) } }
+    for (option, path) in outputs {
+        guard let path else { continue }
+        let target = resolved(path)
+        if let clash = seen.first(where: { $0.path == target }) {
+            throw ValidationError("\(option) \(path) is the same file as \(clash.option); give a different output file")
+        }
+        seen.append((option, target))
     }
 }
 

@@ -153,4 +153,32 @@ import Testing
             "\(error)".contains("1, 2, 3") && "\(error)".contains("--tile 2/3")
         }
     }
+
+    /// A negative area raster, or a covariate raster without any value, gave 0 Pg stocks and exit 0.
+    @Test func negativeAreaAndAllNodataCovariateAreErrorsNotZeroStocks() throws {
+        let (folder, config) = try syntheticInputs("nothing")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var negative = [Float](repeating: 0.5, count: config.grid.cellCount)
+        negative[3 * config.grid.columns + 7] = -2
+        try writeRaster(folder + "/negative.tif", grid: config.grid, values: negative)
+        var withNegative = config
+        withNegative.ecosystems[0].areaPath = folder + "/negative.tif"
+        #expect {
+            try MapRun.run(plan: withNegative, options: MapRunOptions(threads: 2))
+        } throws: { error in
+            guard case let MappingError.negativeArea(path, row, column, value) = error else { return false }
+            return path.hasSuffix("negative.tif") && row == 3 && column == 7 && value == -2 && "\(error)".contains("row 4, column 8")
+        }
+        try writeRaster(folder + "/empty.tif", grid: config.grid, values: [Float](repeating: .nan, count: config.grid.cellCount))
+        var withEmpty = config
+        withEmpty.ecosystems[1].covariates["MAT"] = folder + "/empty.tif"
+        #expect {
+            try MapRun.run(plan: withEmpty, options: MapRunOptions(threads: 2))
+        } throws: { error in
+            guard case let MappingError.nothingMapped(ecosystem, reason) = error else { return false }
+            return ecosystem == "GL" && reason.contains("empty.tif") && "\(error)".contains("0 Pg")
+        }
+        let outputs = (try? FileManager.default.contentsOfDirectory(atPath: config.outputFolder)) ?? []
+        #expect(!outputs.contains { $0.hasSuffix(".tif") || $0 == "stocks.csv" }, "no output published: \(outputs)")
+    }
 }

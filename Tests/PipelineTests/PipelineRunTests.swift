@@ -3,6 +3,7 @@ import Foundation
 import RunModel
 import Testing
 @testable import Pipeline
+import Mapping
 import Report
 import SoilProfiles
 import DemoData
@@ -117,5 +118,72 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         do { try PipelineRun.run(configPath: path, echo: false) } catch let error as ConfigError {
             #expect(error.key == "forest", "\(error)")
         }
+    }
+
+    /// When a forest step produces no model any more (too few profiles), the model of an earlier run was
+    /// mapped and reported. Now the step removes it and leaves only NOT_MODELLED.txt.
+    @Test func ecosystemNoLongerModelledLeavesNoStaleModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeStudy(in: folder, profiles: 80)
+        let config = folder.appendingPathComponent("run.toml").path
+        try PipelineRun.run(configPath: config, echo: false)
+        let layout = try RunConfiguration.load(path: config).layout
+        #expect(FileManager.default.fileExists(atPath: layout.path(.model(.cropland))))
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "min_profiles = 30", with: "min_profiles = 1000")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        try PipelineRun.run(configPath: config, echo: false)
+        for ecosystem in Ecosystem.allCases {
+            #expect(!FileManager.default.fileExists(atPath: layout.path(.model(ecosystem))), "\(ecosystem)")
+            #expect(!FileManager.default.fileExists(atPath: layout.path(.importance(ecosystem))), "\(ecosystem)")
+            #expect(FileManager.default.fileExists(atPath: layout.path(.notModelled(ecosystem))), "\(ecosystem)")
+        }
+        let html = try String(contentsOfFile: layout.path(.report), encoding: .utf8)
+        #expect(!html.contains("data-figure=\"fig3-cv-random-CL\""))
+    }
+
+    /// `run.log` was appended through a symbolic link planted at its path.
+    @Test func runLogIsNeverWrittenThroughASymbolicLink() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("run"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeStudy(in: folder, profiles: 40)
+        let victim = folder.appendingPathComponent("victim.txt").path
+        try "untouched\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("run/run.log").path, withDestinationPath: victim)
+        #expect {
+            try PipelineRun.run(configPath: folder.appendingPathComponent("run.toml").path, echo: false)
+        } throws: { error in
+            "\(error)".contains("run.log") && "\(error)".contains("cannot open")
+        }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched\n")
+    }
+
+    /// Renaming or removing an ecosystem left its old `XX_*.tif` in `maps/`, and the report drew them.
+    @Test func mapsOfEcosystemsNoLongerMappedAreRemoved() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["area.tif", "socd.tif", "mat.tif", "h.csv"] { try "x".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let configuration = try RunConfiguration.decode(text: """
+        [run]
+        folder = "run"
+        [topsoil]
+        socd = "socd.tif"
+        [ecosystems.CL]
+        area = "area.tif"
+        model = "m.sbf"
+        """, path: folder.appendingPathComponent("run.toml").path)
+        let layout = configuration.layout
+        try FileManager.default.createDirectory(atPath: layout.mapsFolder, withIntermediateDirectories: true)
+        let stale = [layout.map(.grassland, .beta), layout.map(.forestland, .socDensity(layer: SOCLayer.subsoil))]
+        let kept = layout.map(.cropland, .beta)
+        for path in stale + [kept] { try "old".write(toFile: path, atomically: true, encoding: .utf8) }
+        try "m".write(to: folder.appendingPathComponent("m.sbf"), atomically: true, encoding: .utf8)
+        let plan = try MapPlan(configuration: configuration)
+        MapAndReportSteps.removeUnmappedOutputs(plan)
+        #expect(stale.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+        #expect(FileManager.default.fileExists(atPath: kept))
     }
 }
