@@ -80,6 +80,11 @@ public struct CSVTable: Sendable {
             throw FileError(file: source, message: "the file is empty: expected a header row")
         }
         let header = headerRecord.map { $0.trimmingCharacters(in: .whitespaces) }
+        if header.count == 1, let separator = [(";", "semicolon"), ("\t", "tab")].first(where: { header[0].contains($0.0) }) {
+            throw FileError(file: source, line: recordLines[0],
+                            message: "the header is one column holding \(separator.1)s: the file looks \(separator.1)-separated; "
+                                + "soilbeta reads comma-separated files (save it as CSV with commas)")
+        }
         var index: [String: Int] = [:]
         for (position, name) in header.enumerated() {
             if name.isEmpty {
@@ -138,6 +143,15 @@ public struct CSVTable: Sendable {
 
     /// `text` without leading and trailing spaces and tabs (a byte-level trim; no Foundation bridging).
     @inline(__always)
+    /// A profile or site identifier as every table reads it: without surrounding white space, ASCII or
+    /// Unicode (a trailing non-breaking space from a spreadsheet does not make a second profile).
+    public static func identifier(_ text: String) -> String {
+        if let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return text
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     public static func trimmedASCII(_ text: String) -> Substring {
         let utf8 = text.utf8
         guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return text[text.endIndex...] }
@@ -201,7 +215,8 @@ public struct CSVTable: Sendable {
 
     /// A field shortened for messages.
     public static func abbreviated(_ text: String) -> String {
-        text.count > 40 ? String(text.prefix(37)) + "..." : text
+        // Control characters (a NUL byte, an escape sequence) are shown escaped, never echoed raw.
+        printable(text.count > 40 ? String(text.prefix(37)) + "..." : text)
     }
 
     private init(source: String, header: [String], rows: [[String]], lineOfRow: [Int], indexOfColumn: [String: Int]) {
@@ -221,6 +236,12 @@ private struct RecordReader {
         self.bytes = bytes
         self.source = source
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+        // A block of comment lines (`# …`) before the header, as exports such as the Dutch soil map carry.
+        while position < bytes.count && bytes[position] == UInt8(ascii: "#") {
+            while position < bytes.count && bytes[position] != RecordReader.newline { position += 1 }
+            if position < bytes.count { position += 1 }
+            line += 1
+        }
     }
 
     private static let quote = UInt8(ascii: "\"")

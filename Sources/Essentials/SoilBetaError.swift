@@ -19,6 +19,15 @@ public enum SoilBetaVersion {
     public static var software: String { "soilbeta \(string)" }
 }
 
+/// `text` with control characters (a NUL byte, escape sequences, line breaks) shown as `\u{…}`, so a
+/// message that quotes user data stays one readable line on a terminal.
+public func printable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+    return text.unicodeScalars.map { scalar in
+        scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+    }.joined()
+}
+
 /// Renders any error for the user: a `SoilBetaError`'s own one-line description; for an error from
 /// elsewhere (Foundation, the system) its localized description, never a type name and error code.
 public func userMessage(for error: Error) -> String {

@@ -47,7 +47,7 @@ public struct DriverInputs: Sendable {
 
         var siteRowOfID: [String: Int] = [:]
         for row in 0..<siteTable.rows.count {
-            let id = trimmed(siteTable.rows[row][siteID])
+            let id = CSVTable.identifier(siteTable.rows[row][siteID])
             if id.isEmpty { throw FileError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id", message: "missing profile id") }
             if let first = siteRowOfID[id] {
                 throw FileError(file: sitesPath, line: siteTable.lineOfRow[row], field: "id",
@@ -61,7 +61,7 @@ public struct DriverInputs: Sendable {
         var betaRowOfID: [String: Int] = [:]
         for row in 0..<betaTable.rows.count {
             let line = betaTable.lineOfRow[row]
-            let id = trimmed(betaTable.rows[row][betaID])
+            let id = CSVTable.identifier(betaTable.rows[row][betaID])
             if id.isEmpty { throw FileError(file: betaPath, line: line, field: "id", message: "missing profile id") }
             if let first = betaRowOfID[id] {
                 throw FileError(file: betaPath, line: line, field: "id",
@@ -146,12 +146,6 @@ public struct DriverInputs: Sendable {
         }
     }
 
-    /// The text without surrounding white space; skips Foundation when there is none (the usual case).
-    static func trimmed(_ text: String) -> String {
-        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
-        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
-        return blank(first) || blank(last) ? text.trimmingCharacters(in: .whitespaces) : text
-    }
 }
 
 /// The tables of `soilbeta drivers` (METHOD.md §6; paper Fig. 2) as the run's typed rows, written where

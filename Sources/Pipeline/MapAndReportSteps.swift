@@ -1,6 +1,7 @@
 import Essentials
 import Foundation
 import Mapping
+import Rasters
 import Report
 import RunModel
 
@@ -71,6 +72,9 @@ enum MapAndReportSteps {
             inputs.append(land)
             let current: String? = FileManager.default.fileExists(atPath: layout.path(.land)) ? try ledger.hash(of: layout.path(.land)) : nil
             if current != digest {
+                // Open it as a raster first, so a bad land file is reported under its own name and never
+                // replaces a good copy.
+                _ = try Raster(path: land)
                 let data: Data
                 do { data = try Data(contentsOf: URL(fileURLWithPath: land)) } catch {
                     throw FileError(file: land, message: "cannot read the land raster ([report] land): \(userMessage(for: error))")

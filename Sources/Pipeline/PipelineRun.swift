@@ -49,8 +49,11 @@ public enum PipelineRun {
     /// Every `[forest] features` name needs a covariate raster or a column of the site table.
     static func checkFeatureSources(_ configuration: RunConfiguration, profiles: ProfileSettings, forest: ForestSettings) throws {
         var columns = Set<String>()
+        let mapping = try ColumnMapping(pairs: profiles.columnPairs)
+        do { try mapping.requireKnownNames(alsoKnown: forest.features) } catch let error as ColumnMappingError {
+            throw ConfigError(file: configuration.file, key: "profiles.columns", message: error.reason)
+        }
         if let sites = profiles.sites {
-            let mapping = try ColumnMapping(pairs: profiles.columnPairs)
             let header = Set(try CSVTable.read(path: sites).header)
             for feature in forest.features where header.contains(mapping.source(of: feature)) { columns.insert(feature) }
         }

@@ -79,7 +79,7 @@ enum ProfileAndForestSteps {
             for feature in features {
                 guard let column = sites.column(mapping.source(of: feature)) else { continue }
                 for row in 0..<sites.rows.count {
-                    guard let target = rowOfID[sites.rows[row][siteID]], let value = try sites.number(row: row, column: column) else { continue }
+                    guard let target = rowOfID[CSVTable.identifier(sites.rows[row][siteID])], let value = try sites.number(row: row, column: column) else { continue }
                     table.covariates[feature]?[target] = value
                 }
             }

@@ -116,7 +116,11 @@ public final class StepLedger: Sendable {
         }
         log("\(name): running")
         AtomicFile.removeQuietly(recordPath)
-        let (outputs, summary) = try body()
+        let outputs: [String], summary: String
+        do { (outputs, summary) = try body() } catch {
+            log("\(name): failed — \(printable(userMessage(for: error)))")
+            throw error
+        }
         var outputHashes: [StepFile.Output] = []
         for output in outputs {
             let digest = try ContentHash.hex(ofFile: output)

@@ -426,7 +426,7 @@ public struct RunReport {
         }
         var body = "<div data-figure=\"table1\">" + htmlTable(header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil 0–20 (Pg C)", "Subsoil 20–100 (Pg C)",
                                                                   "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
-        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest, as given in maps/stocks.csv.</p>"
+        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest, as given in maps/stocks.csv.</p>"
         if !ecosystems.contains("all") {
             // No "all" row in the file: sum the point estimates (intervals do not add).
             let total = { (layer: String) -> String in
@@ -458,7 +458,7 @@ public struct RunReport {
             let fields = try CSVTable.parse(text: RunTable.csv(rows), source: path)
             body += htmlTable(header: TuningRow.columns.map(\.name), rows: fields.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
         }
-        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (METHOD.md §7); bold: the chosen cell.</p>"
+        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (docs/METHOD.md §7); bold: the chosen cell.</p>"
     }
 
     // MARK: - Provenance

@@ -28,6 +28,20 @@ public struct ColumnMapping: Sendable, Equatable {
         }
     }
 
+    /// The canonical columns of horizon and site tables (docs/METHOD.md §1); covariates and the variables
+    /// of `harmonize --vars` are canonical names too, where a command reads them.
+    public static let canonicalNames = ["id", "top", "bottom", "soc", "som", "som_pct", "bd", "cf", "lon", "lat", "ecosystem", "study"]
+
+    /// Throws for a renamed name that is neither a canonical column nor one of `alsoKnown` (e.g. the
+    /// model's covariates), listing the valid names: `--column carbon=C` is a typo, not a no-op.
+    public func requireKnownNames(alsoKnown: [String] = []) throws {
+        let known = ColumnMapping.canonicalNames + alsoKnown.filter { !ColumnMapping.canonicalNames.contains($0) }
+        for name in sourceOfCanonical.keys.sorted() where !known.contains(name) {
+            throw ColumnMappingError(pair: "\(name)=\(sourceOfCanonical[name] ?? "")",
+                                     reason: "'\(name)' is not a column soilbeta reads here; valid names: \(known.joined(separator: ", "))")
+        }
+    }
+
     /// The header to look for in the file for the canonical column `name`.
     public func source(of name: String) -> String { sourceOfCanonical[name] ?? name }
 }
@@ -219,7 +233,7 @@ public struct HorizonTable: Sendable {
         var ids: [String] = []
         var rowsOfProfile: [[Int]] = []
         for row in 0..<csv.rows.count {
-            let id = String(CSVTable.trimmedASCII(csv.rows[row][idColumn]))
+            let id = CSVTable.identifier(csv.rows[row][idColumn])
             if CSVTable.isMissingText(id) {
                 issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: "", field: label("id"),
                                           action: .horizonDropped, reason: "row has no profile identifier"))
@@ -331,7 +345,7 @@ public struct HorizonTable: Sendable {
         hasSiteColumns = hasSiteColumns || lonColumn != nil || latColumn != nil || ecosystemColumn != nil || studyColumn != nil
         var seen = Set<String>()
         for row in 0..<csv.rows.count {
-            let id = csv.rows[row][idColumn].trimmingCharacters(in: .whitespaces)
+            let id = CSVTable.identifier(csv.rows[row][idColumn])
             guard let p = profileOfID[id] else {
                 issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: id, field: label("id"),
                                           action: .warning, reason: "site has no profile in the horizon table"))

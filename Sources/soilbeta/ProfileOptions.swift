@@ -26,6 +26,7 @@ struct HorizonInputOptions: ParsableArguments {
     /// Reads the horizon table (and site table) with the given variables.
     func read(variables: [String], optionalVariables: [String] = []) throws -> HorizonTable {
         let mapping = try ColumnMapping(pairs: columns)
+        try mapping.requireKnownNames(alsoKnown: variables + optionalVariables)
         var table = try HorizonTable.read(path: horizons, options: HorizonReadOptions(
             variables: variables, optionalVariables: optionalVariables, mapping: mapping))
         if let sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }

@@ -10,7 +10,7 @@ struct SimulateProfilesCommand: ParsableCommand {
         abstract: "Write a synthetic horizon CSV (id,top,bottom,soc,bd,lon,lat,ecosystem) following the β model.",
         discussion: """
         Profiles have 4–8 horizons down to 100–150 cm; SOC density decays as β^d with β ≈ 0.9756 ± 0.006 (the
-        β fitted by `soilbeta beta` is ≈ 0.006 lower: it normalises by the 0–100 cm total, METHOD.md §4),
+        β fitted by `soilbeta beta` is ≈ 0.006 lower: it normalises by the 0–100 cm total, docs/METHOD.md §4),
         bulk density rises with depth, 5 % lognormal noise. Deterministic for a seed.
         Example: soilbeta simulate-profiles --count 10000 --seed 1 --out profiles.csv
         """)

@@ -16,7 +16,7 @@ enum SoilBetaMain {
                 try command.run()
             }
         } catch let failure as SoilBetaError {
-            FileHandle.standardError.write(Data("soilbeta: error: \(failure.description)\n".utf8))
+            FileHandle.standardError.write(Data("soilbeta: error: \(printable(failure.description))\n".utf8))
             exit(1)
         } catch {
             SoilBeta.exit(withError: error)

@@ -13,6 +13,33 @@ import Testing
         #expect(try table.number(row: 1, column: 2) == nil)
     }
 
+    /// Comment lines at the top (real exports such as the Dutch soil map carry them) were read as the header.
+    @Test func commentHeaderLinesAreSkippedWithLineNumbersKept() throws {
+        let table = try CSVTable.parse(text: "# exported 2024\n# units: cm, g/kg\nid,x\na,1\n", source: "c.csv")
+        #expect(table.header == ["id", "x"] && table.rows == [["a", "1"]] && table.lineOfRow == [4])
+    }
+
+    /// A `;` or tab separated file gave a one-column table and baffling errors later.
+    @Test(arguments: [("id;top;bottom\na;0;10\n", "semicolon"), ("id\ttop\tbottom\na\t0\t10\n", "tab")])
+    func otherSeparatorsAreNamed(text: String, name: String) {
+        #expect {
+            try CSVTable.parse(text: text, source: "s.csv")
+        } throws: { error in
+            "\(error)".hasPrefix("s.csv:1: ") && "\(error)".contains("\(name)-separated")
+        }
+    }
+
+    /// A NUL byte in a value was echoed raw into the message.
+    @Test func controlCharactersInValuesAreEscapedInMessages() throws {
+        let table = try CSVTable.parse(text: "id,x\na,1\u{0}2\n", source: "n.csv")
+        #expect {
+            try table.number(row: 0, column: 1)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("1\\u{0}2") && !text.unicodeScalars.contains { $0.value == 0 }
+        }
+    }
+
     @Test func raggedRowNamesFileAndLine() {
         let text = "id,top,bottom\nx,0,10\nx,10\n"
         #expect(throws: FileError(file: "h.csv", line: 3, field: nil, message: "row has 2 field(s) but the header has 3")) {

@@ -186,4 +186,38 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         #expect(stale.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
         #expect(FileManager.default.fileExists(atPath: kept))
     }
+
+    /// A failing step (a full disk, a malformed table) was reported on the terminal but not in run.log.
+    @Test func stepFailureIsWrittenToTheRunLog() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeStudy(in: folder, profiles: 40)
+        let horizons = folder.appendingPathComponent("horizons.csv")
+        try (try String(contentsOf: horizons, encoding: .utf8) + "P0,100,120\n").write(to: horizons, atomically: true, encoding: .utf8)
+        #expect(throws: FileError.self) { try PipelineRun.run(configPath: folder.appendingPathComponent("run.toml").path, echo: false) }
+        let log = try String(contentsOf: folder.appendingPathComponent("run/run.log"), encoding: .utf8)
+        #expect(log.contains("profiles: failed — \(horizons.path):"), "\(log)")
+    }
+
+    /// A bad `[report] land` was reported under the run folder's copy, which had replaced the good copy.
+    @Test func badLandRasterIsReportedUnderItsOwnNameAndKeepsTheGoodCopy() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeStudy(in: folder, profiles: 40)
+        let land = folder.appendingPathComponent("land.tif")
+        try "not a raster".write(to: land, atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent("run.toml")
+        try (try String(contentsOf: config, encoding: .utf8) + "\n[report]\nland = \"land.tif\"\n").write(to: config, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("run"), withIntermediateDirectories: true)
+        let goodCopy = folder.appendingPathComponent("run/land.tif")
+        try "good copy".write(to: goodCopy, atomically: true, encoding: .utf8)
+        #expect {
+            try PipelineRun.run(configPath: config.path, echo: false)
+        } throws: { error in
+            "\(error)".contains(land.path) && !"\(error)".contains(goodCopy.path)
+        }
+        #expect(try String(contentsOf: goodCopy, encoding: .utf8) == "good copy")
+    }
 }

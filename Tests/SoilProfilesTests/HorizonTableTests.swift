@@ -96,6 +96,25 @@ import Testing
         #expect(horizons.issues.count == 1 && horizons.issues[0].file == "s.csv" && horizons.issues[0].line == 3)
     }
 
+    /// An id with a trailing non-breaking space (from a spreadsheet) was matched in one table and not the other.
+    @Test func idWithTrailingNonBreakingSpaceMatchesItsSite() throws {
+        var horizons = try table("id,top,bottom,soc,bd\na\u{00A0},0,10,1,1\n")
+        try horizons.mergeSites(CSVTable.parse(text: "id,lon,lat,ecosystem\na,1,2,GL\n", source: "s.csv"))
+        #expect(horizons.profileIDs == ["a"])
+        #expect(horizons.sites[0] == SiteAttributes(longitudeDeg: 1, latitudeDeg: 2, ecosystem: .grassland))
+        #expect(horizons.issues.isEmpty)
+    }
+
+    /// `--column carbon=…` with an unknown canonical name was silently a no-op.
+    @Test func unknownCanonicalColumnNameIsRefusedListingTheValidOnes() throws {
+        #expect {
+            try ColumnMapping(pairs: ["carbon=C"]).requireKnownNames()
+        } throws: { error in
+            "\(error)".contains("'carbon' is not a column") && "\(error)".contains("soc") && "\(error)".contains("bottom")
+        }
+        try ColumnMapping(pairs: ["soc=C", "mat=MAT"]).requireKnownNames(alsoKnown: ["mat"])
+    }
+
     @Test func columnMappingRejectsMalformedPairs() {
         #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc"]) }
         #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc="]) }
