@@ -114,6 +114,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     /// Decodes configuration `text`; `path` names the file in errors and is the base of relative paths.
     /// - Throws: `ConfigError`.
     public static func decode(text: String, path: String) throws -> RunConfiguration {
+        try screenSyntax(text, path: path)
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw ConfigError(file: path, key: "(syntax)", message: "line \(error.source.begin.line): \(error.description)")
@@ -133,6 +134,81 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         }
         return try document.resolved(file: path)
     }
+}
+
+/// Refuses text that the bundled TOML parser (toml++) does not handle gracefully — it stops the process on
+/// an assertion (or, built without assertions, relies on undefined behaviour) instead of reporting a syntax
+/// error. The configuration fuzz test found: table headers whose name does not start like a key (`[`
+/// alone, `[.forest]`, `[[[x]]`, `[é]`), a `}` where an array is open, dates and times (`1979-05-27 2`),
+/// and NUL characters. None of these is valid in a soilbeta configuration, so they are reported here.
+/// Strings and comments are skipped; brackets are matched across lines.
+/// - Throws: `ConfigError` with key `(syntax)` and the line.
+func screenSyntax(_ text: String, path: String) throws {
+    var open: [Character] = []
+    var line = 1
+    var atLineStart = true
+    var code = ""  // the current line without strings and comments (strings become `s`)
+    var characters = Array(text)[...]
+    func fail(_ message: String) -> ConfigError { ConfigError(file: path, key: "(syntax)", message: "line \(line): \(message)") }
+    func startsKey(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || "_-\"'".contains(character))
+    }
+    func endLine() throws {
+        if code.range(of: #"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}"#, options: .regularExpression) != nil {
+            throw fail("dates and times are not values of a soilbeta configuration (quote text as \"…\")")
+        }
+        code = ""
+        line += 1
+        atLineStart = true
+    }
+    while let character = characters.popFirst() {
+        if character.unicodeScalars.contains(where: { $0.value == 0 }) { throw fail("a NUL character") }
+        if atLineStart && (character == " " || character == "\t") { continue }
+        let headerStart = atLineStart && character == "[" && open.isEmpty
+        atLineStart = false
+        if headerStart {
+            // A table header: `[name]` or `[[name]]`; the name must start like a key.
+            var rest = characters.prefix { $0 != "\n" }[...]
+            if rest.first == "[" { rest = rest.dropFirst() }
+            let name = rest.drop { $0 == " " || $0 == "\t" }
+            guard let first = name.first, first == "]" || startsKey(first) else {
+                throw fail("a table name must start with an ASCII letter, digit, '_', '-' or a quote")
+            }
+        }
+        switch character {
+        case "\n": try endLine()
+        case "#": while let next = characters.first, next != "\n" { characters.removeFirst() }
+        case "\"", "'":
+            let tripled = characters.prefix(2) == [character, character]
+            if tripled { characters.removeFirst(2) }
+            var closed = false
+            while let next = characters.popFirst() {
+                if next.unicodeScalars.contains(where: { $0.value == 0 }) { throw fail("a NUL character") }
+                if next == "\n" { if !tripled { break }; line += 1 }
+                if next == "\\" && character == "\"" { _ = characters.popFirst(); continue }
+                if next == character && (!tripled || characters.prefix(2) == [character, character]) {
+                    if tripled { characters.removeFirst(2) }
+                    closed = true
+                    break
+                }
+            }
+            if !closed { throw fail("a string is not closed") }
+            code.append("s")
+        case "[", "{":
+            open.append(character)
+            code.append(character)
+        case "]", "}":
+            let expected: Character = character == "]" ? "[" : "{"
+            // `[[name]]` closes its two brackets together at the top level.
+            if open.last != expected {
+                throw fail("'\(character)' does not close the open '\(open.last.map(String.init) ?? "nothing")'")
+            }
+            open.removeLast()
+            code.append(character)
+        default: code.append(character)
+        }
+    }
+    try endLine()
 }
 
 /// `[run]`.

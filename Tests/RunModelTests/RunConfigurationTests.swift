@@ -66,4 +66,12 @@ import Testing
         #expect(key(of: Self.base + maps + "[ecosystems.CL]\narea = \"a.tif\"\nmodel = \"m.sbf\"\n") == "ecosystems.CL.model")
         #expect(key(of: "[run]\nfolder = \"o\"\n" + maps + "[ecosystems.CL]\narea = \"a.tif\"\n") == "ecosystems.CL.model")
     }
+
+    /// Inputs on which the bundled TOML parser stopped the process on an assertion (found by
+    /// ConfigurationFuzzTests) are syntax errors with their line.
+    @Test(arguments: ["[.forest]\n", "[\nx = 1\n", "[[[x]]map]\n", "x = [}]\n", "x = [1 , }]\n", "[é]\n",
+                      "[run]\nseed = 1979-05-27 2\n", "x = \"a\u{0}b\"\n", "x = \"open\n"])
+    func parserCrashersAreSyntaxErrors(text: String) {
+        #expect(key(of: text) == "(syntax)", "\(text.debugDescription)")
+    }
 }
