@@ -16,11 +16,12 @@ enum ProfileAndForestSteps {
         var inputs = [config.horizons]
         if let sites = config.sites { inputs.append(sites) }
         if let raster = config.bulkDensityRaster { inputs.append(raster) }
-        let parameters = "columns=\(config.columnPairs) bd_fill=\(String(describing: config.bulkDensityFill))"
+        let parameters = "columns=\(config.columnPairs) bd_fill=\(String(describing: config.bulkDensityFill)) units=\(config.units.sorted { $0.key < $1.key })"
         try ledger.step("profiles", parameters: parameters, inputs: inputs) {
             let mapping = try ColumnMapping(pairs: config.columnPairs)
-            var table = try HorizonTable.read(path: config.horizons, options: HorizonReadOptions(
-                variables: ["soc", "bd"], optionalVariables: ["cf"], mapping: mapping))
+            var options = HorizonReadOptions(variables: ["soc", "bd"], optionalVariables: ["cf"], mapping: mapping)
+            options.units = try InputUnits(pairs: config.units)
+            var table = try HorizonTable.read(path: config.horizons, options: options)
             if let sites = config.sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
             var fill = [Double](repeating: config.bulkDensityFill ?? .nan, count: table.profileCount)
             var fromRaster = 0

@@ -235,6 +235,8 @@ public struct ProfileSettings: Sendable, Equatable, Codable {
     public var bulkDensityFill: Double?
     /// Bulk-density raster sampled at the site for horizons with none.
     public var bulkDensityRaster: String?
+    /// Units of the horizon table when not cm, g kg⁻¹, g cm⁻³: `depth = "m"`, `soc = "pct"`, `bd = "kg/m3"`.
+    public var units: [String: String]
 
     /// The column renaming as `NAME=SOURCE` pairs, sorted.
     public var columnPairs: [String] { columns.map { "\($0.key)=\($0.value)" }.sorted() }
@@ -337,10 +339,10 @@ struct ConfigDocument: Decodable {
     struct Profiles: Decodable {
         var horizons: String
         var sites, bdRaster: String?
-        var columns: [String: String]?
+        var columns, units: [String: String]?
         var bdFill: FlexibleNumber?
         enum CodingKeys: String, CodingKey {
-            case horizons, sites, columns
+            case horizons, sites, columns, units
             case bdFill = "bd_fill"
             case bdRaster = "bd_raster"
         }
@@ -429,11 +431,19 @@ struct ConfigDocument: Decodable {
             var columns = profiles.columns ?? [:]
             for (name, source) in columns where source.isEmpty { throw fail("profiles.columns.\(name)", "must name a column (empty string)") }
             columns = columns.filter { !$0.value.isEmpty }
+            let units = profiles.units ?? [:]
+            for (key, value) in units {
+                let accepted = ["depth": ["cm", "m"], "soc": ["g/kg", "pct", "%"], "bd": ["g/cm3", "kg/m3"]]
+                guard let values = accepted[key] else { throw fail("profiles.units.\(key)", "unknown; give depth, soc or bd") }
+                guard values.contains(value.lowercased()) else {
+                    throw fail("profiles.units.\(key)", "'\(value)' is not known; accepted: \(values.joined(separator: ", "))")
+                }
+            }
             profileSettings = ProfileSettings(
                 horizons: try path(profiles.horizons, "profiles.horizons") ?? "",
                 sites: try path(profiles.sites, "profiles.sites"), columns: columns,
                 bulkDensityFill: try check(profiles.bdFill?.value, "profiles.bd_fill", 0.01...2.65),
-                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"))
+                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"), units: units)
         }
 
         var forestSettings: ForestSettings?

@@ -30,7 +30,8 @@ public struct ColumnMapping: Sendable, Equatable {
 
     /// The canonical columns of horizon and site tables (docs/METHOD.md §1); covariates and the variables
     /// of `harmonize --vars` are canonical names too, where a command reads them.
-    public static let canonicalNames = ["id", "top", "bottom", "soc", "som", "som_pct", "bd", "cf", "lon", "lat", "ecosystem", "study"]
+    public static let canonicalNames = ["id", "top", "bottom", "top_m", "bottom_m", "soc", "soc_pct", "som", "som_pct", "bd", "bd_kg_m3",
+                                        "cf", "lon", "lat", "ecosystem", "study"]
 
     /// Throws for a renamed name that is neither a canonical column nor one of `alsoKnown` (e.g. the
     /// model's covariates), listing the valid names: `--column carbon=C` is a typo, not a no-op.
@@ -122,6 +123,8 @@ public struct HorizonReadOptions: Sendable {
     public var optionalVariables: [String]
     /// Read `lon`, `lat`, `ecosystem`, `study` when present.
     public var readSiteColumns: Bool
+    /// Units of the file's depths, SOC and BD when they are not soilbeta's.
+    public var units = InputUnits()
 
     /// Creates options.
     public init(variables: [String], optionalVariables: [String] = [], mapping: ColumnMapping = ColumnMapping(),
@@ -204,17 +207,40 @@ public struct HorizonTable: Sendable {
             return source == canonical ? canonical : "\(canonical) [\(source)]"
         }
         let idColumn = try csv.requireColumn(mapping.source(of: "id"), purpose: "profile identifier")
-        let topColumn = try csv.requireColumn(mapping.source(of: "top"), purpose: "upper depth, cm")
-        let bottomColumn = try csv.requireColumn(mapping.source(of: "bottom"), purpose: "lower depth, cm")
+        // A unit suffix on a column name states the unit: top_m/bottom_m (metres), soc_pct (%), bd_kg_m3.
+        var units = options.units
+        var unitStated = (depth: units.depth != .cm, soc: units.soc != .gPerKg, bd: units.bd != .gPerCm3)
+        var depthNames = ("top", "bottom")
+        if csv.column(mapping.source(of: "top")) == nil, csv.column(mapping.source(of: "top_m")) != nil {
+            depthNames = ("top_m", "bottom_m")
+            units.depth = .m
+            unitStated.depth = true
+        }
+        let topColumn = try csv.requireColumn(mapping.source(of: depthNames.0), purpose: "upper depth, cm (or top_m in metres)")
+        let bottomColumn = try csv.requireColumn(mapping.source(of: depthNames.1), purpose: "lower depth, cm (or bottom_m in metres)")
+        var variableColumnName: [String: String] = [:]
+        if csv.column(mapping.source(of: "soc")) == nil, csv.column(mapping.source(of: "soc_pct")) != nil {
+            variableColumnName["soc"] = "soc_pct"
+            units.soc = .percent
+            unitStated.soc = true
+        }
+        if csv.column(mapping.source(of: "bd")) == nil, csv.column(mapping.source(of: "bd_kg_m3")) != nil {
+            variableColumnName["bd"] = "bd_kg_m3"
+            units.bd = .kgPerM3
+            unitStated.bd = true
+        }
+        func converted(_ value: Double, _ variable: String) -> Double {
+            variable == "soc" ? value * units.socFactor : variable == "bd" ? value / units.bulkDensityDivisor : value
+        }
 
         let variables = options.variables + options.optionalVariables.filter {
-            !options.variables.contains($0) && csv.column(mapping.source(of: $0)) != nil
+            !options.variables.contains($0) && csv.column(mapping.source(of: variableColumnName[$0] ?? $0)) != nil
         }
         // Where each requested variable comes from.
         struct VariableSource { var column: Int?; var somColumn: Int?; var somFactor: Double }
         var sources: [VariableSource] = []
         for variable in variables {
-            let column = csv.column(mapping.source(of: variable))
+            let column = csv.column(mapping.source(of: variableColumnName[variable] ?? variable))
             var somColumn: Int? = nil
             var factor = 0.0
             if variable == "soc" {
@@ -256,8 +282,8 @@ public struct HorizonTable: Sendable {
         for p in 0..<ids.count {
             for row in rowsOfProfile[p] {
                 let line = csv.lineOfRow[row]
-                let top = try csv.number(row: row, column: topColumn)
-                let bottom = try csv.number(row: row, column: bottomColumn)
+                let top = try csv.number(row: row, column: topColumn).map { $0 * units.depthFactor }
+                let bottom = try csv.number(row: row, column: bottomColumn).map { $0 * units.depthFactor }
                 // A missing depth is kept as NaN: the spline's checks repair or drop it the mpspline2 way
                 // (first top → 0, last bottom → top + 10, any other → horizon dropped) and report it.
                 let topValue = top ?? .nan, bottomValue = bottom ?? .nan
@@ -267,7 +293,7 @@ public struct HorizonTable: Sendable {
                     var value: Double? = nil
                     var fromSOM = false
                     var usedName = variable
-                    if let column = source.column { value = try csv.number(row: row, column: column) }
+                    if let column = source.column { value = try csv.number(row: row, column: column).map { converted($0, variable) } }
                     if value == nil, let somColumn = source.somColumn,
                        let som = try csv.number(row: row, column: somColumn) {
                         usedName = source.somFactor == 0.58 ? "som" : "som_pct"
@@ -319,11 +345,56 @@ public struct HorizonTable: Sendable {
             }
         }
 
+        issues += HorizonTable.unitWarnings(source: csv.source, label: label, stated: unitStated, tops: tops, bottoms: bottoms,
+                                            starts: starts, variables: variables, values: columns, droppedBulkDensities: issues)
+
         self.source = csv.source
         (self.variables, self.profileIDs, self.profileStart) = (variables, ids, starts)
         (self.topCm, self.bottomCm, self.lineOfHorizon) = (tops, bottoms, lines)
         (self.values, self.sites, self.issues) = (columns, sites, issues)
         (self.socFromSOMCount, self.hasSiteColumns) = (derivedCount, hasSite)
+    }
+
+    /// Findings for data that are wrong but look fine: depths that look like metres (every lower depth
+    /// ≤ 3), SOC that looks like per cent or a fraction (topsoil SOC < 1 g kg⁻¹ in every profile), BD that
+    /// looks like kg m⁻³ (most values > 100). Each names the column, the likely unit, how to state it, and
+    /// how many profiles look affected. Nothing is changed: the user states the unit.
+    static func unitWarnings(source: String, label: (String) -> String, stated: (depth: Bool, soc: Bool, bd: Bool),
+                             tops: [Double], bottoms: [Double], starts: [Int], variables: [String], values: [[Double]],
+                             droppedBulkDensities: [IngestIssue]) -> [IngestIssue] {
+        var warnings: [IngestIssue] = []
+        let profileCount = starts.count - 1
+        func warn(_ field: String, _ reason: String) {
+            warnings.append(IngestIssue(file: source, line: 1, profileID: "", field: label(field), action: .warning, reason: reason))
+        }
+        let finiteBottoms = bottoms.filter(\.isFinite)
+        if !stated.depth, let deepest = finiteBottoms.max(), deepest <= 3, deepest > 0 {
+            warn("bottom", "every lower depth is ≤ 3 (deepest \(deepest)): the depths look like metres, not cm; "
+                + "\(profileCount) of \(profileCount) profiles look affected; state the unit with top_m/bottom_m columns or --units depth=m")
+        }
+        if !stated.soc, let soc = variables.firstIndex(of: "soc") {
+            var checked = 0, low = 0
+            for p in 0..<profileCount where starts[p] < starts[p + 1] {
+                let range = starts[p]..<starts[p + 1]
+                guard let first = range.filter({ tops[$0].isFinite && !values[soc][$0].isNaN }).min(by: { tops[$0] < tops[$1] }) else { continue }
+                checked += 1
+                if values[soc][first] < 1 { low += 1 }
+            }
+            if checked > 0 && low == checked {
+                warn("soc", "topsoil SOC is below 1 g kg⁻¹ in every profile: SOC looks like per cent (or a fraction), not g kg⁻¹; "
+                    + "\(low) of \(profileCount) profiles look affected; state the unit with a soc_pct column or --units soc=pct")
+            }
+        }
+        if !stated.bd {
+            let highBD = droppedBulkDensities.filter { $0.field == label("bd") && $0.action == .valueDropped && ($0.reason.split(separator: " ").first.flatMap { Double($0) } ?? 0) > 100 }
+            let kept = variables.firstIndex(of: "bd").map { values[$0].filter { !$0.isNaN }.count } ?? 0
+            if !highBD.isEmpty && highBD.count >= kept {
+                let profiles = Set(highBD.map(\.profileID)).count
+                warn("bd", "\(highBD.count) bulk densities are above 100: BD looks like kg m⁻³, not g cm⁻³; \(profiles) of \(profileCount) profiles "
+                    + "look affected; state the unit with a bd_kg_m3 column or --units bd=kg/m3")
+            }
+        }
+        return warnings
     }
 
     /// Merges a separate site table (`id`, `lon`, `lat`, `ecosystem`, `study`; METHOD.md §1) into the

@@ -16,6 +16,10 @@ struct HorizonInputOptions: ParsableArguments {
     @Option(help: "Optional site CSV (id,lon,lat,ecosystem,study) merged by id; it wins over site columns on horizon rows.")
     var sites: String?
 
+    @Option(help: ArgumentHelp("Units of the file when not cm, g/kg, g/cm3: depth=m, soc=pct, bd=kg/m3 (comma-separated).",
+                               valueName: "KEY=UNIT,…"))
+    var units: String?
+
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
@@ -27,8 +31,9 @@ struct HorizonInputOptions: ParsableArguments {
     func read(variables: [String], optionalVariables: [String] = []) throws -> HorizonTable {
         let mapping = try ColumnMapping(pairs: columns)
         try mapping.requireKnownNames(alsoKnown: variables + optionalVariables)
-        var table = try HorizonTable.read(path: horizons, options: HorizonReadOptions(
-            variables: variables, optionalVariables: optionalVariables, mapping: mapping))
+        var options = HorizonReadOptions(variables: variables, optionalVariables: optionalVariables, mapping: mapping)
+        if let units { options.units = try InputUnits(argument: units) }
+        var table = try HorizonTable.read(path: horizons, options: options)
         if let sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
         return table
     }

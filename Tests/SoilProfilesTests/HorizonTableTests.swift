@@ -115,6 +115,36 @@ import Testing
         try ColumnMapping(pairs: ["soc=C", "mat=MAT"]).requireKnownNames(alsoKnown: ["mat"])
     }
 
+    /// Depths in metres, SOC in %, BD in kg m⁻³ looked fine and gave nonsense: each is a warning naming the
+    /// column, the likely unit and how many profiles look affected.
+    @Test func valuesInTheWrongUnitAreFlaggedWithTheLikelyUnit() throws {
+        let metres = try table("id,top,bottom,soc,bd\na,0,0.2,20,1.2\na,0.2,1.0,5,1.4\nb,0,0.3,12,1.3\n")
+        let depth = try #require(metres.issues.first { $0.action == .warning && $0.field == "bottom" })
+        #expect(depth.reason.contains("metres") && depth.reason.contains("2 of 2 profiles") && depth.reason.contains("--units depth=m"))
+        let percent = try table("id,top,bottom,soc,bd\na,0,20,0.8,1.2\na,20,60,0.3,1.4\nb,0,30,0.5,1.3\n")
+        let soc = try #require(percent.issues.first { $0.action == .warning && $0.field == "soc" })
+        #expect(soc.reason.contains("per cent") && soc.reason.contains("2 of 2 profiles") && soc.reason.contains("soc_pct"))
+        let kilograms = try table("id,top,bottom,soc,bd\na,0,20,20,1200\na,20,60,10,1400\nb,0,30,12,1300\n")
+        let bd = try #require(kilograms.issues.first { $0.action == .warning && $0.field == "bd" })
+        #expect(bd.reason.contains("kg m⁻³") && bd.reason.contains("2 of 2 profiles") && bd.reason.contains("bd_kg_m3"))
+        let fine = try table("id,top,bottom,soc,bd\na,0,20,20,1.2\na,20,60,10,1.4\n")
+        #expect(!fine.issues.contains { $0.action == .warning })
+    }
+
+    /// Stating the units (column suffixes or `--units`) converts the values and silences the warnings.
+    @Test func statedUnitsAreConvertedOnReading() throws {
+        let suffixed = try table("id,top_m,bottom_m,soc_pct,bd_kg_m3\na,0,0.2,2.5,1250\na,0.2,0.45,1,1400\n")
+        #expect(suffixed.topCm == [0, 20] && suffixed.bottomCm == [20, 45])
+        #expect(suffixed.values[0] == [25, 10] && suffixed.values[1] == [1.25, 1.4])
+        #expect(!suffixed.issues.contains { $0.action == .warning })
+        var options = HorizonReadOptions(variables: ["soc", "bd"])
+        options.units = try InputUnits(argument: "depth=m,soc=pct,bd=kg/m3")
+        let stated = try HorizonTable(csv: CSVTable.parse(text: "id,top,bottom,soc,bd\na,0,0.2,2.5,1250\na,0.2,0.45,1,1400\n", source: "u.csv"),
+                                      options: options)
+        #expect(stated.topCm == suffixed.topCm && stated.bottomCm == suffixed.bottomCm && stated.values == suffixed.values)
+        #expect(throws: InputUnitsError.self) { try InputUnits(argument: "depth=ft") }
+    }
+
     @Test func columnMappingRejectsMalformedPairs() {
         #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc"]) }
         #expect(throws: ColumnMappingError.self) { try ColumnMapping(pairs: ["soc="]) }
