@@ -159,8 +159,19 @@ public enum ProfileRuns {
         for p in 0..<table.profileCount {
             let densities = Array(result.layerDensitiesMgPerHa[(p * 5)..<(p * 5 + 5)])
             let fit = result.fits[p]
-            let status = statusText(profile: p, fit: fit, result: result, table: table, socIndex: socIndex)
-            if !fit.beta.isNaN { fitted += 1 }
+            var status = statusText(profile: p, fit: fit, result: result, table: table, socIndex: socIndex)
+            if !fit.beta.isNaN {
+                fitted += 1
+                let flags = FitQuality.flags(profile: p, fit: fit, densities: densities, soc: result.soc, table: table, socIndex: socIndex)
+                if !flags.isEmpty {
+                    status += "; " + FitQuality.marker + " " + flags.joined(separator: "; ")
+                    let line = table.lineOfHorizon[table.profileStart[p]]
+                    for flag in flags {
+                        issues.append(IngestIssue(file: table.source, line: line, profileID: table.profileIDs[p], field: "beta",
+                                                  action: .warning, reason: flag))
+                    }
+                }
+            }
             let total = densities.contains(where: \.isNaN) ? Double.nan : densities.reduce(0, +)
             let site = table.sites[p]
             var row = BetaRow()
@@ -259,5 +270,53 @@ public enum ProfileRuns {
         for issue in issues { counts["\(issue.action.rawValue): \(issue.reason)", default: 0] += 1 }
         for (key, count) in counts.sorted(by: { $0.key < $1.key }) { lines.append("  \(count) × \(key)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+
+/// Profiles that fitted but look wrong (docs/METHOD.md §4): they keep their β, and the status column, the
+/// findings report and the report's counts say why; `exclude_flagged` keeps them out of the forests.
+public enum FitQuality {
+    /// Word that starts the flags in the status column (`ok; flagged: …`).
+    public static let marker = "flagged:"
+    /// β fits with a larger RMSE of the cumulative proportions are flagged (on 368 Dutch profiles, mostly
+    /// peat and buried horizons, the 90th percentile is 0.18; on the synthetic profiles the largest is 0.09).
+    public static let rmseThreshold = 0.15
+    /// A layer estimate above this multiple of every overlapping horizon value, and by more than
+    /// `overshootMargin` g kg⁻¹, is flagged.
+    public static let overshootFactor = 2.0
+    /// See `overshootFactor`.
+    public static let overshootMargin = 5.0
+
+    /// True when a status carries flags.
+    public static func isFlagged(_ status: String) -> Bool { status.contains(marker) }
+
+    /// The flags of profile `p` (empty when it looks fine).
+    static func flags(profile p: Int, fit: BetaFit, densities: [Double], soc: HarmonisedVariable, table: HorizonTable,
+                      socIndex: Int) -> [String] {
+        var flags: [String] = []
+        if fit.rmse > rmseThreshold {
+            flags.append(String(format: "beta fit RMSE %.3f above %.2f (poor fit of the depth model)", fit.rmse, rmseThreshold))
+        }
+        if let top = densities.first, let bottom = densities.last, bottom > top {
+            flags.append(String(format: "SOC density increases with depth (80-100 cm %.1f > 0-20 cm %.1f Mg/ha; buried organic layer?)", bottom, top))
+        }
+        let layers = soc.depths.intervalCount
+        for k in 0..<layers {
+            let upper = Double(soc.depths.boundaries[k]), lower = Double(soc.depths.boundaries[k + 1])
+            let estimate = soc.intervalMean(profile: p, interval: k)
+            guard estimate.isFinite else { continue }
+            let overlapping = table.horizons(ofProfile: p).filter {
+                table.topCm[$0] < lower && table.bottomCm[$0] > upper && !table.values[socIndex][$0].isNaN
+            }.map { table.values[socIndex][$0] }
+            guard let largest = overlapping.max(), let smallest = overlapping.min() else { continue }
+            let label = "\(soc.depths.boundaries[k])-\(soc.depths.boundaries[k + 1]) cm"
+            if estimate <= 0, smallest > 0 {
+                flags.append("SOC spline clamped to 0 in \(label) though every horizon there has SOC > 0")
+            } else if largest > 0, estimate > overshootFactor * largest, estimate - largest > overshootMargin {
+                flags.append(String(format: "SOC spline estimate in %@ (%.3g g/kg) far above every horizon value there (at most %.3g)", label, estimate, largest))
+            }
+        }
+        return flags
     }
 }

@@ -20,7 +20,10 @@ public struct DriverInputs: Sendable {
     static let reservedSiteColumns: Set<String> = ["id", "lon", "lat", "ecosystem", "study"]
 
     /// Reads and joins the files; every problem is a `FileError` naming file, line and field.
-    public static func load(betaPath: String, sitesPath: String, requestedFeatures: [String]) throws -> DriverInputs {
+    /// With `sitesSelectProfiles`, profiles of the β table without a site row are left out (the run's site
+    /// table holds exactly the profiles its forests use, e.g. without flagged fits); otherwise each is an error.
+    public static func load(betaPath: String, sitesPath: String, requestedFeatures: [String],
+                            sitesSelectProfiles: Bool = false) throws -> DriverInputs {
         let betaTable = try CSVTable.read(path: betaPath)
         let siteTable = try CSVTable.read(path: sitesPath)
         let betaID = try betaTable.requireColumn("id")
@@ -76,6 +79,7 @@ public struct DriverInputs: Sendable {
                 throw FileError(file: betaPath, line: line, field: "beta", message: "β = \(value) is outside (0, 1)")
             }
             guard let siteRow = siteRowOfID[id] else {
+                if sitesSelectProfiles { continue }
                 throw FileError(file: betaPath, line: line, field: "id", message: "profile '\(id)' has no row in \(sitesPath)")
             }
             // Ecosystem: from the site table, else from the β table; both given must agree.
@@ -252,7 +256,8 @@ enum DriversStep {
         let layout = steps.layout, forest = steps.forest
         let parameters = "features=\(forest.features) trees=\(forest.trees) min_node=\(forest.minNode) seed=\(steps.seed)"
         try steps.ledger.step("drivers", parameters: parameters, inputs: [layout.path(.betaTable), layout.path(.sitesTable)]) {
-            let data = try DriverInputs.load(betaPath: layout.path(.betaTable), sitesPath: layout.path(.sitesTable), requestedFeatures: forest.features)
+            let data = try DriverInputs.load(betaPath: layout.path(.betaTable), sitesPath: layout.path(.sitesTable), requestedFeatures: forest.features,
+                                             sitesSelectProfiles: true)
             let statistics = try DriverStatistics(beta: data.beta, ecosystems: data.ecosystems, covariates: data.covariates)
             // Contributions: permutation importance of one forest over every complete profile.
             let rows = try SiteTable.read(path: layout.path(.sitesTable), features: forest.features).complete(ecosystem: nil)

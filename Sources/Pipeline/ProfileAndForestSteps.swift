@@ -16,11 +16,13 @@ enum ProfileAndForestSteps {
         var inputs = [config.horizons]
         if let sites = config.sites { inputs.append(sites) }
         if let raster = config.bulkDensityRaster { inputs.append(raster) }
-        let parameters = "columns=\(config.columnPairs) bd_fill=\(String(describing: config.bulkDensityFill)) units=\(config.units.sorted { $0.key < $1.key })"
+        let parameters = "columns=\(config.columnPairs) bd_fill=\(String(describing: config.bulkDensityFill)) "
+            + "units=\(config.units.sorted { $0.key < $1.key }) max_depth=\(String(describing: config.maxDepth))"
         try ledger.step("profiles", parameters: parameters, inputs: inputs) {
             let mapping = try ColumnMapping(pairs: config.columnPairs)
             var options = HorizonReadOptions(variables: ["soc", "bd"], optionalVariables: ["cf"], mapping: mapping)
             options.units = try InputUnits(pairs: config.units)
+            options.maximumTopDepthCm = config.maxDepth
             var table = try HorizonTable.read(path: config.horizons, options: options)
             if let sites = config.sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
             var fill = [Double](repeating: config.bulkDensityFill ?? .nan, count: table.profileCount)
@@ -55,7 +57,7 @@ enum ProfileAndForestSteps {
         var inputs = [layout.path(.betaTable)]
         if let sites = steps.profiles.sites { inputs.append(sites) }
         inputs += features.compactMap { steps.configuration.covariates[$0] }
-        try steps.ledger.step("covariates", parameters: "features=\(features)", inputs: inputs) {
+        try steps.ledger.step("covariates", parameters: "features=\(features) exclude_flagged=\(steps.profiles.excludeFlagged)", inputs: inputs) {
             let table = try buildSiteTable(steps)
             try table.write(to: layout.path(.sitesTable))
             let complete = table.complete(ecosystem: nil).count
@@ -67,10 +69,13 @@ enum ProfileAndForestSteps {
     static func buildSiteTable(_ steps: PipelineSteps) throws -> SiteTable {
         let features = steps.forest.features
         var table = SiteTable(features: features)
+        var excluded = 0
         for row in try RunTable.read(BetaRow.self, from: steps.layout.path(.betaTable)) where !row.beta.isNaN {
+            if steps.profiles.excludeFlagged && FitQuality.isFlagged(row.status) { excluded += 1; continue }
             table.append(id: row.id, longitude: row.longitude, latitude: row.latitude, ecosystem: row.ecosystem, beta: row.beta,
                          covariates: [Double](repeating: .nan, count: features.count))
         }
+        if excluded > 0 { steps.ledger.log("covariates: \(excluded) profiles with a flagged fit left out (exclude_flagged)") }
         var rowOfID: [String: Int] = [:]
         for (row, id) in table.ids.enumerated() { rowOfID[id] = row }
         if let sitesPath = steps.profiles.sites {

@@ -34,6 +34,8 @@ struct RunData {
 
     var manifest: RunManifest?
     var profiles: Profiles?
+    /// The β table (fit status of every profile), when the run has one.
+    var betaRows: [BetaRow]?
     var land: (grid: GeoGrid, source: String)?
     var betaSummary: [BetaSummaryRow]?
     var anova: [AnovaRow]?
@@ -67,6 +69,7 @@ struct RunData {
             data.manifest = try RunDocument.read(RunManifest.self, from: layout.path(.manifest))
         }
         data.profiles = try loadProfiles(&reader, features: configuration.forest?.features ?? [])
+        data.betaRows = try reader.rows(BetaRow.self, .betaTable)
         data.land = try loadLand(&reader)
         data.betaSummary = try reader.rows(BetaSummaryRow.self, .betaSummary)
         data.anova = try reader.rows(AnovaRow.self, .anova)

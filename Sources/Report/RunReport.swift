@@ -204,6 +204,21 @@ public struct RunReport {
 
     mutating func betaTablesSection(_ data: RunData) throws -> String {
         var body = "<h3>Summary of β by ecosystem</h3>"
+        if let rows = data.betaRows {
+            let fitted = rows.filter { !$0.beta.isNaN }
+            let flagged = fitted.filter { $0.status.contains("flagged:") }
+            let kinds: [(String, String)] = [("beta fit RMSE", "fit RMSE above 0.15"), ("increases with depth", "SOC density increasing with depth"),
+                                             ("clamped to 0", "spline clamped to 0"), ("far above", "spline far above the horizon values")]
+            var parts: [String] = []
+            for (needle, label) in kinds {
+                let count = flagged.filter { $0.status.contains(needle) }.count
+                if count > 0 { parts.append("\(count) \(label)") }
+            }
+            body += "<p class=\"note\" data-figure=\"fit-flags\">\(fitted.count) of \(rows.count) profiles have a β; "
+                + (flagged.isEmpty ? "none is flagged." : "\(flagged.count) are flagged (\(parts.joined(separator: ", "))): "
+                    + "they keep their β, the status column of beta.csv says why, and <code>exclude_flagged = true</code> leaves them out of the forests.")
+                + "</p>"
+        }
         body += try typedTable(data.betaSummary, .betaSummary, what: "β summary")
         body += "<p class=\"note\">Percentiles are R type 7; CV = SD / mean × 100 %.</p>"
         body += "<h3>One-way ANOVA of β among ecosystems</h3>"

@@ -237,6 +237,10 @@ public struct ProfileSettings: Sendable, Equatable, Codable {
     public var bulkDensityRaster: String?
     /// Units of the horizon table when not cm, g kg⁻¹, g cm⁻³: `depth = "m"`, `soc = "pct"`, `bd = "kg/m3"`.
     public var units: [String: String]
+    /// Horizons whose upper depth is at or below this depth (cm) are dropped; nil keeps all.
+    public var maxDepth: Double?
+    /// Profiles whose fit is flagged (docs/METHOD.md §4) are left out of the forests.
+    public var excludeFlagged: Bool
 
     /// The column renaming as `NAME=SOURCE` pairs, sorted.
     public var columnPairs: [String] { columns.map { "\($0.key)=\($0.value)" }.sorted() }
@@ -340,9 +344,12 @@ struct ConfigDocument: Decodable {
         var horizons: String
         var sites, bdRaster: String?
         var columns, units: [String: String]?
-        var bdFill: FlexibleNumber?
+        var bdFill, maxDepth: FlexibleNumber?
+        var excludeFlagged: Bool?
         enum CodingKeys: String, CodingKey {
             case horizons, sites, columns, units
+            case maxDepth = "max_depth"
+            case excludeFlagged = "exclude_flagged"
             case bdFill = "bd_fill"
             case bdRaster = "bd_raster"
         }
@@ -443,7 +450,9 @@ struct ConfigDocument: Decodable {
                 horizons: try path(profiles.horizons, "profiles.horizons") ?? "",
                 sites: try path(profiles.sites, "profiles.sites"), columns: columns,
                 bulkDensityFill: try check(profiles.bdFill?.value, "profiles.bd_fill", 0.01...2.65),
-                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"), units: units)
+                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"), units: units,
+                maxDepth: try check(profiles.maxDepth?.value, "profiles.max_depth", 1...10_000),
+                excludeFlagged: profiles.excludeFlagged ?? false)
         }
 
         var forestSettings: ForestSettings?

@@ -125,6 +125,9 @@ public struct HorizonReadOptions: Sendable {
     public var readSiteColumns: Bool
     /// Units of the file's depths, SOC and BD when they are not soilbeta's.
     public var units = InputUnits()
+    /// Horizons whose upper depth is at or below this depth (cm) are dropped (reported): deeper horizons
+    /// change the spline, and so β, though no output layer reaches them. nil keeps every horizon.
+    public var maximumTopDepthCm: Double?
 
     /// Creates options.
     public init(variables: [String], optionalVariables: [String] = [], mapping: ColumnMapping = ColumnMapping(),
@@ -287,6 +290,11 @@ public struct HorizonTable: Sendable {
                 // A missing depth is kept as NaN: the spline's checks repair or drop it the mpspline2 way
                 // (first top → 0, last bottom → top + 10, any other → horizon dropped) and report it.
                 let topValue = top ?? .nan, bottomValue = bottom ?? .nan
+                if let limit = options.maximumTopDepthCm, topValue >= limit {
+                    issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p], field: label(depthNames.0),
+                                              action: .horizonDropped, reason: "upper depth \(topValue) cm is at or below the maximum depth \(limit) cm"))
+                    continue
+                }
                 var rowValues = [Double](repeating: .nan, count: sources.count)
                 for (v, source) in sources.enumerated() {
                     let variable = variables[v]

@@ -20,11 +20,16 @@ struct HorizonInputOptions: ParsableArguments {
                                valueName: "KEY=UNIT,…"))
     var units: String?
 
+    @Option(name: .customLong("max-depth"),
+            help: "Drop horizons whose upper depth is at or below this depth, cm (e.g. 100: deeper horizons change the spline and β).")
+    var maxDepth: Double?
+
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let maxDepth, !(maxDepth > 0 && maxDepth <= 10_000) { throw ValidationError("--max-depth must be in (0, 10000] cm") }
     }
 
     /// Reads the horizon table (and site table) with the given variables.
@@ -33,6 +38,7 @@ struct HorizonInputOptions: ParsableArguments {
         try mapping.requireKnownNames(alsoKnown: variables + optionalVariables)
         var options = HorizonReadOptions(variables: variables, optionalVariables: optionalVariables, mapping: mapping)
         if let units { options.units = try InputUnits(argument: units) }
+        options.maximumTopDepthCm = maxDepth
         var table = try HorizonTable.read(path: horizons, options: options)
         if let sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
         return table

@@ -128,4 +128,44 @@ import Testing
         #expect(result.status == 1 && result.stderr.contains("too large"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: model))
     }
+
+    /// Fits that look wrong (buried peat: more SOC density at 80–100 than at 0–20 cm) were ordinary `ok`
+    /// rows; deeper horizons changed β with no way to leave them out.
+    @Test func suspectFitsAreFlaggedAndDeepHorizonsCanBeDropped() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("h.csv").path
+        try """
+        id,top,bottom,soc,bd
+        peat,0,20,10,1.3
+        peat,20,40,8,1.3
+        peat,40,60,6,1.3
+        peat,60,80,30,0.9
+        peat,80,100,200,0.3
+        fine,0,20,25,1.2
+        fine,20,40,15,1.3
+        fine,40,60,9,1.35
+        fine,60,80,6,1.4
+        fine,80,100,4,1.45
+        fine,100,150,3,1.5
+
+        """.write(toFile: input, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("beta.csv").path
+        var result = try CLI.run(["beta", "--horizons", input, "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        var rows = try readSimpleCSV(out)
+        let peat = try #require(rows.first { $0["id"] == "peat" })
+        #expect(peat["status"]?.contains("flagged: ") == true && peat["status"]?.contains("increases with depth") == true, "\(peat)")
+        #expect(rows.first { $0["id"] == "fine" }?["status"] == "ok")
+        let issues = try readSimpleCSV(dir.appendingPathComponent("beta.issues.csv").path)
+        #expect(issues.contains { $0["id"] == "peat" && $0["action"] == "warning" && $0["reason"]?.contains("increases with depth") == true })
+        let betaWithDeep = rows.first { $0["id"] == "fine" }?["beta"]
+
+        result = try CLI.run(["beta", "--horizons", input, "--out", out, "--max-depth", "100"])
+        #expect(result.status == 0, "\(result.stderr)")
+        rows = try readSimpleCSV(out)
+        #expect(rows.first { $0["id"] == "fine" }?["beta"] != betaWithDeep)
+        let dropped = try readSimpleCSV(dir.appendingPathComponent("beta.issues.csv").path)
+        #expect(dropped.contains { $0["id"] == "fine" && $0["line"] == "12" && $0["action"] == "horizon dropped" && $0["reason"]?.contains("maximum depth 100") == true })
+    }
 }

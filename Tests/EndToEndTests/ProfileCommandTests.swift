@@ -74,7 +74,7 @@ import Testing
         #expect(ours.count == 359)
         for row in reference {
             guard let mine = ours[row["id"]!] else { Issue.record("profile \(row["id"]!) missing"); continue }
-            #expect(mine["status"] == "ok")
+            #expect(mine["status"] == "ok" || mine["status"]?.hasPrefix("ok; flagged: ") == true, "\(mine["status"] ?? "")")
             #expect(closeRelative(Double(mine["beta"]!)!, Double(row["beta"]!)!), "beta \(row["id"]!)")
             for (layer, column) in ["socd_0_20", "socd_20_40", "socd_40_60", "socd_60_80", "socd_80_100"].enumerated() {
                 #expect(closeRelative(Double(mine[column]!)!, Double(row["d\(layer + 1)"]!)!), "\(column) \(row["id"]!)")

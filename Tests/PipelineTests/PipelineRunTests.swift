@@ -220,4 +220,26 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         }
         #expect(try String(contentsOf: goodCopy, encoding: .utf8) == "good copy")
     }
+
+    /// `exclude_flagged = true` keeps profiles with a flagged fit out of the site table, so out of the forests.
+    @Test func flaggedProfilesCanBeLeftOutOfTheForests() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeStudy(in: folder, profiles: 40)
+        let horizons = folder.appendingPathComponent("horizons.csv"), sites = folder.appendingPathComponent("sites.csv")
+        try (try String(contentsOf: horizons, encoding: .utf8) + "peat,0,20,10,1.3\npeat,20,40,8,1.3\npeat,40,60,6,1.3\npeat,60,80,30,0.9\npeat,80,100,200,0.3\n")
+            .write(to: horizons, atomically: true, encoding: .utf8)
+        try (try String(contentsOf: sites, encoding: .utf8) + "peat,10,50,cropland,10,20\n").write(to: sites, atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent("run.toml")
+        try PipelineRun.run(configPath: config.path, echo: false)
+        let layout = try RunConfiguration.load(path: config.path).layout
+        #expect(try SiteTable.read(path: layout.path(.sitesTable), features: ["mat", "clay"]).ids.contains("peat"))
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "bd_fill = 1.3", with: "bd_fill = 1.3\nexclude_flagged = true")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        try PipelineRun.run(configPath: config.path, echo: false)
+        #expect(!(try SiteTable.read(path: layout.path(.sitesTable), features: ["mat", "clay"]).ids.contains("peat")))
+        let html = try String(contentsOfFile: layout.path(.report), encoding: .utf8)
+        #expect(html.contains("41 of 41 profiles have a β; 2 are flagged (") && html.contains("1 SOC density increasing with depth"), "report counts flagged fits")
+    }
 }
