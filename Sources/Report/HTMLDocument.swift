@@ -80,7 +80,8 @@ public struct HTMLDocument: Sendable {
     figure { margin: 8px 0; }
     figcaption { font-size: 13px; color: var(--muted); max-width: 1100px; }
     figure.map img { display: block; width: 100%; max-width: 1180px; height: auto; image-rendering: auto; border: 1px solid var(--rule); }
-    .maps { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 16px; }
+    .maps { display: grid; grid-template-columns: 1fr; gap: 16px; }
+    .maps.compact { grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
     .mapframe { position: relative; width: 100%; max-width: 1180px; border: 1px solid var(--rule); }
     .mapframe img { display: block; width: 100%; height: 100%; border: 0; }
     .mapframe svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }

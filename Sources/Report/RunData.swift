@@ -44,16 +44,21 @@ struct RunData {
     var smooth: [(feature: String, rows: [SmoothRow])] = []
     var contributions: [ContributionRow]?
     var forests: [Ecosystem: ForestData] = [:]
-    /// Maps per product and ecosystem, reduced to at most `maxMapColumns` columns.
+    /// Maps per product and ecosystem, reduced to at most `maxMapColumns` columns (the layer maps other
+    /// than the subsoil to half that).
     var maps: [MapProduct: [Ecosystem: GeoGrid]] = [:]
+    /// Width of the β prediction interval, q95 − q05, per ecosystem.
+    var betaIntervalWidth: [Ecosystem: GeoGrid] = [:]
     var stocks: [StockRow]?
     /// Mean SOC density of each 20-cm layer per ecosystem from `beta.csv` (when the run has no stocks).
     var layerMeansFromProfiles: [(ecosystem: String, meansMgPerHa: [Double])]?
     /// Run-folder files read (relative paths), for the provenance table.
     var filesRead: [String] = []
 
-    /// The map products the report draws.
-    static let mappedProducts: [MapProduct] = [.beta, .socDensity(layer: SOCLayer.subsoil)]
+    /// The map products the report draws, with the largest width each is shown at (fraction of `maxMapColumns`).
+    static let mappedProducts: [(product: MapProduct, scale: Int)] = [(.beta, 1), (.betaQ05, 1), (.betaQ95, 1),
+                                                                      (.socDensity(layer: SOCLayer.subsoil), 1)]
+        + (0..<SOCLayer.count).filter { $0 != SOCLayer.subsoil }.map { (.socDensity(layer: $0), 2) }
 
     /// Reads the run of `configuration`.
     static func load(configuration: RunConfiguration, maxMapColumns: Int) throws -> RunData {
@@ -94,13 +99,19 @@ struct RunData {
             forest.tuning = try reader.rows(TuningRow.self, .tuning(ecosystem))
             data.forests[ecosystem] = forest
         }
-        for product in mappedProducts {
+        for (product, scale) in mappedProducts {
             for ecosystem in Ecosystem.allCases {
                 let path = layout.map(ecosystem, product)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 reader.note(path: path)
-                data.maps[product, default: [:]][ecosystem] = try GeoGrid.read(path: path).blockMean(maxColumns: maxMapColumns)
+                data.maps[product, default: [:]][ecosystem] = try GeoGrid.read(path: path).blockMean(maxColumns: max(16, maxMapColumns / scale))
             }
+        }
+        for ecosystem in Ecosystem.allCases {
+            guard var width = data.maps[.betaQ95]?[ecosystem], let low = data.maps[.betaQ05]?[ecosystem],
+                  width.values.count == low.values.count else { continue }
+            for i in width.values.indices { width.values[i] -= low.values[i] }
+            data.betaIntervalWidth[ecosystem] = width
         }
         data.stocks = try reader.rows(StockRow.self, .stocksTable)
         if data.stocks == nil { data.layerMeansFromProfiles = try layerMeans(&reader, features: configuration.forest?.features ?? []) }

@@ -84,6 +84,29 @@ public struct RunReport {
         return data.count
     }
 
+    /// Published SOC stocks compiled in Table 1 of the study (cited there): ecosystem, area (10⁹ ha), topsoil,
+    /// subsoil and 0–100 cm stocks (Pg C), source. Facts quoted with their sources, for comparison only.
+    static let publishedEstimates: [[String]] = [
+        ["cropland", "—", "58", "69", "127", "Liu et al. (2021)"],
+        ["cropland", "1.20", "58", "67", "125", "the study (0–20, 20–100 cm)"],
+        ["forestland", "4.1", "359", "787", "1146", "Dixon et al. (1994)"],
+        ["forestland", "5.64", "519", "644", "1164", "the study (0–20, 20–100 cm)"],
+        ["grassland", "—", "—", "—", "343", "Conant (2010)"],
+        ["grassland", "2.59", "170", "200", "370", "the study (0–20, 20–100 cm)"],
+        ["all land", "—", "684–724", "778–824", "1462–1548", "Batjes (1996)"],
+        ["all land", "—", "699", "718", "1417", "Hiederer & Köchy (2011)"],
+        ["all land", "—", "699", "716", "1416", "Scharlemann et al. (2014)"],
+        ["all land", "—", "863", "961", "1824", "Sanderman et al. (2017)"],
+        ["all land", "—", "748", "912", "1659", "the study (0–20, 20–100 cm)"],
+    ]
+
+    /// A covariate's name for panel titles: `pH`, `MBC:MBN`, `C:N`, `SOC`, `Clay` … (else the name in capitals).
+    static func featureDisplayName(_ feature: String) -> String {
+        let names = ["ph": "pH", "mbc_mbn": "MBC:MBN", "mbc:mbn": "MBC:MBN", "cn": "C:N", "c_n": "C:N", "c:n": "C:N",
+                     "clay": "Clay", "sand": "Sand", "silt": "Silt", "elevation": "Elevation"]
+        return names[feature.lowercased()] ?? feature.uppercased()
+    }
+
     static func ecosystemName(_ text: String) -> String { Ecosystem(parsing: text)?.name ?? text.lowercased() }
 
     /// Graticule spacing in degrees: 30° for global maps, nice steps for regional ones.
@@ -242,7 +265,20 @@ public struct RunReport {
             body += note("driver curves (LOESS of β on each covariate)", "drivers/smooth_<feature>.csv")
         } else {
             body += "<div class=\"grid\" data-figure=\"fig2-drivers\">"
-            for (feature, table) in data.smooth {
+            // One β axis for every panel, so the panels compare: the 1–99 % range of the profiles' β, widened
+            // to hold the curves and bands.
+            var shared: [Double] = profiles.map { finiteQuantilesType7($0.beta, [0.01, 0.99]).compactMap { $0 } } ?? []
+            for (_, table) in data.smooth { for row in table where row.group.lowercased() == "all" { shared += [row.lower95, row.upper95].filter(\.isFinite) } }
+            let sharedRange: ClosedRange<Double>? = (shared.min().flatMap { low in shared.max().map { low...$0 } }).flatMap { $0.upperBound > $0.lowerBound ? $0 : nil }
+            for (feature, rawTable) in data.smooth {
+                // Curves are drawn only where the data are: between the 2.5 % and 97.5 % quantiles of the
+                // covariate at the profiles (LOESS far from data is extrapolation).
+                let covariate = profiles?.covariate(feature)
+                let support = covariate.map { finiteQuantilesType7($0, [0.025, 0.975]) }
+                let table = rawTable.filter { row in
+                    guard let low = support?[0], let high = support?[1] else { return true }
+                    return row.x >= low && row.x <= high
+                }
                 let allX = table.map(\.x), allFit = table.map(\.fit)
                 // The band and black line are the "all" curve, ecosystems thin lines.
                 let groups: [String]? = table.map { $0.group.lowercased() }
@@ -270,10 +306,11 @@ public struct RunReport {
                 }
                 layers.append(.line(x: x, y: fit, color: "#111111", label: "LOESS", width: 2))
                 if let mean = fileMeanBeta ?? meanBeta { layers.append(.horizontalLine(y: mean, color: "#7a1fa2", label: "mean β")) }
+                let name = RunReport.featureDisplayName(feature)
                 let unit = RunReport.featureUnits[feature.lowercased()]
-                let label = feature.uppercased() + (unit.map { " (\($0))" } ?? "")
-                body += XYPlot(title: feature.uppercased(), xLabel: label, yLabel: "β (–)", layers: layers,
-                               width: 380, height: 290, showLegend: false, figureID: "fig2-\(feature)").svg()
+                let label = name + (unit.map { $0 == "–" ? "" : " (\($0))" } ?? "")
+                body += XYPlot(title: name, xLabel: label, yLabel: "β (–)", layers: layers, width: 380, height: 290,
+                               yRange: sharedRange, showLegend: false, figureID: "fig2-\(feature)").svg()
             }
             body += "</div><div class=\"legend-row\">"
             for (_, name) in RunReport.ecosystems {
@@ -282,7 +319,7 @@ public struct RunReport {
             body += "<span><span class=\"swatch box\" style=\"background:rgba(51,51,51,0.25)\"></span>95 % confidence band</span>"
             body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>LOESS line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#111\" stroke-width=\"2\"/></svg> LOESS fit</span>"
             body += "<span><svg width=\"22\" height=\"10\" role=\"img\"><title>mean line</title><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#7a1fa2\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/></svg> mean β</span></div>"
-            body += "<p class=\"note\">One panel per covariate. Points: profiles; black line: LOESS of β on the covariate over all profiles (degree 2, span 0.75) with its pointwise 95 % confidence band; thin dashed coloured lines (when given): LOESS per ecosystem; dashed purple line: mean β of all profiles.</p>"
+            body += "<p class=\"note\">One panel per covariate, all on the same β axis. Points: profiles; black line: LOESS of β on the covariate over all profiles (degree 2, span 0.75) with its pointwise 95 % confidence band; thin dashed coloured lines: LOESS per ecosystem; dashed purple line: mean β of all profiles. Curves are drawn between the 2.5 % and 97.5 % quantiles of the covariate at the profiles, where the data are (docs/METHOD.md §6).</p>"
             if profiles == nil, !missing.contains("sites.csv (points of Fig. 2)") { missing.append("sites.csv (points of Fig. 2)") }
         }
         body += "<h3>Relative contributions of the covariates</h3>"
@@ -293,6 +330,10 @@ public struct RunReport {
             body += BarChart(title: "Relative contribution to β (permutation importance)",
                              categories: order.map { names[$0] }, values: order.map { values[$0] },
                              valueLabel: "Relative contribution (%)", width: 460, figureID: "fig2-contributions").svg()
+            let forest = configuration.forest
+            body += "<p class=\"note\">Share of the positive permutation importance (%IncMSE) of one random forest of β on "
+                + "\(forest.map { "\($0.features.count) covariates, \($0.trees) trees" } ?? "the covariates") trained on the profiles of all "
+                + "ecosystems together (drivers/importance_all.csv); the per-ecosystem forests' importances are in forest/XX/importance.csv (docs/METHOD.md §6).</p>"
         } else {
             body += note("relative contributions", "drivers/contributions.csv")
         }
@@ -331,19 +372,35 @@ public struct RunReport {
         body += "<p class=\"note\">R² and RMSE pooled over all folds (paper Eqs. 5–6); dashed line 1:1.</p>"
         body += "<h3>Global β maps</h3>"
         body += try mapGroup(data, product: .beta, figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
+        body += "<h3>Uncertainty of β: width of the 5–95 % prediction interval</h3>"
+        body += try mapGroup(data.betaIntervalWidth, source: { [layout] in
+            "\(layout.relative(layout.map($0, .betaQ95))) − \((MapProduct.betaQ05.fileName($0)))"
+        }, figurePrefix: "fig3-interval", quantity: "β q95 − q05", unit: "–", land: land)
+        body += "<p class=\"note\">The quantile regression forest's 90 % prediction interval of β for a profile dug in the cell "
+            + "(Meinshausen 2006; docs/METHOD.md §7): wide where the training profiles disagree or are few. It is not the "
+            + "uncertainty of the cell mean or of the stocks.</p>"
         return body
     }
 
     // MARK: - Maps
 
-    mutating func mapGroup(_ data: RunData, product: MapProduct, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?) throws -> String {
-        var grids: [(code: String, name: String, grid: GeoGrid)] = []
+    /// The maps of one product (the map step's raster of every ecosystem).
+    mutating func mapGroup(_ data: RunData, product: MapProduct, figurePrefix: String, quantity: String, unit: String, land: GeoGrid?,
+                           compact: Bool = false) throws -> String {
+        try mapGroup(data.maps[product] ?? [:], source: { [layout] in layout.relative(layout.map($0, product)) },
+                     figurePrefix: figurePrefix, quantity: quantity, unit: unit, land: land, compact: compact)
+    }
+
+    /// Maps of one quantity per ecosystem on one colour scale; `source` names each map's file(s).
+    mutating func mapGroup(_ gridOfEcosystem: [Ecosystem: GeoGrid], source: (Ecosystem) -> String, figurePrefix: String, quantity: String,
+                           unit: String, land: GeoGrid?, compact: Bool = false) throws -> String {
+        var grids: [(code: String, name: String, grid: GeoGrid, source: String)] = []
         var body = ""
         for ecosystem in Ecosystem.allCases {
             let code = ecosystem.code, name = ecosystem.name
-            let relative = layout.relative(layout.map(ecosystem, product))
-            if let grid = data.maps[product]?[ecosystem] {
-                grids.append((code, name, grid))
+            let relative = source(ecosystem)
+            if let grid = gridOfEcosystem[ecosystem] {
+                grids.append((code, name, grid, relative))
             } else {
                 body += note("\(name) \(quantity) map", relative)
             }
@@ -356,8 +413,8 @@ public struct RunReport {
         var low = q[0] ?? 0, high = q[1] ?? 1
         if !(high > low) { let mid = low; low = mid - 0.5 * max(abs(mid) * 1e-3, 1e-9); high = mid + 0.5 * max(abs(mid) * 1e-3, 1e-9) }
         let bar = colorBarSVG(range: low...high, title: "\(quantity) (\(unit))", width: 380)
-        body += "<div class=\"maps\">"
-        for (code, name, grid) in grids {
+        body += compact ? "<div class=\"maps compact\">" : "<div class=\"maps\">"
+        for (code, name, grid, relative) in grids {
             let indices = renderMapIndexed(grid, range: low...high, land: land)
             let png = try encodeIndexedPNG(indices: indices, width: grid.columns, height: grid.rows, palette: MapPalette.colors)
             let valid = grid.values.filter { !$0.isNaN }
@@ -369,7 +426,7 @@ public struct RunReport {
             body += RunReport.mapOverlay(west: grid.west, north: grid.north, width: grid.east - grid.west, height: grid.north - grid.south,
                                          title: "graticule", figureID: nil) + "</div></div>"
             body += bar
-            body += "<figcaption>\(layout.relative(layout.map(Ecosystem(parsing: code) ?? .cropland, product))): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
+            body += "<figcaption>\(xmlEscaped(relative)): \(grid.columns) × \(grid.rows) cells shown; unweighted mean of shown cells \(formatTableNumber(mean))\(unit == "–" ? "" : " " + unit)."
             body += land == nil ? " Cells without a value are transparent (no land raster in this run)." : " Grey: land without \(name); light blue-grey: ocean."
             body += " Equirectangular; thin lines: graticule."
             body += "</figcaption></figure>"
@@ -383,6 +440,13 @@ public struct RunReport {
     mutating func subsoilSection(_ data: RunData, land: GeoGrid?) throws -> String {
         var body = "<h3>Subsoil (20–100 cm) SOC density</h3>"
         body += try mapGroup(data, product: .socDensity(layer: SOCLayer.subsoil), figurePrefix: "fig4-map", quantity: "SOCD 20–100 cm", unit: "Mg C ha⁻¹", land: land)
+        body += "<h3>SOC density of every layer</h3>"
+        for layer in 0..<SOCLayer.count where layer != SOCLayer.subsoil {
+            let label = SOCLayer.labels[layer].replacingOccurrences(of: "-", with: "–")
+            body += "<h4>\(label) cm</h4>"
+            body += try mapGroup(data, product: .socDensity(layer: layer), figurePrefix: "fig4-layer-\(SOCLayer.labels[layer])",
+                                 quantity: "SOCD \(label) cm", unit: "Mg C ha⁻¹", land: land, compact: true)
+        }
         body += "<h3>Mean SOC density profile</h3>"
         guard let table = data.stocks else {
             if let fromProfiles = data.layerMeansFromProfiles {
@@ -441,7 +505,12 @@ public struct RunReport {
         }
         var body = "<div data-figure=\"table1\">" + htmlTable(header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil 0–20 (Pg C)", "Subsoil 20–100 (Pg C)",
                                                                   "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
-        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8); in brackets the 5 %–95 % interval from the quantile regression forest, as given in maps/stocks.csv.</p>"
+        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8). In brackets: bounds, every cell at its β 5 % (95 %) quantile at once — the spread if all cells erred together, not a confidence interval of the total.</p>"
+        body += "<h3>Published estimates, for comparison</h3>"
+        body += "<div data-figure=\"table1-comparison\">" + htmlTable(
+            header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil (Pg C)", "Subsoil (Pg C)", "Total 0–100 (Pg C)", "Source"],
+            rows: RunReport.publishedEstimates, id: "table1-comparison") + "</div>"
+        body += "<p class=\"note\">As compiled in Table 1 of the study soilbeta implements (docs/METHOD.md §10): other studies split the profile at 30 cm (0–30, 30–100 cm), the study at 20 cm; its forestland area exceeds the world's forests (docs/METHOD.md §8), so compare densities rather than areas.</p>"
         if !ecosystems.contains("all") {
             // No "all" row in the file: sum the point estimates (intervals do not add).
             let total = { (layer: String) -> String in
@@ -470,10 +539,16 @@ public struct RunReport {
             let path = layout.path(.tuning(ecosystem))
             // The forest marks the chosen (lowest OOB error) cell.
             let chosen = Set(rows.indices.filter { rows[$0].chosen })
+            if let best = rows.first(where: \.chosen) {
+                body += "<p data-figure=\"tuning-chosen-\(code)\">Chosen: mtry \(best.mtry), \(best.trees) trees — OOB MSE \(formatTableNumber(best.oobMSE)), "
+                    + "OOB R² \(formatTableNumber(best.oobR2)), best of \(rows.count) cells.</p>"
+            }
             let fields = try CSVTable.parse(text: RunTable.csv(rows), source: path)
+            body += "<details><summary>All \(rows.count) cells of the tuning grid</summary>"
             body += htmlTable(header: TuningRow.columns.map(\.name), rows: fields.rows, numberFormat: formatTableNumber, id: "tuning-\(code)", highlightedRows: chosen)
+            body += "</details>"
         }
-        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (docs/METHOD.md §7); bold: the chosen cell.</p>"
+        return body + "<p class=\"note\">Grid over mtry and number of trees scored by out-of-bag error (docs/METHOD.md §7); bold in the table: the chosen cell.</p>"
     }
 
     // MARK: - Provenance

@@ -11,6 +11,8 @@ let requiredFigures = [
     "fig3-cv-random-CL", "fig3-cv-spatial-CL", "fig3-cv-random-GL", "fig3-cv-spatial-GL",
     "fig3-cv-random-FL", "fig3-cv-spatial-FL", "fig3-map-CL", "fig3-map-GL", "fig3-map-FL",
     "fig4-map-CL", "fig4-map-GL", "fig4-map-FL", "fig4-profile", "table1",
+    "fig3-interval-CL", "fig3-interval-GL", "fig3-interval-FL", "fig4-layer-0-20-CL", "fig4-layer-0-100-FL", "table1-comparison",
+    "fit-flags", "tuning-chosen-CL",
 ]
 
 /// The package root (for scripts/ and the screenshot location).

@@ -101,6 +101,15 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
                              columns: columns, rows: rows, values: betaMaps[eco])
         try writeTestGeoTIFF((root as NSString).appendingPathComponent("maps/\(codes[eco])_20-100_SOCD.tif"), west: -180, north: 90, cell: cell,
                              columns: columns, rows: rows, values: socdMaps[eco])
+        // The QRF quantiles and the other layers, derived from the same fields.
+        for (suffix, shift) in [("beta_q05", Float(-0.006)), ("beta_q95", Float(0.004))] {
+            try writeTestGeoTIFF((root as NSString).appendingPathComponent("maps/\(codes[eco])_\(suffix).tif"), west: -180, north: 90, cell: cell,
+                                 columns: columns, rows: rows, values: betaMaps[eco].map { $0 + shift })
+        }
+        for (layer, share) in [("0-20", Float(0.55)), ("20-40", 0.3), ("40-60", 0.2), ("60-80", 0.15), ("80-100", 0.1), ("0-100", 1.8)] {
+            try writeTestGeoTIFF((root as NSString).appendingPathComponent("maps/\(codes[eco])_\(layer)_SOCD.tif"), west: -180, north: 90, cell: cell,
+                                 columns: columns, rows: rows, values: socdMaps[eco].map { $0 * share })
+        }
     }
     // Profiles on land.
     // As the pipeline writes them: sites.csv (location, ecosystem, β, covariates) and beta.csv
