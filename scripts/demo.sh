@@ -21,7 +21,7 @@ echo "==> [3/3] pipeline: soilbeta run --config demo/run.toml"
 
 echo
 if [ -f demo-run/maps/stocks.csv ]; then
-  echo "Table 1 — SOC stocks, Pg C (5–95 % QRF interval); DEMO data (demo-run/maps/stocks.csv):"
+  echo "Table 1 — SOC stocks, Pg C (bounds: every cell at its β 5 % / 95 % quantile); DEMO data (demo-run/maps/stocks.csv):"
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     { key = $c["ecosystem"] SUBSEP $c["layer"]; area[$c["ecosystem"]] = $c["area_1e9_ha"]
       cell[key] = sprintf("%7.1f (%6.1f-%6.1f)", $c["stock_pg"], $c["stock_pg_q05"], $c["stock_pg_q95"])

@@ -489,7 +489,9 @@ public struct RunReport {
         func cell(_ name: String, _ layer: String) -> String {
             guard let i = table.rows.indices.first(where: { ecosystems[$0] == name && layers[$0] == layer }) else { return "—" }
             var text = String(format: "%.1f", stock[i])
-            if let low, let high, low[i].isFinite, high[i].isFinite { text += String(format: " (%.1f–%.1f)", low[i], high[i]) }
+            if let low, let high, low[i].isFinite, high[i].isFinite, String(format: "%.1f", low[i]) != String(format: "%.1f", high[i]) {
+                text += String(format: " (%.1f–%.1f)", low[i], high[i])
+            }
             return text
         }
         var rows: [[String]] = []
