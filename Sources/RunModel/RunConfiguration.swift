@@ -348,10 +348,7 @@ struct ConfigDocument: Decodable {
         var excludeFlagged: Bool?
         enum CodingKeys: String, CodingKey {
             case horizons, sites, columns, units
-            case maxDepth = "max_depth"
-            case excludeFlagged = "exclude_flagged"
-            case bdFill = "bd_fill"
-            case bdRaster = "bd_raster"
+            case maxDepth = "max_depth", excludeFlagged = "exclude_flagged", bdFill = "bd_fill", bdRaster = "bd_raster"
         }
     }
     struct Forest: Decodable {
@@ -366,11 +363,7 @@ struct ConfigDocument: Decodable {
         var minProfiles: Int?
         enum CodingKeys: String, CodingKey {
             case features, trees, folds, quantiles
-            case tuneTrees = "tune_trees"
-            case tuneMtry = "tune_mtry"
-            case minNode = "min_node"
-            case blockDeg = "block_deg"
-            case minProfiles = "min_profiles"
+            case tuneTrees = "tune_trees", tuneMtry = "tune_mtry", minNode = "min_node", blockDeg = "block_deg", minProfiles = "min_profiles"
         }
     }
     struct Grid: Decodable {
