@@ -23,6 +23,11 @@ public struct FeatureMatrix: Sendable, Equatable {
         self.values = columnMajorValues
     }
 
+    /// A matrix whose names and value count are already known to be valid (a row selection of one).
+    init(checkedNames featureNames: [String], rowCount: Int, columnMajorValues: [Double]) {
+        (self.featureNames, self.rowCount, self.values) = (featureNames, rowCount, columnMajorValues)
+    }
+
     /// Creates a matrix from one array per feature (all of equal length).
     public init(columns: [(name: String, values: [Double])]) throws {
         let rows = columns.first?.values.count ?? 0
@@ -52,7 +57,8 @@ public struct FeatureMatrix: Sendable, Equatable {
             let target = feature * rows.count
             for (k, row) in rows.enumerated() { flat[target + k] = values[source + row] }
         }
-        return try! FeatureMatrix(featureNames: featureNames, rowCount: rows.count, columnMajorValues: flat)
+        // The same names and a value count of rows × features: the initialiser's checks cannot fail.
+        return FeatureMatrix(checkedNames: featureNames, rowCount: rows.count, columnMajorValues: flat)
     }
 
     /// The first row (0-based) and feature name holding a NaN or infinite value, if any.

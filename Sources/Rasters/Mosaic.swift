@@ -32,6 +32,8 @@ extension RasterGrid {
         guard abs(other.cellWidth - cellWidth) <= 1e-7 * cellWidth, abs(other.cellHeight - cellHeight) <= 1e-7 * cellHeight,
               other.crs.isSame(as: crs) else { return nil }
         let columnOffset = (other.west - west) / cellWidth, rowOffset = (north - other.north) / cellHeight
+        // Offsets from a raster's own geotransform: anything outside the grid is "not inside", never an Int trap.
+        guard columnOffset.isFinite, rowOffset.isFinite, abs(columnOffset) < Double(Int32.max), abs(rowOffset) < Double(Int32.max) else { return nil }
         let column = Int(columnOffset.rounded()), row = Int(rowOffset.rounded())
         guard abs(columnOffset - Double(column)) < 1e-3, abs(rowOffset - Double(row)) < 1e-3,
               column >= 0, row >= 0, column + other.columns <= columns, row + other.rows <= rows else { return nil }

@@ -79,6 +79,25 @@ let packageRoot: String = {
         }
     }
 
+    /// Driver panels had their own β axes (not comparable) and titles made of column names.
+    @Test func driverPanelsShareOneBetaAxisAndReadableTitles() throws {
+        let folder = try TemporaryFolder()
+        try makeSyntheticRun(at: folder.path)
+        var report = RunReport(configuration: try syntheticRunConfiguration(folder.path))
+        let html = try report.html()
+        func betaTicks(_ id: String) throws -> [String] {
+            let panel = try figureSVG(id, in: html)
+            return panel.components(separatedBy: ">").compactMap { piece in
+                let text = piece.components(separatedBy: "<").first ?? ""
+                return text.hasPrefix("0.9") ? text : nil
+            }
+        }
+        let mat = try betaTicks("fig2-mat"), clay = try betaTicks("fig2-clay")
+        #expect(!mat.isEmpty && mat == clay, "\(mat) vs \(clay)")
+        #expect(html.contains(">Clay<") && html.contains(">MAT<"))
+        #expect(html.contains("drivers/importance_all.csv"))
+    }
+
     @Test func latitudeOutOfRangeIsAnError() throws {
         let folder = try TemporaryFolder()
         try (Self.betaHeader + "A,1,1,1,1,1,5,0.97,0.01,0,ok,10,95,cropland,\n").write(in: folder, at: "beta.csv")
