@@ -12,7 +12,7 @@ struct ForestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forest",
         abstract: "Random forest regression: train, predict (with QRF intervals), tune, cross-validate, importance.",
-        subcommands: [ForestTrain.self, ForestPredict.self, ForestTune.self, ForestCV.self, ForestImportance.self]
+        subcommands: [ForestTrain.self, ForestPredict.self, ForestTune.self, ForestCV.self, ForestImportance.self, ForestApplicability.self]
     )
 }
 
@@ -201,5 +201,80 @@ struct ForestImportance: ParsableCommand {
         let forest = try ForestModelFile.read(from: model)
         let table = RunTable.csv(ForestTables.importance(forest))
         if let out { try AtomicFile.write(text: table, to: out) } else { print(table, terminator: "") }
+    }
+}
+
+/// `soilbeta forest aoa`: the area of applicability of a model (Meyer & Pebesma 2021, as CAST
+/// `trainDI`/`aoa`; docs/METHOD.md §8b) for the rows of a table.
+struct ForestApplicability: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "aoa",
+        abstract: "Dissimilarity index (DI) and area of applicability (AOA) of new rows against a training table.",
+        discussion: """
+        Predictors are standardised by the training mean and SD and weighted (by --weights FILE with \
+        feature,weight rows, or by the permutation importance of --model); DI = distance to the nearest \
+        training row / mean distance between training rows; the threshold is the 75th percentile + 1.5 IQR \
+        of the training rows' DI computed against the other cross-validation folds (--fold-column, or \
+        --folds K --seed S). Writes DI,AOA (1 inside, 0 outside) for every row of --new in its order and \
+        prints threshold=<value>.
+        """)
+    @Option(help: "Training table (CSV).") var table: String
+    @Option(help: "Comma-separated predictor columns.") var features: String
+    @Option(help: "Weights table: feature,weight.") var weights: String?
+    @Option(help: "Model file whose permutation importance gives the weights.") var model: String?
+    @Option(name: .customLong("fold-column"), help: "Column of the training table holding each row's CV fold.") var foldColumn: String?
+    @Option(help: "Number of random CV folds (with --seed) when there is no fold column.") var folds: Int?
+    @Option(help: "Seed of the random folds.") var seed: UInt64 = 1
+    @Option(name: .customLong("new"), help: "Table of rows to assess (CSV with the predictor columns).") var newTable: String
+    @Option(help: "Output CSV: DI,AOA per row of --new.") var out: String
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        guard (weights == nil) != (model == nil) else { throw ValidationError("give exactly one of --weights and --model") }
+        guard (foldColumn == nil) != (folds == nil) else { throw ValidationError("give exactly one of --fold-column and --folds") }
+        if let folds, folds < 2 { throw ValidationError("--folds must be at least 2") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        try requireDistinctFiles(inputs: [("--table", table), ("--new", newTable), ("--weights", weights), ("--model", model)],
+                                 outputs: [("--out", out)])
+    }
+
+    func run() throws {
+        let names = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let training = try CSVTable.read(path: table)
+        let input = try ForestTableInput(table: training, featureNames: names, target: nil, dropMissing: false)
+        var weightOf: [String: Double] = [:]
+        if let weights {
+            let weightTable = try CSVTable.read(path: weights)
+            let feature = try weightTable.requireColumn("feature"), weight = try weightTable.requireColumn("weight")
+            for row in 0..<weightTable.rows.count {
+                weightOf[CSVTable.identifier(weightTable.rows[row][feature])] = try weightTable.number(row: row, column: weight) ?? 0
+            }
+        } else if let model {
+            let forest = try ForestModelFile.read(from: model)
+            for (name, importance) in zip(forest.featureNames, forest.summary.permutationImportance) { weightOf[name] = importance }
+        }
+        let missingWeights = names.filter { weightOf[$0] == nil }
+        guard missingWeights.isEmpty else {
+            throw FileError(file: weights ?? model ?? "", message: "no weight for \(missingWeights.joined(separator: ", "))")
+        }
+        let foldOfRow: [Int]
+        if let foldColumn {
+            let column = try training.requireColumn(foldColumn, purpose: "the CV fold of each training row")
+            foldOfRow = try (0..<training.rows.count).map { row in
+                guard let value = try training.number(row: row, column: column), value == value.rounded(), abs(value) < 1e9 else {
+                    throw FileError(file: table, line: training.lineOfRow[row], field: foldColumn, message: "fold must be a whole number")
+                }
+                return Int(value)
+            }
+        } else {
+            foldOfRow = try RandomForest.assignFolds(rowCount: training.rows.count, scheme: .random(folds: folds ?? 10), seed: seed)
+        }
+        let applicability = try AreaOfApplicability(training: input.features, weights: names.map { weightOf[$0] ?? 0 }, folds: foldOfRow)
+        let assessed = try ForestTableInput(table: CSVTable.read(path: newTable), featureNames: names, target: nil, dropMissing: false)
+        let result = try applicability.assess(assessed.features, threads: threads)
+        var writer = CSVWriter(header: ["DI", "AOA"])
+        for (di, inside) in zip(result.di, result.inside) { writer.append(row: [CSVWriter.format(di), inside ? "1" : "0"]) }
+        try writer.write(to: out)
+        print("threshold=\(applicability.threshold)")
+        print("inside: \(result.inside.filter { $0 }.count) of \(result.inside.count) rows; mean training distance \(applicability.meanTrainingDistance)")
     }
 }
