@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "RunModelTests", dependencies: ["Essentials", "RunModel"]),
         .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["Essentials", "RunModel", "DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
-        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Essentials", "Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Essentials", "SoilProfiles", "Statistics", "Forest"], exclude: ["Fixtures"]),
         .testTarget(name: "RastersTests", dependencies: ["Essentials", "CGDAL", "Rasters"]),
         .testTarget(name: "MappingTests", dependencies: ["Essentials", "RunModel", "Mapping", "Rasters", "Forest", "DemoData"]),
