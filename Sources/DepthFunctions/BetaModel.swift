@@ -1,6 +1,7 @@
 // The β depth model: fit per profile (Eq. 3, METHOD.md §4) and layer densities from β
 // (Eq. 4 and its generalisation, METHOD.md §5).
 
+import Essentials
 import Foundation
 
 /// Outcome of a β fit (METHOD.md §4).
@@ -197,7 +198,7 @@ struct BetaFitter {
         } else {
             let a = gridBeta(min(bestIndex + 1, last))   // smaller β
             let b = gridBeta(max(bestIndex - 1, 0))      // larger β
-            beta = brentMinimum(lowerEnd: a, upperEnd: b)
+            beta = brentMinimum(of: objective, in: a...b, relativeTolerance: 1e-14, absoluteTolerance: 1e-16, maxIterations: 200)
             // Newton polish inside the bracket.
             for _ in 0..<8 {
                 let (g, h) = derivatives(beta)
@@ -214,63 +215,6 @@ struct BetaFitter {
         }
         let rmse = (objective(beta) / Double(depths.count)).squareRoot()
         return BetaFit(beta: beta, rmse: rmse, status: status)
-    }
-
-    /// Brent's method (golden section with parabolic steps) for the minimum of the objective on
-    /// [lowerEnd, upperEnd].
-    func brentMinimum(lowerEnd: Double, upperEnd: Double) -> Double {
-        let goldenRatioComplement = 0.3819660112501051
-        var a = lowerEnd, b = upperEnd
-        var x = a + goldenRatioComplement * (b - a)
-        var w = x, v = x
-        var fx = objective(x)
-        var fw = fx, fv = fx
-        var d = 0.0, e = 0.0
-        for _ in 0..<200 {
-            let middle = 0.5 * (a + b)
-            let tolerance1 = 1e-14 * abs(x) + 1e-16
-            let tolerance2 = 2 * tolerance1
-            if abs(x - middle) <= tolerance2 - 0.5 * (b - a) { break }
-            var useGolden = true
-            if abs(e) > tolerance1 {
-                let r = (x - w) * (fx - fv)
-                var q = (x - v) * (fx - fw)
-                var p = (x - v) * q - (x - w) * r
-                q = 2 * (q - r)
-                if q > 0 { p = -p } else { q = -q }
-                let previousE = e
-                e = d
-                if abs(p) < abs(0.5 * q * previousE) && p > q * (a - x) && p < q * (b - x) {
-                    d = p / q
-                    let u = x + d
-                    if u - a < tolerance2 || b - u < tolerance2 {
-                        d = middle >= x ? tolerance1 : -tolerance1
-                    }
-                    useGolden = false
-                }
-            }
-            if useGolden {
-                e = (x >= middle ? a : b) - x
-                d = goldenRatioComplement * e
-            }
-            let u = abs(d) >= tolerance1 ? x + d : x + (d > 0 ? tolerance1 : -tolerance1)
-            let fu = objective(u)
-            if fu <= fx {
-                if u >= x { a = x } else { b = x }
-                v = w; fv = fw
-                w = x; fw = fx
-                x = u; fx = fu
-            } else {
-                if u < x { a = u } else { b = u }
-                if fu <= fw || w == x {
-                    v = w; fv = fw
-                    w = u; fw = fu
-                } else if fu <= fv || v == x || v == w {
-                    v = u; fv = fu
-                }
-            }
-        }
-        return x
     }
 }
 

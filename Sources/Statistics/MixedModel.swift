@@ -55,7 +55,7 @@ public struct MixedModel: Sendable {
         let data = Sufficient(design: design, response: response, groupOfRow: groupOfRow, groupCount: groupNames.count, p: p)
         // Minimise the profiled criterion over θ = log λ; compare with the boundary λ = 0.
         let criterion = { (theta: Double) -> Double in (try? data.profile(lambda: exp(theta)).criterion) ?? .infinity }
-        let theta = MixedModel.brentMinimum(criterion, lower: -25, upper: 15)
+        let theta = brentMinimum(of: criterion, in: -25...15, relativeTolerance: 1e-12, absoluteTolerance: 1e-14, maxIterations: 500)
         var best = try data.profile(lambda: exp(theta))
         let boundary = try data.profile(lambda: 0)
         if boundary.criterion < best.criterion { best = boundary }
@@ -185,53 +185,5 @@ public struct MixedModel: Sendable {
             }
         }
         return (inverse, logDeterminant)
-    }
-
-    /// Brent's minimisation of a unimodal function on [lower, upper] (golden section with parabolic steps).
-    static func brentMinimum(_ f: (Double) -> Double, lower: Double, upper: Double, tolerance: Double = 1e-12) -> Double {
-        let golden = 0.3819660112501051
-        var a = lower, b = upper
-        var x = a + golden * (b - a), w = x, v = x
-        var fx = f(x), fw = fx, fv = fx
-        var d = 0.0, e = 0.0
-        for _ in 0..<500 {
-            let middle = 0.5 * (a + b)
-            let tol1 = tolerance * abs(x) + 1e-14, tol2 = 2 * tol1
-            if abs(x - middle) <= tol2 - 0.5 * (b - a) { break }
-            var useGolden = true
-            if abs(e) > tol1 {
-                var r = (x - w) * (fx - fv), q = (x - v) * (fx - fw)
-                var step = (x - v) * q - (x - w) * r
-                q = 2 * (q - r)
-                if q > 0 { step = -step }
-                q = abs(q)
-                r = e
-                e = d
-                if abs(step) < abs(0.5 * q * r), step > q * (a - x), step < q * (b - x) {
-                    d = step / q
-                    let u = x + d
-                    if u - a < tol2 || b - u < tol2 { d = middle >= x ? tol1 : -tol1 }
-                    useGolden = false
-                }
-            }
-            if useGolden {
-                e = (x >= middle ? a : b) - x
-                d = golden * e
-            }
-            let u = abs(d) >= tol1 ? x + d : x + (d > 0 ? tol1 : -tol1)
-            let fu = f(u)
-            if fu <= fx {
-                if u >= x { a = x } else { b = x }
-                (v, fv, w, fw, x, fx) = (w, fw, x, fx, u, fu)
-            } else {
-                if u < x { a = u } else { b = u }
-                if fu <= fw || w == x {
-                    (v, fv, w, fw) = (w, fw, u, fu)
-                } else if fu <= fv || v == x || v == w {
-                    (v, fv) = (u, fu)
-                }
-            }
-        }
-        return x
     }
 }
