@@ -42,9 +42,14 @@ public enum ForestTables {
 
     /// Out-of-fold rows of one scheme.
     public static func crossValidation(_ result: CrossValidationResult, ids: [String], scheme: ValidationScheme) -> [CrossValidationRow] {
+        crossValidation(observed: result.observed, predicted: result.predicted, folds: result.foldOfRow, ids: ids, scheme: scheme)
+    }
+
+    /// Out-of-fold rows from observed and predicted values and the (0-based) fold of every row.
+    public static func crossValidation(observed: [Double], predicted: [Double], folds: [Int], ids: [String],
+                                       scheme: ValidationScheme) -> [CrossValidationRow] {
         ids.indices.map {
-            CrossValidationRow(id: ids[$0], observed: result.observed[$0], predicted: result.predicted[$0], fold: result.foldOfRow[$0] + 1,
-                               scheme: scheme)
+            CrossValidationRow(id: ids[$0], observed: observed[$0], predicted: predicted[$0], fold: folds[$0] + 1, scheme: scheme)
         }
     }
 

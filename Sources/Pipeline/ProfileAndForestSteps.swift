@@ -4,6 +4,7 @@ import Forest
 import Foundation
 import Rasters
 import RunModel
+import Statistics
 import SoilProfiles
 
 /// The profile-level and model steps of `soilbeta run` (paper Sect. 2.1–2.5).
@@ -115,13 +116,14 @@ enum ProfileAndForestSteps {
         let parameters = "features=\(config.features) trees=\(config.trees) tune_trees=\(config.tuneTrees) "
             + "tune_mtry=\(config.tuneMtry) min_node=\(config.minNode) folds=\(config.folds) "
             + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles)"
-        try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable)]) {
+        try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable), layout.path(.betaTable)]) {
             let input = try SiteTable.read(path: layout.path(.sitesTable), features: config.features).complete(ecosystem: ecosystem)
             try FileManager.default.createDirectory(atPath: layout.path(.forestFolder(ecosystem)), withIntermediateDirectories: true)
             guard input.count >= config.minProfiles else {
                 for stale in [layout.path(.model(ecosystem)), layout.path(.forestSummary(ecosystem)), layout.path(.importance(ecosystem)), layout.path(.tuning(ecosystem)),
                               layout.path(.crossValidation(ecosystem, .random)), layout.path(.crossValidation(ecosystem, .spatial)),
-                              layout.path(.crossValidationSummary(ecosystem))] {
+                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)),
+                              layout.path(.baselineCrossValidation(ecosystem, .random)), layout.path(.baselineCrossValidation(ecosystem, .spatial))] {
                     AtomicFile.removeQuietly(stale)
                 }
                 let note = "\(input.count) complete profiles of \(ecosystem.name) (< min_profiles \(config.minProfiles)): not modelled"
@@ -172,6 +174,7 @@ enum ProfileAndForestSteps {
             try RunDocument.write(CrossValidationDocument(random: ForestTables.scheme(random), spatial: ForestTables.scheme(spatial)),
                                   to: layout.path(.crossValidationSummary(ecosystem)))
             outputs.append(layout.path(.crossValidationSummary(ecosystem)))
+            outputs += try baseline(steps, ecosystem: ecosystem, input: input, results: [(.random, random), (.spatial, spatial)])
             let summary = String(format: "%d profiles; %@; OOB R² %.3f; CV R² random %.3f, spatial %.3f; RMSE random %.5f",
                                  input.count, tuningNote, forest.summary.oobR2, random.pooled.r2, spatial.pooled.r2,
                                  random.pooled.rmse)
@@ -179,6 +182,47 @@ enum ProfileAndForestSteps {
         }
         return FileManager.default.fileExists(atPath: layout.path(.model(ecosystem)))
             && !FileManager.default.fileExists(atPath: layout.path(.notModelled(ecosystem)))
+    }
+}
+
+extension ProfileAndForestSteps {
+    /// The paper's random-effects baseline for one ecosystem (Sect. 2.5; docs/METHOD.md §8c): β ~ covariates
+    /// + (1 | study) by REML on every profile, and its out-of-fold predictions on the forest's own folds.
+    /// Needs the `study` of the profiles (β table) and at least two studies; otherwise it is skipped and
+    /// logged. Returns the files written.
+    static func baseline(_ steps: PipelineSteps, ecosystem: Ecosystem, input: SiteTable,
+                         results: [(ValidationScheme, CrossValidationResult)]) throws -> [String] {
+        let layout = steps.layout
+        var studyOf: [String: String] = [:]
+        for row in try RunTable.read(BetaRow.self, from: layout.path(.betaTable)) where !row.study.isEmpty { studyOf[row.id] = row.study }
+        let studies = input.ids.map { studyOf[$0] ?? "" }
+        let distinct = Set(studies)
+        for file in [RunFile.baseline(ecosystem), .baselineCrossValidation(ecosystem, .random), .baselineCrossValidation(ecosystem, .spatial)] {
+            AtomicFile.removeQuietly(layout.path(file))
+        }
+        guard !distinct.contains(""), distinct.count >= 2 else {
+            steps.ledger.log("forest-\(ecosystem.code): no mixed-model baseline (profiles need a study, at least two studies)")
+            return []
+        }
+        let covariates = steps.forest.features.map { ($0, input.values(of: $0)) }
+        let model = try MixedModel(response: input.beta, covariates: covariates, groups: studies)
+        var skills: [ValidationScheme: CrossValidationDocument.Skill] = [:]
+        var written: [String] = []
+        for (scheme, result) in results {
+            let predicted = try MixedModel.crossValidate(response: input.beta, covariates: covariates, groups: studies, folds: result.foldOfRow)
+            try RunTable.write(ForestTables.crossValidation(observed: input.beta, predicted: predicted, folds: result.foldOfRow,
+                                                            ids: input.ids, scheme: scheme),
+                               to: layout.path(.baselineCrossValidation(ecosystem, scheme)))
+            written.append(layout.path(.baselineCrossValidation(ecosystem, scheme)))
+            let skill = PredictionSkill(observed: input.beta, predicted: predicted)
+            skills[scheme] = .init(fold: nil, n: skill.count, r2: skill.r2, rmse: skill.rmse)
+        }
+        guard let random = skills[.random], let spatial = skills[.spatial] else { return written }
+        try RunDocument.write(BaselineDocument(terms: model.terms, coefficients: model.coefficients, standardErrors: model.standardErrors,
+                                               studyVariance: model.groupVariance, residualVariance: model.residualVariance,
+                                               n: input.count, studies: distinct.count, random: random, spatial: spatial),
+                              to: layout.path(.baseline(ecosystem)))
+        return written + [layout.path(.baseline(ecosystem))]
     }
 }
 

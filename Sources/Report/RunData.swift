@@ -30,6 +30,10 @@ struct RunData {
         var crossValidation: [ValidationScheme: [CrossValidationRow]] = [:]
         /// The tuning grid.
         var tuning: [TuningRow]?
+        /// Out-of-fold predictions of the mixed-model baseline per scheme.
+        var baseline: [ValidationScheme: [CrossValidationRow]] = [:]
+        /// The baseline fitted to every profile.
+        var baselineModel: BaselineDocument?
     }
 
     var manifest: RunManifest?
@@ -97,6 +101,13 @@ struct RunData {
                 forest.crossValidation[scheme] = try reader.rows(CrossValidationRow.self, .crossValidation(ecosystem, scheme))
             }
             forest.tuning = try reader.rows(TuningRow.self, .tuning(ecosystem))
+            for scheme in ValidationScheme.allCases {
+                forest.baseline[scheme] = try reader.rows(CrossValidationRow.self, .baselineCrossValidation(ecosystem, scheme))
+            }
+            if reader.exists(.baseline(ecosystem)) {
+                reader.note(.baseline(ecosystem))
+                forest.baselineModel = try RunDocument.read(BaselineDocument.self, from: layout.path(.baseline(ecosystem)))
+            }
             data.forests[ecosystem] = forest
         }
         for (product, scale) in mappedProducts {

@@ -1,6 +1,7 @@
 import Essentials
 import Foundation
 import RunModel
+import Statistics
 
 
 /// Builds the HTML report of a run (issue 5 item 3; METHOD.md §6–§9) from its configuration: every file it
@@ -364,6 +365,27 @@ public struct RunReport {
                                color: color, figureID: "fig3-cv-random-\(code)")
                 body += cvPlot(forest.crossValidation[.spatial] ?? nil, ecosystem: ecosystem, scheme: .spatial, title: "\(code): spatial CV",
                                color: color, figureID: "fig3-cv-spatial-\(code)")
+                for scheme in ValidationScheme.allCases {
+                    guard let rows = forest.baseline[scheme] ?? nil else { continue }
+                    body += observedVersusPredictedPlot(title: "\(code): mixed model, \(scheme.rawValue) CV", observed: rows.map(\.observed),
+                                                        predicted: rows.map(\.predicted), color: "#6b6b6b",
+                                                        figureID: "fig3-baseline-\(scheme.rawValue)-\(code)").svg()
+                }
+                if let model = forest.baselineModel {
+                    var rows: [[String]] = []
+                    for scheme in ValidationScheme.allCases {
+                        let forestRows = forest.crossValidation[scheme] ?? nil
+                        let skill = forestRows.map { PredictionSkill(observed: $0.map(\.observed), predicted: $0.map(\.predicted)) }
+                        let mixed = scheme == .random ? model.random : model.spatial
+                        rows.append([scheme.rawValue, skill.map { String(format: "%.3f", $0.r2) } ?? "—", String(format: "%.3f", mixed.r2),
+                                     skill.map { String(format: "%.5f", $0.rmse) } ?? "—", String(format: "%.5f", mixed.rmse)])
+                    }
+                    body += "<div data-figure=\"fig3-baseline-table-\(code)\">" + htmlTable(
+                        header: ["CV", "R² forest", "R² mixed model", "RMSE forest", "RMSE mixed model"], rows: rows, id: "baseline-\(code)")
+                        + "<p class=\"note\">Mixed model: β ~ covariates + (1 | study) by REML (\(model.n) profiles, \(model.studies) studies; "
+                        + String(format: "study SD %.4f, residual SD %.4f", model.studyVariance.squareRoot(), model.residualVariance.squareRoot())
+                        + "), on the forest's folds; a held-out profile of a study seen in training gets its study's intercept (docs/METHOD.md §8c).</p></div>"
+                }
             } else {
                 body += note("\(name) forest validation", "forest/\(code)/cv_random.csv")
             }

@@ -494,3 +494,29 @@ public struct ContributionRow: TableRow, Equatable {
         [.text("feature", \.feature), .number("importance", \.importance), .number("percent", \.percent)]
     }
 }
+
+/// `forest/XX/baseline.json`: the paper's random-effects baseline, β ~ covariates + (1 | study) by REML,
+/// fitted to every profile of the ecosystem, with its cross-validated skill.
+public struct BaselineDocument: Codable, Sendable, Equatable {
+    /// Fixed-effect names, estimates and standard errors.
+    public var terms: [String], coefficients: [Double], standardErrors: [Double]
+    /// Variance of the study intercepts and of the residuals.
+    public var studyVariance: Double, residualVariance: Double
+    /// Number of profiles and of studies.
+    public var n: Int, studies: Int
+    /// Random and spatial cross-validation skill (same folds as the forest).
+    public var random: CrossValidationDocument.Skill, spatial: CrossValidationDocument.Skill
+
+    /// The document.
+    public init(terms: [String], coefficients: [Double], standardErrors: [Double], studyVariance: Double, residualVariance: Double,
+                n: Int, studies: Int, random: CrossValidationDocument.Skill, spatial: CrossValidationDocument.Skill) {
+        (self.terms, self.coefficients, self.standardErrors) = (terms, coefficients, standardErrors)
+        (self.studyVariance, self.residualVariance, self.n) = (studyVariance, residualVariance, n)
+        (self.studies, self.random, self.spatial) = (studies, random, spatial)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case terms, coefficients, n, studies, random, spatial
+        case standardErrors = "standard_errors", studyVariance = "study_variance", residualVariance = "residual_variance"
+    }
+}

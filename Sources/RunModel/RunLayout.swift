@@ -83,6 +83,10 @@ public enum RunFile: Sendable, Equatable {
     case crossValidationSummary(Ecosystem)
     /// `forest/XX/NOT_MODELLED.txt`: why an ecosystem has no model.
     case notModelled(Ecosystem)
+    /// `forest/XX/baseline_cv_<scheme>.csv`: out-of-fold predictions of the mixed-model baseline (`CrossValidationRow`).
+    case baselineCrossValidation(Ecosystem, ValidationScheme)
+    /// `forest/XX/baseline.json`: the mixed-model baseline fitted to every profile (`BaselineDocument`).
+    case baseline(Ecosystem)
     /// `drivers/`.
     case driversFolder
     /// `drivers/beta_summary.csv` (`BetaSummaryRow`).
@@ -125,6 +129,8 @@ public enum RunFile: Sendable, Equatable {
         case let .crossValidation(ecosystem, scheme): "forest/\(ecosystem.code)/cv_\(scheme.rawValue).csv"
         case let .crossValidationSummary(ecosystem): "forest/\(ecosystem.code)/cv.json"
         case let .notModelled(ecosystem): "forest/\(ecosystem.code)/NOT_MODELLED.txt"
+        case let .baselineCrossValidation(ecosystem, scheme): "forest/\(ecosystem.code)/baseline_cv_\(scheme.rawValue).csv"
+        case let .baseline(ecosystem): "forest/\(ecosystem.code)/baseline.json"
         case .driversFolder: "drivers"
         case .betaSummary, .anova, .tukey, .contributions, .importanceAll: "drivers/\(driverTableName).csv"
         case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"

@@ -186,4 +186,22 @@ public struct MixedModel: Sendable {
         }
         return (inverse, logDeterminant)
     }
+
+    /// Out-of-fold predictions for the given folds (docs/METHOD.md §8c): for each fold the model is fitted on
+    /// the other folds; a held-out row gets its group's effect when that group has rows in the training
+    /// folds, else the fixed effects alone. Returns the prediction of every row.
+    /// - Throws: `StatisticsError` when a training set cannot be fitted.
+    public static func crossValidate(response: [Double], covariates: [(name: String, values: [Double])], groups: [String],
+                                     folds: [Int]) throws -> [Double] {
+        var predicted = [Double](repeating: .nan, count: response.count)
+        for fold in Set(folds).sorted() {
+            let train = folds.indices.filter { folds[$0] != fold }, test = folds.indices.filter { folds[$0] == fold }
+            let model = try MixedModel(response: train.map { response[$0] },
+                                       covariates: covariates.map { covariate in (covariate.name, train.map { covariate.values[$0] }) },
+                                       groups: train.map { groups[$0] })
+            let values = model.predict(covariates: test.map { row in covariates.map { $0.values[row] } }, groups: test.map { groups[$0] })
+            for (k, row) in test.enumerated() { predicted[row] = values[k] }
+        }
+        return predicted
+    }
 }

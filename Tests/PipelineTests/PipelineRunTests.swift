@@ -12,7 +12,7 @@ import DemoData
 private func writeStudy(in folder: URL, profiles: Int = 160) throws {
     var random = SplitMix64(seed: 11)
     var horizons = CSVWriter(header: ["id", "top", "bottom", "soc", "bd"])
-    var sites = CSVWriter(header: ["id", "lon", "lat", "ecosystem", "mat", "clay"])
+    var sites = CSVWriter(header: ["id", "lon", "lat", "ecosystem", "study", "mat", "clay"])
     for index in 0..<profiles {
         let mat = random.uniform(-5, 28), clay = random.uniform(5, 60)
         let beta = 0.955 + 0.0009 * mat - 0.0002 * clay + 0.001 * random.normal()
@@ -23,7 +23,7 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
                                   CSVWriter.format(h.socGPerKg), CSVWriter.format(h.bulkDensityGPerCm3)])
         }
         sites.append(row: [id, CSVWriter.format(random.uniform(-170, 170)), CSVWriter.format(random.uniform(-50, 60)),
-                           ecosystem, CSVWriter.format(mat), CSVWriter.format(clay)])
+                           ecosystem, "S\(index % 8)", CSVWriter.format(mat), CSVWriter.format(clay)])
     }
     try horizons.write(to: folder.appendingPathComponent("horizons.csv").path)
     try sites.write(to: folder.appendingPathComponent("sites.csv").path)
@@ -89,6 +89,15 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
             #expect(html.contains("data-figure=\"\(figure)\""), "\(figure)")
         }
         #expect(html.contains("Not modelled in this run:</strong> "))
+        // The paper's mixed-model baseline beside the forest, on the same folds.
+        let baseline = try RunDocument.read(BaselineDocument.self, from: layout.path(.baseline(.cropland)))
+        #expect(baseline.terms == ["(Intercept)", "mat", "clay"] && baseline.studies == 4 && baseline.random.n == cvRows.count)
+        let baselineRows = try RunTable.read(CrossValidationRow.self, from: layout.path(.baselineCrossValidation(.cropland, .random)))
+        #expect(baselineRows.map(\.fold) == cvRows.map(\.fold))
+        #expect(baseline.random.r2 > 0.3, "the β function is linear in mat and clay: \(baseline.random.r2)")
+        for figure in ["fig3-baseline-random-CL", "fig3-baseline-spatial-CL", "fig3-baseline-table-CL"] {
+            #expect(html.contains("data-figure=\"\(figure)\""), "\(figure)")
+        }
         #expect(FileManager.default.fileExists(atPath: layout.path(.report)))
 
         // Second run: every step is skipped.
@@ -230,7 +239,7 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         let horizons = folder.appendingPathComponent("horizons.csv"), sites = folder.appendingPathComponent("sites.csv")
         try (try String(contentsOf: horizons, encoding: .utf8) + "peat,0,20,10,1.3\npeat,20,40,8,1.3\npeat,40,60,6,1.3\npeat,60,80,30,0.9\npeat,80,100,200,0.3\n")
             .write(to: horizons, atomically: true, encoding: .utf8)
-        try (try String(contentsOf: sites, encoding: .utf8) + "peat,10,50,cropland,10,20\n").write(to: sites, atomically: true, encoding: .utf8)
+        try (try String(contentsOf: sites, encoding: .utf8) + "peat,10,50,cropland,S0,10,20\n").write(to: sites, atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("run.toml")
         try PipelineRun.run(configPath: config.path, echo: false)
         let layout = try RunConfiguration.load(path: config.path).layout
