@@ -32,6 +32,16 @@ extension DemoDataGenerator {
     /// independent of the covariate noise fields.
     static let profileStreamSalt: UInt64 = 0x5EED_0F_DE40_5175
 
+    /// The synthetic "study" of a demo site: its 30° × 30° region (`DEMO-R0307` …), so that the mixed-model
+    /// baseline has studies to group by. A pure function of the location (no random draw), so every other
+    /// byte of the demo data is unchanged by it.
+    static func demoStudy(longitude: Double, latitude: Double) -> String {
+        let row = min(5, max(0, Int(((latitude + 90) / 30).rounded(.down))))
+        let column = min(11, max(0, Int(((longitude + 180) / 30).rounded(.down))))
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "DEMO-R\(twoDigits(row))\(twoDigits(column))"
+    }
+
     /// Draws the sites (probability ∝ ecosystem area among cells with covariates), generates the
     /// horizons and writes `sites.csv`, `horizons.csv` and `truth/sites_beta.csv`.
     static func writeProfiles(grid: RasterGrid, model: DemoCovariateModel, folder: String, eligible: EligibleAreas,
@@ -102,7 +112,8 @@ extension DemoDataGenerator {
         var truthCSV = CSVWriter(header: ["id", "ecosystem", "beta_true", "beta_profile"])
         for site in sites {
             sitesCSV.append(row: [site.id, CSVWriter.format(site.longitudeDeg), CSVWriter.format(site.latitudeDeg),
-                                  site.ecosystem.rawValue, "DEMO"] + site.covariates.values.map { "\(Float($0))" })
+                                  site.ecosystem.rawValue, demoStudy(longitude: site.longitudeDeg, latitude: site.latitudeDeg)]
+                              + site.covariates.values.map { "\(Float($0))" })
             truthCSV.append(row: [site.id, site.ecosystem.rawValue, CSVWriter.format(site.trueBeta),
                                   CSVWriter.format(site.profileBeta)])
         }

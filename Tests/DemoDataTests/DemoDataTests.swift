@@ -56,7 +56,8 @@ func referenceCellAreaHa(south: Double, north: Double, widthDeg: Double) -> Doub
         #expect(sites.filter { $0["ecosystem"] == "cropland" }.count == 758)
         #expect(sites.filter { $0["ecosystem"] == "grassland" }.count == 244)
         #expect(sites.filter { $0["ecosystem"] == "forestland" }.count == 219)
-        #expect(sites.allSatisfy { $0["study"] == "DEMO" })
+        #expect(sites.allSatisfy { $0["study"]?.hasPrefix("DEMO-R") == true })
+        #expect(Set(sites.map { $0["study"] ?? "" }).count >= 10, "regions as studies for the mixed-model baseline")
         #expect(Set(sites.map { $0["id"]! }).count == 1221)
     }
 
