@@ -117,9 +117,14 @@ public enum ProfileRuns {
     ///     METHOD.md §3); `nil` leaves BD missing. Filled horizons are counted per profile (`bd_filled`).
     ///   - bulkDensityFillPerProfile: per-profile fill values (e.g. a BD raster sampled at the site, else the
     ///     pedotransfer value; NaN = none); overrides `bulkDensityFill` when given.
+    ///   - bulkDensityFillPerLayer: per-profile fill values for each 20-cm layer 0–20 … 80–100 cm
+    ///     (`[profile][layer]`, e.g. one BD raster per layer as the study took from GSDE; NaN = none); a
+    ///     horizon takes the value of the layer holding its mid-depth (the deepest layer below 100 cm), and
+    ///     falls back to the per-profile value where that is NaN.
     /// - Throws: `FileError` when the table lacks `soc` or `bd`.
     public static func beta(_ table: HorizonTable, bulkDensityFill: Double? = nil,
                             bulkDensityFillPerProfile: [Double]? = nil,
+                            bulkDensityFillPerLayer: [[Double]]? = nil,
                             splineOptions: SplineOptions = SplineOptions(),
                             threadCount: Int? = nil) throws -> BetaRun {
         guard let socIndex = table.variableIndex("soc") else {
@@ -133,9 +138,17 @@ public enum ProfileRuns {
         let fills = bulkDensityFillPerProfile
             ?? [Double](repeating: bulkDensityFill ?? .nan, count: table.profileCount)
         precondition(fills.count == table.profileCount, "one BD fill value per profile")
-        for p in 0..<table.profileCount where !fills[p].isNaN {
+        precondition(bulkDensityFillPerLayer.map { $0.count == table.profileCount } ?? true, "one BD fill row per profile")
+        for p in 0..<table.profileCount {
             for i in table.horizons(ofProfile: p) where bulkDensity[i].isNaN && !table.values[socIndex][i].isNaN {
-                bulkDensity[i] = fills[p]
+                var value = fills[p]
+                if let layers = bulkDensityFillPerLayer?[p], !layers.isEmpty {
+                    let middle = (table.topCm[i] + table.bottomCm[i]) / 2
+                    let layer = middle.isFinite ? min(layers.count - 1, max(0, Int((min(middle, 1000) / 20).rounded(.down)))) : 0
+                    if !layers[layer].isNaN { value = layers[layer] }
+                }
+                guard !value.isNaN else { continue }
+                bulkDensity[i] = value
                 filledPerProfile[p] += 1
             }
         }

@@ -17,6 +17,7 @@ enum ProfileAndForestSteps {
         var inputs = [config.horizons]
         if let sites = config.sites { inputs.append(sites) }
         if let raster = config.bulkDensityRaster { inputs.append(raster) }
+        inputs += config.bulkDensityLayerRasters
         let parameters = "columns=\(config.columnPairs) bd_fill=\(String(describing: config.bulkDensityFill)) "
             + "units=\(config.units.sorted { $0.key < $1.key }) max_depth=\(String(describing: config.maxDepth))"
         try ledger.step("profiles", parameters: parameters, inputs: inputs) {
@@ -36,7 +37,19 @@ enum ProfileAndForestSteps {
                     if let value, value > 0, value <= 2.65 { fill[p] = value; fromRaster += 1 }
                 }
             }
-            let run = try ProfileRuns.beta(table, bulkDensityFillPerProfile: fill, threadCount: steps.threads)
+            var perLayer: [[Double]]? = nil
+            if !config.bulkDensityLayerRasters.isEmpty {
+                var layers = [[Double]](repeating: [Double](repeating: .nan, count: config.bulkDensityLayerRasters.count), count: table.profileCount)
+                for (k, rasterPath) in config.bulkDensityLayerRasters.enumerated() {
+                    let samples = try SiteSampler(path: rasterPath).sample(longitudes: table.sites.map { $0.longitudeDeg ?? .nan },
+                                                                           latitudes: table.sites.map { $0.latitudeDeg ?? .nan })
+                    for (p, value) in samples.values.enumerated() {
+                        if let value, value > 0, value <= 2.65 { layers[p][k] = value }
+                    }
+                }
+                perLayer = layers
+            }
+            let run = try ProfileRuns.beta(table, bulkDensityFillPerProfile: fill, bulkDensityFillPerLayer: perLayer, threadCount: steps.threads)
             let harmonized = try ProfileRuns.harmonize(table, variables: ["soc", "bd"], depths: .standard,
                                                        threadCount: steps.threads)
             try FileManager.default.createDirectory(atPath: layout.path(.profilesFolder), withIntermediateDirectories: true)

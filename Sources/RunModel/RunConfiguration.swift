@@ -49,6 +49,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             entries.append(("profiles.horizons", profiles.horizons))
             if let sites = profiles.sites { entries.append(("profiles.sites", sites)) }
             if let raster = profiles.bulkDensityRaster { entries.append(("profiles.bd_raster", raster)) }
+            for (k, raster) in profiles.bulkDensityLayerRasters.enumerated() { entries.append(("profiles.bd_rasters[\(k)]", raster)) }
         }
         if let like = grid.like { entries.append(("grid.like", like)) }
         func topsoilEntries(_ source: TopsoilSource?, _ key: String) {
@@ -235,6 +236,9 @@ public struct ProfileSettings: Sendable, Equatable, Codable {
     public var bulkDensityFill: Double?
     /// Bulk-density raster sampled at the site for horizons with none.
     public var bulkDensityRaster: String?
+    /// One bulk-density raster per 20-cm layer (0–20 … 80–100 cm), sampled at the site; a horizon takes the
+    /// layer holding its mid-depth. Empty when not given.
+    public var bulkDensityLayerRasters: [String]
     /// Units of the horizon table when not cm, g kg⁻¹, g cm⁻³: `depth = "m"`, `soc = "pct"`, `bd = "kg/m3"`.
     public var units: [String: String]
     /// Horizons whose upper depth is at or below this depth (cm) are dropped; nil keeps all.
@@ -343,12 +347,13 @@ struct ConfigDocument: Decodable {
     struct Profiles: Decodable {
         var horizons: String
         var sites, bdRaster: String?
+        var bdRasters: [String]?
         var columns, units: [String: String]?
         var bdFill, maxDepth: FlexibleNumber?
         var excludeFlagged: Bool?
         enum CodingKeys: String, CodingKey {
             case horizons, sites, columns, units
-            case maxDepth = "max_depth", excludeFlagged = "exclude_flagged", bdFill = "bd_fill", bdRaster = "bd_raster"
+            case maxDepth = "max_depth", excludeFlagged = "exclude_flagged", bdFill = "bd_fill", bdRaster = "bd_raster", bdRasters = "bd_rasters"
         }
     }
     struct Forest: Decodable {
@@ -426,6 +431,13 @@ struct ConfigDocument: Decodable {
                                       seed: UInt64(try check(run?.seed, "run.seed", 0...Int.max) ?? 1),
                                       threads: threads == 0 ? nil : threads, synthetic: run?.synthetic ?? false)
 
+        func bulkDensityLayers(_ paths: [String]?) throws -> [String] {
+            guard let paths else { return [] }
+            guard paths.count == 5 else {
+                throw fail("profiles.bd_rasters", "give five rasters, one per layer 0-20, 20-40, 40-60, 60-80, 80-100 cm (got \(paths.count))")
+            }
+            return try paths.enumerated().map { try path($0.element, "profiles.bd_rasters[\($0.offset)]") ?? $0.element }
+        }
         var profileSettings: ProfileSettings?
         if let profiles {
             var columns = profiles.columns ?? [:]
@@ -443,7 +455,9 @@ struct ConfigDocument: Decodable {
                 horizons: try path(profiles.horizons, "profiles.horizons") ?? "",
                 sites: try path(profiles.sites, "profiles.sites"), columns: columns,
                 bulkDensityFill: try check(profiles.bdFill?.value, "profiles.bd_fill", 0.01...2.65),
-                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"), units: units,
+                bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"),
+                bulkDensityLayerRasters: try bulkDensityLayers(profiles.bdRasters),
+                units: units,
                 maxDepth: try check(profiles.maxDepth?.value, "profiles.max_depth", 1...10_000),
                 excludeFlagged: profiles.excludeFlagged ?? false)
         }

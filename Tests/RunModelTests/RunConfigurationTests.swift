@@ -74,4 +74,11 @@ import Testing
     func parserCrashersAreSyntaxErrors(text: String) {
         #expect(key(of: text) == "(syntax)", "\(text.debugDescription)")
     }
+
+    @Test func bulkDensityLayerRastersAreFiveAbsolutePaths() throws {
+        let five = Self.base.replacingOccurrences(of: "horizons = \"h.csv\"", with: "horizons = \"h.csv\"\nbd_rasters = [\"a.tif\", \"b.tif\", \"c.tif\", \"d.tif\", \"e.tif\"]")
+        #expect(try decode(five).profiles?.bulkDensityLayerRasters.first == "/tmp/soilbeta-config-test/a.tif")
+        let four = Self.base.replacingOccurrences(of: "horizons = \"h.csv\"", with: "horizons = \"h.csv\"\nbd_rasters = [\"a.tif\", \"b.tif\", \"c.tif\", \"d.tif\"]")
+        #expect(key(of: four) == "profiles.bd_rasters")
+    }
 }
