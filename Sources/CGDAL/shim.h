@@ -6,3 +6,4 @@
 #include <cpl_vsi.h>
 #include <ogr_srs_api.h>
 #include <gdalwarper.h>
+#include <ogr_api.h>

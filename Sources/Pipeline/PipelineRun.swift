@@ -39,6 +39,7 @@ public enum PipelineRun {
             models[ecosystem] = configuration.layout.path(.model(ecosystem))
         }
         try DriversStep.run(steps)
+        try SitesPackageStep.run(steps)
         try MapAndReportSteps.map(steps, models: models)
         try writeManifest(steps, started: started)
         try MapAndReportSteps.report(steps)

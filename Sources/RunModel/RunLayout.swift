@@ -61,6 +61,8 @@ public enum RunFile: Sendable, Equatable {
     case betaTable
     /// `sites.csv`: profiles with β and covariates (`SiteTable`).
     case sitesTable
+    /// `sites.gpkg`: the profiles as GeoPackage point layers `sites` and `layers` (QGIS, ogrinfo).
+    case sitesPackage
     /// `profiles/`.
     case profilesFolder
     /// `profiles/harmonized.csv`: splined values at the standard depths.
@@ -119,6 +121,7 @@ public enum RunFile: Sendable, Equatable {
         case .land: "land.tif"
         case .betaTable: "beta.csv"
         case .sitesTable: "sites.csv"
+        case .sitesPackage: "sites.gpkg"
         case .profilesFolder: "profiles"
         case .harmonizedTable, .issuesTable: "profiles/\(self == .harmonizedTable ? "harmonized" : "issues").csv"
         case let .forestFolder(ecosystem): "forest/\(ecosystem.code)"

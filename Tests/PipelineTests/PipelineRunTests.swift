@@ -50,6 +50,21 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
     """.write(to: folder.appendingPathComponent("run.toml"), atomically: true, encoding: .utf8)
 }
 
+/// Runs a command-line tool and returns its standard output (the tool must exit 0).
+func runTool(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = Pipe()
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw FileError(file: path, message: "exit status \(process.terminationStatus)") }
+    return output
+}
+
 @Suite struct PipelineRunTests {
     @Test func runsProfilesAndForestsThenSkipsUnchangedSteps() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
@@ -100,12 +115,29 @@ private func writeStudy(in folder: URL, profiles: Int = 160) throws {
         }
         #expect(FileManager.default.fileExists(atPath: layout.path(.report)))
 
+        // The GeoPackage of the sites, read back by GDAL's own tools (as QGIS would).
+        let info = try runTool("/usr/bin/ogrinfo", ["-so", "-al", layout.path(.sitesPackage)])
+        #expect(info.contains("Layer name: sites") && info.contains("Layer name: layers") && info.contains("Feature Count: \(sites.count)"), "\(info)")
+        let exported = folder.appendingPathComponent("sites-export.csv").path
+        _ = try runTool("/usr/bin/ogr2ogr", ["-f", "CSV", "-lco", "GEOMETRY=AS_XY", exported, layout.path(.sitesPackage), "sites"])
+        let table = try CSVTable.read(path: exported)
+        let idColumn = try table.requireColumn("id"), betaColumn = try table.requireColumn("beta"), matColumn = try table.requireColumn("mat")
+        let xColumn = try table.requireColumn("X"), residualColumn = try table.requireColumn("cv_residual")
+        #expect(table.rows.map { $0[idColumn] } == sites.ids)
+        for (k, row) in table.rows.enumerated() {
+            // ogr2ogr prints 15 significant digits.
+            func same(_ text: String, _ value: Double) -> Bool { abs((Double(text) ?? .nan) - value) <= 1e-13 * max(1, abs(value)) }
+            #expect(same(row[betaColumn], sites.beta[k]) && same(row[matColumn], sites.values(of: "mat")[k]), "row \(k)")
+            #expect(abs((Double(row[xColumn]) ?? .nan) - sites.longitude[k]) < 1e-9)
+        }
+        #expect(table.rows.contains { !$0[residualColumn].isEmpty })
+
         // Second run: every step is skipped.
         let modelBefore = try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf"))
         try PipelineRun.run(configPath: config, echo: false)
         let document = try RunDocument.read(RunManifest.self, from: run.appendingPathComponent("run.json").path)
         let statuses = document.steps.map(\.status)
-        #expect(statuses.count == 7 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
+        #expect(statuses.count == 8 && statuses.allSatisfy { $0.hasPrefix("skipped") }, "\(statuses)")
         #expect(try Data(contentsOf: run.appendingPathComponent("forest/CL/model.sbf")) == modelBefore)
 
         // A damaged output makes its step run again, and only the steps downstream of a changed input rerun.
