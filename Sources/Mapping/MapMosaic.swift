@@ -7,7 +7,7 @@ import RunModel
 
 /// Joins the outputs of shards 1…N of a run into the run's output folder: every COG through
 /// `RasterMosaic.join` (GDAL VRT then COG, values copied bit-exactly) and the stocks table from
-/// the shards' per-row sums, summed in row order exactly as a single run does.
+/// the shards' per-row sums, summed in row order exactly as a single run does; then the NetCDF-CF cube.
 public enum MapMosaic {
     /// Joins the `count` shards of the run of `plan`. Throws naming the shards that are missing,
     /// incomplete or from another configuration (with the `soilbeta map --tile` commands still to run)
@@ -63,6 +63,7 @@ public enum MapMosaic {
         if let error = errors.values().first { throw error }
         let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
         try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
-        return (built.rows, built.counts, outputs)
+        let cube = try MapCube.write(plan: config, fingerprint: fingerprint)
+        return (built.rows, built.counts, outputs + (cube.map { [$0] } ?? []))
     }
 }

@@ -111,7 +111,10 @@ public enum MapRun {
         }
 
         let fingerprint = try Fingerprint.of(plan: config, rasterPaths: rasterPaths, models: models)
+        // A whole-grid run also publishes the NetCDF-CF cube of its GeoTIFFs (geographic grids only).
+        let cubePath: String? = options.tile == nil && grid.crs.isGeographic ? config.layout.path(.mapCube) : nil
         let outputs = config.ecosystems.flatMap { e in MapProduct.all.map { config.layout.map(e.ecosystem, $0, in: folder) } }
+            + (cubePath.map { [$0] } ?? [])
         let statePath = config.layout.mapState(in: folder)
         let rowSumsPath = (folder as NSString).appendingPathComponent(".row-sums.bin")
         let fm = FileManager.default
@@ -200,6 +203,7 @@ public enum MapRun {
         let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
         if options.tile == nil {
             try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
+            try MapCube.write(plan: config, fingerprint: fingerprint)
         }
         var hashes: [String: String] = [:]
         for output in outputs { hashes[(output as NSString).lastPathComponent] = try ContentHash.hex(ofFile: output) }

@@ -8,7 +8,7 @@ import Foundation
 ///     beta.csv  sites.csv  profiles/{harmonized,issues}.csv
 ///     forest/XX/{model.sbf,summary.json,importance.csv,tuning.csv,cv_random.csv,cv_spatial.csv,cv.json,NOT_MODELLED.txt}
 ///     drivers/{beta_summary,anova,tukey,contributions}.csv  drivers/smooth_<feature>.csv
-///     maps/XX_<product>.tif  maps/stocks.{csv,json}  maps/.map-state.json  maps/tiles/N/i/
+///     maps/XX_<product>.tif  maps/soilbeta.nc  maps/stocks.{csv,json}  maps/.map-state.json  maps/tiles/N/i/
 public struct RunLayout: Sendable, Equatable {
     /// The run folder (absolute).
     public let folder: String
@@ -109,6 +109,8 @@ public enum RunFile: Sendable, Equatable {
     case stocksTable
     /// `maps/stocks.json` (`StocksDocument`).
     case stocksDocument
+    /// `maps/soilbeta.nc`: every map of the run in one NetCDF-CF file (`MapCube`).
+    case mapCube
 
     /// The path relative to the run folder.
     public var relativePath: String {
@@ -139,6 +141,7 @@ public enum RunFile: Sendable, Equatable {
         case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"
         case .mapsFolder: "maps"
         case .stocksTable, .stocksDocument: "maps/stocks.\(self == .stocksTable ? "csv" : "json")"
+        case .mapCube: "maps/soilbeta.nc"
         }
     }
 
