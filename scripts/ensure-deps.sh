@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs, only when missing, what soilbeta needs on Debian.
-#   scripts/ensure-deps.sh build   – GDAL headers and tools (needed to build and to run)
+#   scripts/ensure-deps.sh build   – GDAL headers and tools, Leaflet for map.html (needed to build and to run)
 #   scripts/ensure-deps.sh test    – plus chromium for the report's browser check, and a Python environment
-#                                    (.build/python-tools) with netCDF4 and the IOOS compliance-checker (CF checks)
+#                                    (.build/python-tools) with netCDF4, the IOOS compliance-checker (CF checks) and selenium (map page)
 #   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
 set -euo pipefail
-want=(libgdal-dev gdal-bin pkg-config)
+want=(libgdal-dev gdal-bin pkg-config libjs-leaflet)
 case "${1:-build}" in
-  test) want+=(chromium python3-venv) ;;
+  test) want+=(chromium chromium-driver python3-venv) ;;
   bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time bc) ;;
 esac
 missing=()
@@ -28,10 +28,10 @@ if [ "${1:-build}" = bench ]; then
 fi
 if [ "${1:-build}" = test ]; then
   tools="$(cd "$(dirname "$0")/.." && pwd)/.build/python-tools"
-  "$tools/bin/python" -c "import netCDF4, compliance_checker" 2>/dev/null || {
+  "$tools/bin/python" -c "import netCDF4, compliance_checker, selenium" 2>/dev/null || {
     echo "==> installing netCDF4 and compliance-checker (PyPI) into $tools"
     rm -rf "$tools"
     python3 -m venv "$tools"
-    "$tools/bin/python" -m pip install -q --disable-pip-version-check netCDF4 compliance-checker
+    "$tools/bin/python" -m pip install -q --disable-pip-version-check netCDF4 compliance-checker selenium
   }
 fi

@@ -11,6 +11,10 @@ public enum ReportError: SoilBetaError, Equatable {
     case unreadable(path: String, reason: String)
     /// `run.json` is not a JSON object.
     case invalidProvenance(path: String, reason: String)
+    /// The run folder has no β maps (the map step has not run or mapped nothing).
+    case noMaps(folder: String)
+    /// A file the page needs from a system package is missing.
+    case missingAsset(path: String, package: String)
 
     /// A one-line message for the command line.
     public var description: String {
@@ -18,6 +22,8 @@ public enum ReportError: SoilBetaError, Equatable {
         case let .noRunFolder(path): return "\(path): no such run folder"
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
         case let .invalidProvenance(path, reason): return "\(path): \(reason)"
+        case let .noMaps(folder): return "\(folder): no β maps (XX_beta.tif) to show; run the map step first"
+        case let .missingAsset(path, package): return "\(path) is missing: install the Debian package \(package)"
         }
     }
 }

@@ -393,6 +393,11 @@ public struct RunReport {
         }
         body += "<p class=\"note\">R² and RMSE pooled over all folds (paper Eqs. 5–6); dashed line 1:1.</p>"
         body += "<h3>Global β maps</h3>"
+        if FileManager.default.fileExists(atPath: layout.path(.mapPage)) {
+            body += "<p data-figure=\"fig3-map-page\"><a href=\"\(xmlEscaped(layout.relative(layout.path(.mapPage))))\">Interactive map</a>: "
+                + "pan and zoom over every β, SOC density and interval layer of every ecosystem at full grid resolution, "
+                + "with the profile sites, and click a cell to read its values (docs/METHOD.md §9c).</p>"
+        }
         body += try mapGroup(data, product: .beta, figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
         body += "<h3>Uncertainty of β: width of the 5–95 % prediction interval</h3>"
         body += try mapGroup(data.betaIntervalWidth, source: { [layout] in

@@ -4,7 +4,7 @@ import Foundation
 /// The run folder as a type: every artefact's path comes from here, nowhere else. Paths are absolute;
 /// `relative(_:)` gives the form recorded in manifests and step records.
 ///
-///     run.json  run.log  .steps/  report.html  land.tif
+///     run.json  run.log  .steps/  report.html  map.html  map/  land.tif
 ///     beta.csv  sites.csv  profiles/{harmonized,issues}.csv
 ///     forest/XX/{model.sbf,summary.json,importance.csv,tuning.csv,cv_random.csv,cv_spatial.csv,cv.json,NOT_MODELLED.txt}
 ///     drivers/{beta_summary,anova,tukey,contributions}.csv  drivers/smooth_<feature>.csv
@@ -55,6 +55,10 @@ public enum RunFile: Sendable, Equatable {
     case stepRecord(String)
     /// `report.html`.
     case report
+    /// `map.html`: the interactive map page (Leaflet); its assets and data are in `map/`.
+    case mapPage
+    /// `map/`: Leaflet, the page script and the data blocks of `map.html`.
+    case mapPageFolder
     /// `land.tif`: the run's copy of `[report] land`.
     case land
     /// `beta.csv`: layer SOC densities and β per profile (`BetaRow`).
@@ -120,6 +124,8 @@ public enum RunFile: Sendable, Equatable {
         case .stepsFolder: ".steps"
         case let .stepRecord(step): ".steps/\(step).json"
         case .report: "report.html"
+        case .mapPage: "map.html"
+        case .mapPageFolder: "map"
         case .land: "land.tif"
         case .betaTable: "beta.csv"
         case .sitesTable: "sites.csv"

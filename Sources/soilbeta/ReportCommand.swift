@@ -1,4 +1,5 @@
 import ArgumentParser
+import Essentials
 import Foundation
 import Report
 import RunModel
@@ -32,9 +33,18 @@ struct ReportCommand: ParsableCommand {
         guard maxMapWidth >= 16 else { throw ValidationError("--max-map-width must be at least 16") }
     }
 
+    @Flag(name: .customLong("map-page"), inversion: .prefixedNo,
+          help: "Also write the interactive map page map.html (with map/) when the run has β maps.")
+    var mapPage = true
+
     func run() throws {
         let configuration = try RunConfiguration.load(path: config)
         let outputPath = output ?? configuration.layout.path(.report)
+        let layout = configuration.layout
+        if mapPage, Ecosystem.allCases.contains(where: { FileManager.default.fileExists(atPath: layout.map($0, .beta)) }) {
+            let bytes = try MapPage(configuration: configuration).write()
+            print("wrote \(layout.path(.mapPage)) with \(layout.path(.mapPageFolder))/ (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB)")
+        }
         var report = RunReport(configuration: configuration, maxMapColumns: maxMapWidth)
         let bytes = try report.write(to: outputPath)
         print("wrote \(outputPath) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB)")
