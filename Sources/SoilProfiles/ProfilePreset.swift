@@ -123,7 +123,6 @@ public struct ProfileInput: Sendable {
             let (csv, mapping) = try readTable(path: path)
             return HorizonFile(csv: csv, mapping: mapping)
         }
-        options.mapping = files.first?.mapping ?? ColumnMapping()
         var table = try HorizonTable(files: files, options: options)
         for path in sitePaths {
             let (csv, mapping) = try readTable(path: path)
