@@ -69,7 +69,7 @@ let package = Package(
         ]),
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
         .testTarget(name: "RunModelTests", dependencies: ["Essentials", "RunModel"]),
-        .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles"]),
+        .testTarget(name: "SoilProfilesTests", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions"], exclude: ["Fixtures"]),
         .testTarget(name: "DepthFunctionsTests", dependencies: ["Essentials", "RunModel", "DepthFunctions", "SoilProfiles"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Essentials", "Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ForestTests", dependencies: ["Essentials", "SoilProfiles", "Statistics", "Forest"], exclude: ["Fixtures"]),

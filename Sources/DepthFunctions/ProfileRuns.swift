@@ -178,9 +178,9 @@ public enum ProfileRuns {
                 let flags = FitQuality.flags(profile: p, fit: fit, densities: densities, soc: result.soc, table: table, socIndex: socIndex)
                 if !flags.isEmpty {
                     status += "; " + FitQuality.marker + " " + flags.joined(separator: "; ")
-                    let line = table.lineOfHorizon[table.profileStart[p]]
+                    let first = table.profileStart[p]
                     for flag in flags {
-                        issues.append(IngestIssue(file: table.source, line: line, profileID: table.profileIDs[p], field: "beta",
+                        issues.append(IngestIssue(file: table.source(ofHorizon: first), line: table.lineOfHorizon[first], profileID: table.profileIDs[p], field: "beta",
                                                   action: .warning, reason: flag))
                     }
                 }
@@ -250,7 +250,7 @@ public enum ProfileRuns {
             }
             if depthIssue && !reportDepthIssues { continue }
             let profile = issue.profileIndex
-            let line = issue.row.map { table.lineOfHorizon[$0] } ?? table.lineOfHorizon[table.profileStart[profile]]
+            let horizon = issue.row ?? table.profileStart[profile]
             let field: String
             switch issue.kind {
             case .missingValue, .noData: field = variable
@@ -261,7 +261,8 @@ public enum ProfileRuns {
             let action: IngestIssue.Action = issue.kind.rejectsProfile ? .profileRejected
                 : (issue.kind.isRepair ? .warning : .horizonDropped)
             let scope = depthIssue ? "" : " (\(variable) only)"
-            issues.append(IngestIssue(file: table.source, line: line, profileID: table.profileIDs[profile], field: field,
+            issues.append(IngestIssue(file: table.source(ofHorizon: horizon), line: table.lineOfHorizon[horizon],
+                                      profileID: table.profileIDs[profile], field: field,
                                       action: action, reason: issue.kind.rawValue + scope))
         }
         return issues

@@ -30,13 +30,41 @@ public struct FileError: SoilBetaError, Sendable, Equatable {
     }
 }
 
+/// How a delimited text file is written when it is not soilbeta's own CSV: the field separator, and numbers
+/// that stand for a missing value (e.g. `-9999` in the Africa Soil Profiles database).
+public struct CSVFormat: Sendable, Equatable {
+    /// The field separator.
+    public enum Separator: Sendable, Equatable {
+        /// `,` (RFC 4180; soilbeta's own files). A header holding only semicolons or tabs is refused.
+        case comma
+        /// `;`, as many European spreadsheet exports and the ISCN3 database.
+        case semicolon
+        /// A tab, as TSV exports (e.g. the WoSIS snapshots).
+        case tab
+        /// Whichever of `,` `;` and tab occurs most often in the header line (outside quotes); comma on a tie.
+        case fromHeader
+    }
+    /// The field separator.
+    public var separator: Separator
+    /// Numbers read as a missing value wherever a number is expected (besides empty fields and `NA`).
+    public var missingNumbers: [Double]
+
+    /// A format; the default is soilbeta's CSV (comma, no missing-value numbers).
+    public init(separator: Separator = .comma, missingNumbers: [Double] = []) {
+        (self.separator, self.missingNumbers) = (separator, missingNumbers)
+    }
+
+    /// soilbeta's own CSV.
+    public static let standard = CSVFormat()
+}
+
 /// A parsed CSV file: a header row and data rows of string fields, each row with the line it starts on.
 ///
-/// Parsing follows RFC 4180 (comma separator, `"` quoting with `""` escapes, LF or CRLF line ends, an
-/// optional UTF-8 byte-order mark). Structural faults — an empty file, an empty or duplicate header name,
-/// a row with more or fewer fields than the header, a stray or unterminated quote, invalid UTF-8 — are
+/// Parsing follows RFC 4180 (comma separator, or `;` or tab when a `CSVFormat` says so; `"` quoting with `""`
+/// escapes, LF or CRLF line ends, an optional UTF-8 byte-order mark). Structural faults — an empty file, an
+/// empty or duplicate header name, a row with more or fewer fields than the header, a stray or unterminated quote, invalid UTF-8 — are
 /// errors naming file and line. Values are kept as text; typed access (`number(row:column:)`) validates.
-/// A missing value is an empty field or `NA` (METHOD.md §1).
+/// A missing value is an empty field or `NA` (METHOD.md §1), or a number the format names.
 public struct CSVTable: Sendable {
     /// Path of the file as given by the user (used in messages).
     public let source: String
@@ -46,31 +74,33 @@ public struct CSVTable: Sendable {
     public let rows: [[String]]
     /// 1-based line number on which each data row starts (parallel to `rows`).
     public let lineOfRow: [Int]
+    /// Numbers read as missing values (`CSVFormat.missingNumbers`).
+    public let missingNumbers: [Double]
     private let indexOfColumn: [String: Int]
 
-    /// Reads and parses the CSV file at `path`.
+    /// Reads and parses the CSV file at `path`, written in `format` (soilbeta's CSV by default).
     /// - Throws: `FileError` when the file cannot be read or is malformed.
-    public static func read(path: String) throws -> CSVTable {
+    public static func read(path: String, format: CSVFormat = .standard) throws -> CSVTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let why = !exists ? "no such file" : (isDirectory.boolValue ? "is a directory" : "cannot be read")
             throw FileError(file: path, message: why)
         }
-        return try parse(bytes: [UInt8](data), source: path)
+        return try parse(bytes: [UInt8](data), source: path, format: format)
     }
 
     /// Parses CSV text held in memory; `source` names it in messages.
-    public static func parse(text: String, source: String) throws -> CSVTable {
-        try parse(bytes: Array(text.utf8), source: source)
+    public static func parse(text: String, source: String, format: CSVFormat = .standard) throws -> CSVTable {
+        try parse(bytes: Array(text.utf8), source: source, format: format)
     }
 
     /// Parses CSV bytes (UTF-8) held in memory; `source` names them in messages.
-    public static func parse(bytes: [UInt8], source: String) throws -> CSVTable {
+    public static func parse(bytes: [UInt8], source: String, format: CSVFormat = .standard) throws -> CSVTable {
         var records: [[String]] = []
         var recordLines: [Int] = []
         try bytes.withUnsafeBufferPointer { buffer in
-            var reader = RecordReader(bytes: buffer, source: source)
+            var reader = RecordReader(bytes: buffer, source: source, separator: format.separator)
             while let (fields, line) = try reader.next() {
                 records.append(fields)
                 recordLines.append(line)
@@ -80,7 +110,7 @@ public struct CSVTable: Sendable {
             throw FileError(file: source, message: "the file is empty: expected a header row")
         }
         let header = headerRecord.map { $0.trimmingCharacters(in: .whitespaces) }
-        if header.count == 1, let separator = [(";", "semicolon"), ("\t", "tab")].first(where: { header[0].contains($0.0) }) {
+        if format.separator == .comma, header.count == 1, let separator = [(";", "semicolon"), ("\t", "tab")].first(where: { header[0].contains($0.0) }) {
             throw FileError(file: source, line: recordLines[0],
                             message: "the header is one column holding \(separator.1)s: the file looks \(separator.1)-separated; "
                                 + "soilbeta reads comma-separated files (save it as CSV with commas)")
@@ -112,7 +142,8 @@ public struct CSVTable: Sendable {
             rows.append(record)
             lines.append(recordLines[recordIndex])
         }
-        return CSVTable(source: source, header: header, rows: rows, lineOfRow: lines, indexOfColumn: index)
+        return CSVTable(source: source, header: header, rows: rows, lineOfRow: lines, missingNumbers: format.missingNumbers,
+                        indexOfColumn: index)
     }
 
     /// Position of the column called `name`, or `nil` when the file has no such column.
@@ -130,9 +161,11 @@ public struct CSVTable: Sendable {
     /// Line of the header row (1 unless blank lines precede it).
     public var lineOfHeader: Int { 1 }
 
-    /// `true` when the field is a missing value: empty (after trimming) or `NA`.
+    /// `true` when the field is a missing value: empty (after trimming), `NA`, or one of `missingNumbers`.
     public func isMissing(row: Int, column: Int) -> Bool {
-        CSVTable.isMissingText(rows[row][column])
+        let text = rows[row][column]
+        if CSVTable.isMissingText(text) { return true }
+        return !missingNumbers.isEmpty && CSVTable.parseDecimal(text).map(missingNumbers.contains) == true
     }
 
     /// `true` for the texts soilbeta reads as a missing value: empty (after trimming) or `NA`.
@@ -159,7 +192,7 @@ public struct CSVTable: Sendable {
         return text[first...last]
     }
 
-    /// The field as a finite number, `nil` when missing.
+    /// The field as a finite number, `nil` when missing (empty, `NA`, or one of `missingNumbers`).
     /// - Throws: `FileError` naming file, line and column when the text is not a finite decimal number.
     public func number(row: Int, column: Int) throws -> Double? {
         let text = rows[row][column]
@@ -168,7 +201,7 @@ public struct CSVTable: Sendable {
             throw FileError(file: source, line: lineOfRow[row], field: header[column],
                            message: "'\(CSVTable.abbreviated(text))' is not a finite number (use '.' as decimal mark; empty or NA for missing)")
         }
-        return value
+        return missingNumbers.contains(value) ? nil : value
     }
 
     /// The whole column as numbers, NaN where missing.
@@ -219,9 +252,10 @@ public struct CSVTable: Sendable {
         printable(text.count > 40 ? String(text.prefix(37)) + "..." : text)
     }
 
-    private init(source: String, header: [String], rows: [[String]], lineOfRow: [Int], indexOfColumn: [String: Int]) {
+    private init(source: String, header: [String], rows: [[String]], lineOfRow: [Int], missingNumbers: [Double],
+                 indexOfColumn: [String: Int]) {
         (self.source, self.header, self.rows) = (source, header, rows)
-        (self.lineOfRow, self.indexOfColumn) = (lineOfRow, indexOfColumn)
+        (self.lineOfRow, self.missingNumbers, self.indexOfColumn) = (lineOfRow, missingNumbers, indexOfColumn)
     }
 }
 
@@ -231,8 +265,10 @@ private struct RecordReader {
     let source: String
     var position = 0
     var line = 1
+    /// The field separator byte.
+    var separatorByte = UInt8(ascii: ",")
 
-    init(bytes: UnsafeBufferPointer<UInt8>, source: String) {
+    init(bytes: UnsafeBufferPointer<UInt8>, source: String, separator: CSVFormat.Separator) {
         self.bytes = bytes
         self.source = source
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
@@ -242,10 +278,36 @@ private struct RecordReader {
             if position < bytes.count { position += 1 }
             line += 1
         }
+        switch separator {
+        case .comma: separatorByte = UInt8(ascii: ",")
+        case .semicolon: separatorByte = UInt8(ascii: ";")
+        case .tab: separatorByte = RecordReader.tab
+        case .fromHeader: separatorByte = RecordReader.likeliestSeparator(bytes, from: position)
+        }
+    }
+
+    /// The most frequent of `,` `;` and tab on the line starting at `start`, outside quotes (comma on a tie).
+    private static func likeliestSeparator(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt8 {
+        var (commas, semicolons, tabs) = (0, 0, 0)
+        var quoted = false
+        var index = start
+        while index < bytes.count, quoted || bytes[index] != newline {
+            switch bytes[index] {
+            case quote: quoted.toggle()
+            case UInt8(ascii: ",") where !quoted: commas += 1
+            case UInt8(ascii: ";") where !quoted: semicolons += 1
+            case tab where !quoted: tabs += 1
+            default: break
+            }
+            index += 1
+        }
+        if semicolons > commas && semicolons >= tabs { return UInt8(ascii: ";") }
+        if tabs > commas && tabs > semicolons { return tab }
+        return UInt8(ascii: ",")
     }
 
     private static let quote = UInt8(ascii: "\"")
-    private static let comma = UInt8(ascii: ",")
+    private static let tab: UInt8 = 0x09
     private static let newline = UInt8(ascii: "\n")
     private static let carriageReturn = UInt8(ascii: "\r")
 
@@ -284,7 +346,7 @@ private struct RecordReader {
                 // After a closing quote only a separator or the end of the record may follow.
                 if position < bytes.count {
                     let byte = bytes[position]
-                    if byte != RecordReader.comma && byte != RecordReader.newline && byte != RecordReader.carriageReturn {
+                    if byte != separatorByte && byte != RecordReader.newline && byte != RecordReader.carriageReturn {
                         throw FileError(file: source, line: line,
                                        message: "unexpected character after a closing quote in field \(fields.count + 1)")
                     }
@@ -292,7 +354,7 @@ private struct RecordReader {
             } else {
                 while position < bytes.count {
                     let byte = bytes[position]
-                    if byte == RecordReader.comma || byte == RecordReader.newline || byte == RecordReader.carriageReturn { break }
+                    if byte == separatorByte || byte == RecordReader.newline || byte == RecordReader.carriageReturn { break }
                     if byte == RecordReader.quote {
                         throw FileError(file: source, line: line,
                                        message: "stray '\"' inside unquoted field \(fields.count + 1) (quote the whole field and double inner quotes)")
@@ -308,7 +370,7 @@ private struct RecordReader {
             if position >= bytes.count { return (fields, startLine) }
             let separator = bytes[position]
             position += 1
-            if separator == RecordReader.comma { continue }
+            if separator == separatorByte { continue }
             if separator == RecordReader.carriageReturn {
                 if position < bytes.count && bytes[position] == RecordReader.newline { position += 1 }
             }

@@ -50,12 +50,12 @@ public enum PipelineRun {
     /// Every `[forest] features` name needs a covariate raster or a column of the site table.
     static func checkFeatureSources(_ configuration: RunConfiguration, profiles: ProfileSettings, forest: ForestSettings) throws {
         var columns = Set<String>()
-        let mapping = try ColumnMapping(pairs: profiles.columnPairs)
-        do { try mapping.requireKnownNames(alsoKnown: forest.features) } catch let error as ColumnMappingError {
+        do { _ = try profiles.input.explicitMapping(alsoKnown: forest.features) } catch let error as ColumnMappingError {
             throw ConfigError(file: configuration.file, key: "profiles.columns", message: error.reason)
         }
-        if let sites = profiles.sites {
-            let header = Set(try CSVTable.read(path: sites).header)
+        for sites in profiles.sites {
+            let (table, mapping) = try profiles.input.readTable(path: sites)
+            let header = Set(table.header)
             for feature in forest.features where header.contains(mapping.source(of: feature)) { columns.insert(feature) }
         }
         let missing = forest.features.filter { configuration.covariates[$0] == nil && !columns.contains($0) }

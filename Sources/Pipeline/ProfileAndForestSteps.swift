@@ -7,6 +7,14 @@ import RunModel
 import Statistics
 import SoilProfiles
 
+extension ProfileSettings {
+    /// How to read the configuration's profile files (`[profiles]` horizons, sites, preset, columns, units).
+    var input: ProfileInput {
+        ProfileInput(horizonPaths: horizons, sitePaths: sites, preset: preset, columnPairs: columnPairs, unitPairs: units,
+                     maximumTopDepthCm: maxDepth)
+    }
+}
+
 /// The profile-level and model steps of `soilbeta run` (paper Sect. 2.1–2.5).
 enum ProfileAndForestSteps {
     /// Step `profiles`: harmonise and fit β per profile (METHOD.md §2–§4) with the BD gap-fill of §3
@@ -14,19 +22,14 @@ enum ProfileAndForestSteps {
     /// `profiles/harmonized.csv`, `profiles/issues.csv`.
     static func profiles(_ steps: PipelineSteps) throws {
         let config = steps.profiles, layout = steps.layout, ledger = steps.ledger
-        var inputs = [config.horizons]
-        if let sites = config.sites { inputs.append(sites) }
+        var inputs = config.horizons + config.sites
         if let raster = config.bulkDensityRaster { inputs.append(raster) }
         inputs += config.bulkDensityLayerRasters
         let parameters = "columns=\(config.columnPairs) bd_fill=\(String(describing: config.bulkDensityFill)) "
             + "units=\(config.units.sorted { $0.key < $1.key }) max_depth=\(String(describing: config.maxDepth))"
+            + (config.preset.map { " preset=\($0.rawValue)" } ?? "")
         try ledger.step("profiles", parameters: parameters, inputs: inputs) {
-            let mapping = try ColumnMapping(pairs: config.columnPairs)
-            var options = HorizonReadOptions(variables: ["soc", "bd"], optionalVariables: ["cf"], mapping: mapping)
-            options.units = try InputUnits(pairs: config.units)
-            options.maximumTopDepthCm = config.maxDepth
-            var table = try HorizonTable.read(path: config.horizons, options: options)
-            if let sites = config.sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
+            let table = try config.input.read(variables: ["soc", "bd"], optionalVariables: ["cf"], alsoKnown: steps.forest.features)
             var fill = [Double](repeating: config.bulkDensityFill ?? .nan, count: table.profileCount)
             var fromRaster = 0
             if let rasterPath = config.bulkDensityRaster {
@@ -68,8 +71,7 @@ enum ProfileAndForestSteps {
     /// from the site table where present, otherwise sampled from the covariate rasters. Writes `sites.csv`.
     static func covariates(_ steps: PipelineSteps) throws {
         let layout = steps.layout, features = steps.forest.features
-        var inputs = [layout.path(.betaTable)]
-        if let sites = steps.profiles.sites { inputs.append(sites) }
+        var inputs = [layout.path(.betaTable)] + steps.profiles.sites
         inputs += features.compactMap { steps.configuration.covariates[$0] }
         try steps.ledger.step("covariates", parameters: "features=\(features) exclude_flagged=\(steps.profiles.excludeFlagged)", inputs: inputs) {
             let table = try buildSiteTable(steps)
@@ -92,9 +94,8 @@ enum ProfileAndForestSteps {
         if excluded > 0 { steps.ledger.log("covariates: \(excluded) profiles with a flagged fit left out (exclude_flagged)") }
         var rowOfID: [String: Int] = [:]
         for (row, id) in table.ids.enumerated() { rowOfID[id] = row }
-        if let sitesPath = steps.profiles.sites {
-            let sites = try CSVTable.read(path: sitesPath)
-            let mapping = try ColumnMapping(pairs: steps.profiles.columnPairs)
+        for sitesPath in steps.profiles.sites {
+            let (sites, mapping) = try steps.profiles.input.readTable(path: sitesPath)
             let siteID = try sites.requireColumn(mapping.source(of: "id"))
             for feature in features {
                 guard let column = sites.column(mapping.source(of: feature)) else { continue }

@@ -46,8 +46,8 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var inputPaths: [(key: String, path: String)] {
         var entries: [(key: String, path: String)] = []
         if let profiles {
-            entries.append(("profiles.horizons", profiles.horizons))
-            if let sites = profiles.sites { entries.append(("profiles.sites", sites)) }
+            entries += ProfileSettings.keyed("profiles.horizons", profiles.horizons)
+            entries += ProfileSettings.keyed("profiles.sites", profiles.sites)
             if let raster = profiles.bulkDensityRaster { entries.append(("profiles.bd_raster", raster)) }
             for (k, raster) in profiles.bulkDensityLayerRasters.enumerated() { entries.append(("profiles.bd_rasters[\(k)]", raster)) }
         }
@@ -226,10 +226,12 @@ public struct RunSettings: Sendable, Equatable, Codable {
 
 /// `[profiles]`.
 public struct ProfileSettings: Sendable, Equatable, Codable {
-    /// Horizon table (CSV).
-    public var horizons: String
-    /// Site table (CSV), if separate.
-    public var sites: String?
+    /// Horizon tables (CSV): one, or several merged by their layer column (`horizons = ["a.csv", "b.csv"]`).
+    public var horizons: [String]
+    /// Site tables (CSV) merged by profile id; empty when the horizon rows carry the sites.
+    public var sites: [String]
+    /// The database whose exports the files are (`preset = "wosis"`): its column names, units and format.
+    public var preset: ProfilePreset?
     /// Canonical column name → header of the user's files (as `--column NAME=SOURCE`).
     public var columns: [String: String]
     /// Constant bulk density (g cm⁻³) for horizons with none after the raster gap-fill (METHOD.md §3).
@@ -248,6 +250,11 @@ public struct ProfileSettings: Sendable, Equatable, Codable {
 
     /// The column renaming as `NAME=SOURCE` pairs, sorted.
     public var columnPairs: [String] { columns.map { "\($0.key)=\($0.value)" }.sorted() }
+
+    /// `(key, path)` entries of a list key: the key itself for one path, `key[k]` for several.
+    static func keyed(_ key: String, _ paths: [String]) -> [(key: String, path: String)] {
+        paths.count == 1 ? [(key, paths[0])] : paths.enumerated().map { ("\(key)[\($0.offset)]", $0.element) }
+    }
 }
 
 /// `[forest]`: random forest per ecosystem (METHOD.md §7).
@@ -345,14 +352,15 @@ struct ConfigDocument: Decodable {
         var synthetic: Bool?
     }
     struct Profiles: Decodable {
-        var horizons: String
-        var sites, bdRaster: String?
+        var horizons: PathList
+        var sites: PathList?
+        var bdRaster, preset: String?
         var bdRasters: [String]?
         var columns, units: [String: String]?
         var bdFill, maxDepth: FlexibleNumber?
         var excludeFlagged: Bool?
         enum CodingKeys: String, CodingKey {
-            case horizons, sites, columns, units
+            case horizons, sites, columns, units, preset
             case maxDepth = "max_depth", excludeFlagged = "exclude_flagged", bdFill = "bd_fill", bdRaster = "bd_raster", bdRasters = "bd_rasters"
         }
     }
@@ -451,9 +459,20 @@ struct ConfigDocument: Decodable {
                     throw fail("profiles.units.\(key)", "'\(value)' is not known; accepted: \(values.joined(separator: ", "))")
                 }
             }
+            func paths(_ list: PathList?, _ key: String) throws -> [String] {
+                guard let list else { return [] }
+                guard !list.paths.isEmpty else { throw fail(key, "must name at least one file (empty list)") }
+                return try ProfileSettings.keyed(key, list.paths).map { try path($0.path, $0.key) ?? $0.path }
+            }
+            var preset: ProfilePreset?
+            if let name = profiles.preset {
+                do { preset = try ProfilePreset(name: name) } catch let error as ProfilePresetError {
+                    throw fail("profiles.preset", "'\(error.name)' is not known; known presets: \(ProfilePreset.knownNames)")
+                }
+            }
             profileSettings = ProfileSettings(
-                horizons: try path(profiles.horizons, "profiles.horizons") ?? "",
-                sites: try path(profiles.sites, "profiles.sites"), columns: columns,
+                horizons: try paths(profiles.horizons, "profiles.horizons"),
+                sites: try paths(profiles.sites, "profiles.sites"), preset: preset, columns: columns,
                 bulkDensityFill: try check(profiles.bdFill?.value, "profiles.bd_fill", 0.01...2.65),
                 bulkDensityRaster: try path(profiles.bdRaster, "profiles.bd_raster"),
                 bulkDensityLayerRasters: try bulkDensityLayers(profiles.bdRasters),
@@ -562,6 +581,20 @@ struct ConfigDocument: Decodable {
 }
 
 /// A TOML number: a float or an integer (`block_deg = 5` and `block_deg = 5.0` alike).
+/// One path or a list of paths (`horizons = "h.csv"` or `horizons = ["a.csv", "b.csv"]`).
+struct PathList: Decodable {
+    let paths: [String]
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let single = try? container.decode(String.self) { paths = [single]; return }
+        do { paths = try container.decode([String].self) } catch {
+            throw DecodingError.typeMismatch(String.self, DecodingError.Context(codingPath: decoder.codingPath,
+                                                                                debugDescription: "expected a path or a list of paths"))
+        }
+    }
+}
+
 struct FlexibleNumber: Decodable {
     let value: Double
 

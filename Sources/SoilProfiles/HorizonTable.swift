@@ -29,8 +29,9 @@ public struct ColumnMapping: Sendable, Equatable {
     }
 
     /// The canonical columns of horizon and site tables (docs/METHOD.md §1); covariates and the variables
-    /// of `harmonize --vars` are canonical names too, where a command reads them.
-    public static let canonicalNames = ["id", "top", "bottom", "top_m", "bottom_m", "soc", "soc_pct", "som", "som_pct", "bd", "bd_kg_m3",
+    /// of `harmonize --vars` are canonical names too, where a command reads them. `layer` identifies a layer
+    /// across several horizon files (`HorizonTable.init(files:options:)`).
+    public static let canonicalNames = ["id", "layer", "top", "bottom", "top_m", "bottom_m", "soc", "soc_pct", "som", "som_pct", "bd", "bd_kg_m3",
                                         "cf", "lon", "lat", "ecosystem", "study"]
 
     /// Throws for a renamed name that is neither a canonical column nor one of `alsoKnown` (e.g. the
@@ -161,8 +162,12 @@ public enum VariableRange {
 /// (missing or negative depths, top ≥ bottom, overlaps) are kept here and judged by the spline's checks, which report
 /// them by `lineOfHorizon`.
 public struct HorizonTable: Sendable {
-    /// Path of the file the table came from.
+    /// Path of the file the table came from (the first, when several horizon files were merged).
     public let source: String
+    /// Paths of every file the table came from, `source` first.
+    public let sources: [String]
+    /// Index into `sources` of the file each horizon was first read from; empty when there is one file.
+    private let fileOfHorizon: [Int]
     /// Canonical variable names, in the order of `values`.
     public let variables: [String]
     /// Profile identifiers, in order of first appearance.
@@ -194,6 +199,8 @@ public struct HorizonTable: Sendable {
     public func horizons(ofProfile p: Int) -> Range<Int> { profileStart[p]..<profileStart[p + 1] }
     /// Position of a variable in `values`.
     public func variableIndex(_ name: String) -> Int? { variables.firstIndex(of: name) }
+    /// The file horizon `i` was read from (with `lineOfHorizon[i]`, where a finding about it points).
+    public func source(ofHorizon i: Int) -> String { fileOfHorizon.isEmpty ? source : sources[fileOfHorizon[i]] }
 
     /// Reads a horizon CSV file.
     /// - Throws: `FileError` for malformed files, missing required columns and non-numeric values.
@@ -204,131 +211,118 @@ public struct HorizonTable: Sendable {
     /// Builds the horizon table from a parsed CSV.
     /// - Throws: `FileError` for missing required columns and non-numeric values (naming line and field).
     public init(csv: CSVTable, options: HorizonReadOptions) throws {
-        let mapping = options.mapping
-        func label(_ canonical: String) -> String {
-            let source = mapping.source(of: canonical)
-            return source == canonical ? canonical : "\(canonical) [\(source)]"
-        }
-        let idColumn = try csv.requireColumn(mapping.source(of: "id"), purpose: "profile identifier")
-        // A unit suffix on a column name states the unit: top_m/bottom_m (metres), soc_pct (%), bd_kg_m3.
-        var units = options.units
-        var unitStated = (depth: units.depth != .cm, soc: units.soc != .gPerKg, bd: units.bd != .gPerCm3)
-        var depthNames = ("top", "bottom")
-        if csv.column(mapping.source(of: "top")) == nil, csv.column(mapping.source(of: "top_m")) != nil {
-            depthNames = ("top_m", "bottom_m")
-            units.depth = .m
-            unitStated.depth = true
-        }
-        let topColumn = try csv.requireColumn(mapping.source(of: depthNames.0), purpose: "upper depth, cm (or top_m in metres)")
-        let bottomColumn = try csv.requireColumn(mapping.source(of: depthNames.1), purpose: "lower depth, cm (or bottom_m in metres)")
-        var variableColumnName: [String: String] = [:]
-        if csv.column(mapping.source(of: "soc")) == nil, csv.column(mapping.source(of: "soc_pct")) != nil {
-            variableColumnName["soc"] = "soc_pct"
-            units.soc = .percent
-            unitStated.soc = true
-        }
-        if csv.column(mapping.source(of: "bd")) == nil, csv.column(mapping.source(of: "bd_kg_m3")) != nil {
-            variableColumnName["bd"] = "bd_kg_m3"
-            units.bd = .kgPerM3
-            unitStated.bd = true
-        }
-        func converted(_ value: Double, _ variable: String) -> Double {
-            variable == "soc" ? value * units.socFactor : variable == "bd" ? value / units.bulkDensityDivisor : value
-        }
+        try self.init(files: [HorizonFile(csv: csv, mapping: options.mapping)], options: options)
+    }
 
-        let variables = options.variables + options.optionalVariables.filter {
-            !options.variables.contains($0) && csv.column(mapping.source(of: variableColumnName[$0] ?? $0)) != nil
+    /// Builds one horizon table from one or more files. Several files describe the same layers, e.g. one file per
+    /// property as WoSIS publishes them: rows with the same profile `id` and `layer` identifier are one horizon,
+    /// whose depths come from the first file that has the layer and each variable from the first file with a value
+    /// for it. A layer whose depths differ between files is reported (the first depths are used). With a single
+    /// file every row is a horizon of its own.
+    /// - Throws: `FileError` for missing required columns (a required variable must be in at least one file; with
+    ///   several files each needs the `layer` column) and non-numeric values, naming file, line and field.
+    public init(files: [HorizonFile], options: HorizonReadOptions) throws {
+        guard !files.isEmpty else { throw FileError(file: "(none)", message: "no horizon file given") }
+        let layouts = try files.map { try HorizonFileLayout(file: $0, options: options, needsLayer: files.count > 1) }
+        let first = layouts[0]
+        var unitStated = (depth: options.units.depth != .cm, soc: options.units.soc != .gPerKg, bd: options.units.bd != .gPerCm3)
+        for layout in layouts {
+            unitStated.depth = unitStated.depth || layout.depthSuffix
+            unitStated.soc = unitStated.soc || layout.socSuffix
+            unitStated.bd = unitStated.bd || layout.bdSuffix
         }
-        // Where each requested variable comes from.
-        struct VariableSource { var column: Int?; var somColumn: Int?; var somFactor: Double }
-        var sources: [VariableSource] = []
-        for variable in variables {
-            let column = csv.column(mapping.source(of: variableColumnName[variable] ?? variable))
-            var somColumn: Int? = nil
-            var factor = 0.0
-            if variable == "soc" {
-                if let som = csv.column(mapping.source(of: "som")) { somColumn = som; factor = 0.58 }
-                else if let somPct = csv.column(mapping.source(of: "som_pct")) { somColumn = somPct; factor = 5.8 }
-            }
-            if column == nil && somColumn == nil {
-                let alternatives = variable == "soc" ? " (or 'som' in g kg⁻¹, or 'som_pct' in %)" : ""
-                _ = try csv.requireColumn(mapping.source(of: variable), purpose: "variable '\(variable)'\(alternatives)")
-            }
-            sources.append(VariableSource(column: column, somColumn: somColumn, somFactor: factor))
+        let variables = options.variables + options.optionalVariables.filter { variable in
+            !options.variables.contains(variable) && layouts.contains { $0.hasColumn(for: variable) }
         }
+        for variable in variables where !layouts.contains(where: { $0.hasSource(for: variable) }) {
+            let alternatives = variable == "soc" ? " (or 'som' in g kg⁻¹, or 'som_pct' in %)" : ""
+            _ = try first.csv.requireColumn(first.mapping.source(of: variable), purpose: "variable '\(variable)'\(alternatives)")
+        }
+        let sources = layouts.map { layout in variables.map { layout.source(for: $0) } }
 
+        // Horizons by profile, in order of first appearance; a horizon is the list of rows (file, row) that describe it.
         var issues: [IngestIssue] = []
         var profileOfID: [String: Int] = [:]
         var ids: [String] = []
-        var rowsOfProfile: [[Int]] = []
-        for row in 0..<csv.rows.count {
-            let id = CSVTable.identifier(csv.rows[row][idColumn])
-            if CSVTable.isMissingText(id) {
-                issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: "", field: label("id"),
-                                          action: .horizonDropped, reason: "row has no profile identifier"))
-                continue
-            }
-            if let p = profileOfID[id] { rowsOfProfile[p].append(row) } else {
-                profileOfID[id] = ids.count
-                ids.append(id)
-                rowsOfProfile.append([row])
+        var horizonsOfProfile: [[[HorizonRow]]] = []
+        var horizonOfLayer: [String: (profile: Int, horizon: Int)] = [:]
+        for (f, layout) in layouts.enumerated() {
+            let csv = layout.csv
+            for row in 0..<csv.rows.count {
+                let id = CSVTable.identifier(csv.rows[row][layout.id])
+                if CSVTable.isMissingText(id) {
+                    issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: "", field: layout.label("id"),
+                                              action: .horizonDropped, reason: "row has no profile identifier"))
+                    continue
+                }
+                let p: Int
+                if let known = profileOfID[id] { p = known } else {
+                    p = ids.count
+                    profileOfID[id] = p
+                    ids.append(id)
+                    horizonsOfProfile.append([])
+                }
+                guard let layerColumn = layout.layer else {
+                    horizonsOfProfile[p].append([HorizonRow(file: f, row: row)])
+                    continue
+                }
+                let layer = CSVTable.identifier(csv.rows[row][layerColumn])
+                if CSVTable.isMissingText(layer) {
+                    issues.append(IngestIssue(file: csv.source, line: csv.lineOfRow[row], profileID: id, field: layout.label("layer"),
+                                              action: .horizonDropped, reason: "row has no layer identifier (needed to merge the horizon files)"))
+                    continue
+                }
+                let key = id + "\u{1F}" + layer
+                if let known = horizonOfLayer[key] {
+                    horizonsOfProfile[known.profile][known.horizon].append(HorizonRow(file: f, row: row))
+                } else {
+                    horizonOfLayer[key] = (p, horizonsOfProfile[p].count)
+                    horizonsOfProfile[p].append([HorizonRow(file: f, row: row)])
+                }
             }
         }
 
-        var tops: [Double] = [], bottoms: [Double] = [], lines: [Int] = []
+        var tops: [Double] = [], bottoms: [Double] = [], lines: [Int] = [], fileOfHorizon: [Int] = []
         var columns = [[Double]](repeating: [], count: variables.count)
         var starts: [Int] = [0]
         var derivedCount = 0
-        tops.reserveCapacity(csv.rows.count)
-        bottoms.reserveCapacity(csv.rows.count)
-        lines.reserveCapacity(csv.rows.count)
         for p in 0..<ids.count {
-            for row in rowsOfProfile[p] {
-                let line = csv.lineOfRow[row]
-                let top = try csv.number(row: row, column: topColumn).map { $0 * units.depthFactor }
-                let bottom = try csv.number(row: row, column: bottomColumn).map { $0 * units.depthFactor }
+            for rowsOfHorizon in horizonsOfProfile[p] {
+                let head = rowsOfHorizon[0], headLayout = layouts[head.file]
+                let line = headLayout.csv.lineOfRow[head.row]
                 // A missing depth is kept as NaN: the spline's checks repair or drop it the mpspline2 way
                 // (first top → 0, last bottom → top + 10, any other → horizon dropped) and report it.
-                let topValue = top ?? .nan, bottomValue = bottom ?? .nan
+                let (topValue, bottomValue) = try headLayout.depths(row: head.row)
+                for other in rowsOfHorizon.dropFirst() {
+                    let otherLayout = layouts[other.file]
+                    let (top, bottom) = try otherLayout.depths(row: other.row)
+                    guard (top.isNaN ? !topValue.isNaN : top != topValue) || (bottom.isNaN ? !bottomValue.isNaN : bottom != bottomValue) else { continue }
+                    issues.append(IngestIssue(file: otherLayout.csv.source, line: otherLayout.csv.lineOfRow[other.row], profileID: ids[p],
+                                              field: otherLayout.label(otherLayout.depthNames.top), action: .warning,
+                                              reason: "depths \(top)–\(bottom) cm differ from \(topValue)–\(bottomValue) cm of the same layer in "
+                                                + "\(headLayout.csv.source):\(line); the first are used"))
+                }
                 if let limit = options.maximumTopDepthCm, topValue >= limit {
-                    issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p], field: label(depthNames.0),
+                    issues.append(IngestIssue(file: headLayout.csv.source, line: line, profileID: ids[p], field: headLayout.label(headLayout.depthNames.top),
                                               action: .horizonDropped, reason: "upper depth \(topValue) cm is at or below the maximum depth \(limit) cm"))
                     continue
                 }
-                var rowValues = [Double](repeating: .nan, count: sources.count)
-                for (v, source) in sources.enumerated() {
-                    let variable = variables[v]
-                    var value: Double? = nil
-                    var fromSOM = false
-                    var usedName = variable
-                    if let column = source.column { value = try csv.number(row: row, column: column).map { converted($0, variable) } }
-                    if value == nil, let somColumn = source.somColumn,
-                       let som = try csv.number(row: row, column: somColumn) {
-                        usedName = source.somFactor == 0.58 ? "som" : "som_pct"
-                        if let limits = VariableRange.limits(of: usedName), som < limits.lower || som > limits.upper {
-                            issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p], field: label(usedName),
-                                                      action: .valueDropped, reason: "\(som) is outside \(limits.lower)…\(limits.upper) \(limits.unit)"))
-                            continue
-                        }
-                        value = som * source.somFactor
-                        fromSOM = true
+                var rowValues = [Double](repeating: .nan, count: variables.count)
+                for v in 0..<variables.count {
+                    for part in rowsOfHorizon {
+                        guard let source = sources[part.file][v] else { continue }
+                        let reading = try layouts[part.file].value(of: variables[v], row: part.row, source: source, profileID: ids[p])
+                        if let issue = reading.issue { issues.append(issue) }
+                        guard let value = reading.value else { if reading.issue != nil { break } else { continue } }
+                        if reading.fromSOM { derivedCount += 1 }
+                        rowValues[v] = value
+                        break
                     }
-                    guard let value else { continue }
-                    if let limits = VariableRange.limits(of: variable) {
-                        let tooLow = limits.lowerExclusive ? value <= limits.lower : value < limits.lower
-                        if tooLow || value > limits.upper {
-                            let bound = limits.lowerExclusive ? "(\(limits.lower)…\(limits.upper)]" : "[\(limits.lower)…\(limits.upper)]"
-                            issues.append(IngestIssue(file: csv.source, line: line, profileID: ids[p], field: label(usedName),
-                                                      action: .valueDropped, reason: "\(value) is outside \(bound) \(limits.unit)"))
-                            continue
-                        }
-                    }
-                    if fromSOM { derivedCount += 1 }
-                    rowValues[v] = value
                 }
                 tops.append(topValue)
                 bottoms.append(bottomValue)
                 lines.append(line)
+                fileOfHorizon.append(head.file)
                 for v in 0..<rowValues.count { columns[v].append(rowValues[v]) }
             }
             starts.append(tops.count)
@@ -336,27 +330,26 @@ public struct HorizonTable: Sendable {
 
         // Site columns: the first non-missing value of a profile wins; a conflicting later value is reported.
         var sites = [SiteAttributes](repeating: SiteAttributes(), count: ids.count)
-        let lonColumn = options.readSiteColumns ? csv.column(mapping.source(of: "lon")) : nil
-        let latColumn = options.readSiteColumns ? csv.column(mapping.source(of: "lat")) : nil
-        let ecosystemColumn = options.readSiteColumns ? csv.column(mapping.source(of: "ecosystem")) : nil
-        let studyColumn = options.readSiteColumns ? csv.column(mapping.source(of: "study")) : nil
-        let hasSite = lonColumn != nil || latColumn != nil || ecosystemColumn != nil || studyColumn != nil
+        let readSites = options.readSiteColumns
+        let siteColumns = layouts.map { readSites ? $0.siteColumns : SiteColumns(lon: nil, lat: nil, ecosystem: nil, study: nil) }
+        let hasSite = siteColumns.contains { $0.lon != nil || $0.lat != nil || $0.ecosystem != nil || $0.study != nil }
         if hasSite {
             for p in 0..<ids.count {
-                var reader = SiteFieldReader(csv: csv, profileID: ids[p], label: label)
-                for row in rowsOfProfile[p] {
-                    try reader.read(row: row, lonColumn: lonColumn, latColumn: latColumn,
-                                    ecosystemColumn: ecosystemColumn, studyColumn: studyColumn)
+                var reader = SiteFieldReader(profileID: ids[p])
+                for part in horizonsOfProfile[p].joined() {
+                    try reader.read(csv: layouts[part.file].csv, row: part.row, columns: siteColumns[part.file], label: layouts[part.file].label)
                 }
                 sites[p] = reader.site
                 issues.append(contentsOf: reader.issues)
             }
         }
 
-        issues += HorizonTable.unitWarnings(source: csv.source, label: label, stated: unitStated, tops: tops, bottoms: bottoms,
+        issues += HorizonTable.unitWarnings(source: first.csv.source, label: first.label, stated: unitStated, tops: tops, bottoms: bottoms,
                                             starts: starts, variables: variables, values: columns, droppedBulkDensities: issues)
 
-        self.source = csv.source
+        self.source = first.csv.source
+        self.sources = layouts.map(\.csv.source)
+        self.fileOfHorizon = layouts.count > 1 ? fileOfHorizon : []
         (self.variables, self.profileIDs, self.profileStart) = (variables, ids, starts)
         (self.topCm, self.bottomCm, self.lineOfHorizon) = (tops, bottoms, lines)
         (self.values, self.sites, self.issues) = (columns, sites, issues)
@@ -410,18 +403,12 @@ public struct HorizonTable: Sendable {
     /// Site rows whose id has no profile are reported as warnings.
     /// - Throws: `FileError` for a missing `id` column or non-numeric coordinates.
     public mutating func mergeSites(_ csv: CSVTable, mapping: ColumnMapping = ColumnMapping()) throws {
-        let label: (String) -> String = { canonical in
-            let source = mapping.source(of: canonical)
-            return source == canonical ? canonical : "\(canonical) [\(source)]"
-        }
+        let label = mapping.label
         let idColumn = try csv.requireColumn(mapping.source(of: "id"), purpose: "profile identifier")
-        let lonColumn = csv.column(mapping.source(of: "lon"))
-        let latColumn = csv.column(mapping.source(of: "lat"))
-        let ecosystemColumn = csv.column(mapping.source(of: "ecosystem"))
-        let studyColumn = csv.column(mapping.source(of: "study"))
+        let columns = SiteColumns(csv: csv, mapping: mapping)
         var profileOfID: [String: Int] = [:]
         for (p, id) in profileIDs.enumerated() { profileOfID[id] = p }
-        hasSiteColumns = hasSiteColumns || lonColumn != nil || latColumn != nil || ecosystemColumn != nil || studyColumn != nil
+        hasSiteColumns = hasSiteColumns || columns.lon != nil || columns.lat != nil || columns.ecosystem != nil || columns.study != nil
         var seen = Set<String>()
         for row in 0..<csv.rows.count {
             let id = CSVTable.identifier(csv.rows[row][idColumn])
@@ -435,65 +422,204 @@ public struct HorizonTable: Sendable {
                                           action: .warning, reason: "duplicate site row; the first one is used"))
                 continue
             }
-            var reader = SiteFieldReader(csv: csv, profileID: id, label: label)
-            try reader.read(row: row, lonColumn: lonColumn, latColumn: latColumn,
-                            ecosystemColumn: ecosystemColumn, studyColumn: studyColumn)
+            var reader = SiteFieldReader(profileID: id)
+            try reader.read(csv: csv, row: row, columns: columns, label: label)
             var merged = sites[p]
-            if lonColumn != nil { merged.longitudeDeg = reader.site.longitudeDeg ?? merged.longitudeDeg }
-            if latColumn != nil { merged.latitudeDeg = reader.site.latitudeDeg ?? merged.latitudeDeg }
-            if ecosystemColumn != nil { merged.ecosystem = reader.site.ecosystem ?? merged.ecosystem }
-            if studyColumn != nil { merged.study = reader.site.study ?? merged.study }
+            if columns.lon != nil { merged.longitudeDeg = reader.site.longitudeDeg ?? merged.longitudeDeg }
+            if columns.lat != nil { merged.latitudeDeg = reader.site.latitudeDeg ?? merged.latitudeDeg }
+            if columns.ecosystem != nil { merged.ecosystem = reader.site.ecosystem ?? merged.ecosystem }
+            if columns.study != nil { merged.study = reader.site.study ?? merged.study }
             sites[p] = merged
             issues.append(contentsOf: reader.issues)
         }
     }
 }
 
+extension ColumnMapping {
+    /// How a finding names the canonical column `name`: the name, with the file's header in brackets when renamed.
+    func label(_ name: String) -> String {
+        let source = source(of: name)
+        return source == name ? name : "\(name) [\(source)]"
+    }
+}
+
+/// One horizon file of a read: the parsed table and the renaming of canonical columns to its header.
+public struct HorizonFile: Sendable {
+    /// The parsed file.
+    public let csv: CSVTable
+    /// Canonical name → header of this file.
+    public let mapping: ColumnMapping
+
+    /// Creates a horizon file.
+    public init(csv: CSVTable, mapping: ColumnMapping) {
+        (self.csv, self.mapping) = (csv, mapping)
+    }
+}
+
+/// A row of one of the horizon files.
+private struct HorizonRow {
+    let file: Int
+    let row: Int
+}
+
+/// Positions of the site columns of a file (nil where absent).
+struct SiteColumns {
+    let lon, lat, ecosystem, study: Int?
+
+    init(lon: Int?, lat: Int?, ecosystem: Int?, study: Int?) {
+        (self.lon, self.lat, self.ecosystem, self.study) = (lon, lat, ecosystem, study)
+    }
+
+    init(csv: CSVTable, mapping: ColumnMapping) {
+        self.init(lon: csv.column(mapping.source(of: "lon")), lat: csv.column(mapping.source(of: "lat")),
+                  ecosystem: csv.column(mapping.source(of: "ecosystem")), study: csv.column(mapping.source(of: "study")))
+    }
+}
+
+/// Where a variable of a horizon file comes from: its column, or organic matter converted to SOC.
+private struct VariableSource {
+    var column: Int?
+    var somColumn: Int?
+    var somFactor: Double
+}
+
+/// The columns and units of one horizon file: which header holds each canonical column, and the factors
+/// that bring its depths, SOC and BD to soilbeta's units (a unit suffix on a column name states the unit:
+/// `top_m`/`bottom_m` metres, `soc_pct` %, `bd_kg_m3`).
+private struct HorizonFileLayout {
+    let csv: CSVTable
+    let mapping: ColumnMapping
+    let id: Int
+    let layer: Int?
+    let top: Int
+    let bottom: Int
+    let depthNames: (top: String, bottom: String)
+    let units: InputUnits
+    let depthSuffix, socSuffix, bdSuffix: Bool
+    /// Canonical variable → the column name looked up for it (`soc_pct` for `soc` when only that exists …).
+    let columnName: [String: String]
+    let siteColumns: SiteColumns
+
+    init(file: HorizonFile, options: HorizonReadOptions, needsLayer: Bool) throws {
+        let csv = file.csv, mapping = file.mapping
+        (self.csv, self.mapping) = (csv, mapping)
+        id = try csv.requireColumn(mapping.source(of: "id"), purpose: "profile identifier")
+        layer = needsLayer ? try csv.requireColumn(mapping.source(of: "layer"), purpose: "layer identifier, to merge several horizon files") : nil
+        var units = options.units
+        let metres = csv.column(mapping.source(of: "top")) == nil && csv.column(mapping.source(of: "top_m")) != nil
+        depthNames = metres ? ("top_m", "bottom_m") : ("top", "bottom")
+        if metres { units.depth = .m }
+        top = try csv.requireColumn(mapping.source(of: depthNames.top), purpose: "upper depth, cm (or top_m in metres)")
+        bottom = try csv.requireColumn(mapping.source(of: depthNames.bottom), purpose: "lower depth, cm (or bottom_m in metres)")
+        var names: [String: String] = [:]
+        let percent = csv.column(mapping.source(of: "soc")) == nil && csv.column(mapping.source(of: "soc_pct")) != nil
+        if percent { names["soc"] = "soc_pct"; units.soc = .percent }
+        let kilograms = csv.column(mapping.source(of: "bd")) == nil && csv.column(mapping.source(of: "bd_kg_m3")) != nil
+        if kilograms { names["bd"] = "bd_kg_m3"; units.bd = .kgPerM3 }
+        (depthSuffix, socSuffix, bdSuffix) = (metres, percent, kilograms)
+        (self.units, columnName) = (units, names)
+        siteColumns = SiteColumns(csv: csv, mapping: mapping)
+    }
+
+    func label(_ canonical: String) -> String { mapping.label(canonical) }
+
+    func hasColumn(for variable: String) -> Bool { csv.column(mapping.source(of: columnName[variable] ?? variable)) != nil }
+
+    func hasSource(for variable: String) -> Bool { source(for: variable) != nil }
+
+    /// The variable's column here, or for `soc` the organic matter it is derived from; nil when the file has neither.
+    func source(for variable: String) -> VariableSource? {
+        let column = csv.column(mapping.source(of: columnName[variable] ?? variable))
+        var source = VariableSource(column: column, somColumn: nil, somFactor: 0)
+        if variable == "soc" {
+            if let som = csv.column(mapping.source(of: "som")) { (source.somColumn, source.somFactor) = (som, 0.58) }
+            else if let somPct = csv.column(mapping.source(of: "som_pct")) { (source.somColumn, source.somFactor) = (somPct, 5.8) }
+        }
+        return source.column == nil && source.somColumn == nil ? nil : source
+    }
+
+    /// Upper and lower depth of a row in cm, NaN where missing.
+    func depths(row: Int) throws -> (Double, Double) {
+        let top = try csv.number(row: row, column: top).map { $0 * units.depthFactor } ?? .nan
+        let bottom = try csv.number(row: row, column: bottom).map { $0 * units.depthFactor } ?? .nan
+        return (top, bottom)
+    }
+
+    /// A variable's value in soilbeta's unit (nil when missing), or the finding that dropped it (outside its range).
+    func value(of variable: String, row: Int, source: VariableSource, profileID: String) throws
+        -> (value: Double?, fromSOM: Bool, issue: IngestIssue?) {
+        let line = csv.lineOfRow[row]
+        func dropped(_ name: String, _ reason: String) -> (Double?, Bool, IngestIssue?) {
+            (nil, false, IngestIssue(file: csv.source, line: line, profileID: profileID, field: label(name), action: .valueDropped, reason: reason))
+        }
+        var value: Double? = nil
+        var fromSOM = false
+        var usedName = columnName[variable] ?? variable
+        if let column = source.column, let raw = try csv.number(row: row, column: column) {
+            value = variable == "soc" ? raw * units.socFactor : variable == "bd" ? raw / units.bulkDensityDivisor : raw
+        }
+        if value == nil, let somColumn = source.somColumn, let som = try csv.number(row: row, column: somColumn) {
+            usedName = source.somFactor == 0.58 ? "som" : "som_pct"
+            if let limits = VariableRange.limits(of: usedName), som < limits.lower || som > limits.upper {
+                return dropped(usedName, "\(som) is outside \(limits.lower)…\(limits.upper) \(limits.unit)")
+            }
+            value = som * source.somFactor
+            fromSOM = true
+        }
+        guard let value else { return (nil, false, nil) }
+        if let limits = VariableRange.limits(of: variable) {
+            let tooLow = limits.lowerExclusive ? value <= limits.lower : value < limits.lower
+            if tooLow || value > limits.upper {
+                let bound = limits.lowerExclusive ? "(\(limits.lower)…\(limits.upper)]" : "[\(limits.lower)…\(limits.upper)]"
+                return dropped(usedName, "\(value) is outside \(bound) \(limits.unit)")
+            }
+        }
+        return (value, fromSOM, nil)
+    }
+}
+
 /// Reads and validates site fields row by row for one profile.
 private struct SiteFieldReader {
-    let csv: CSVTable
     let profileID: String
-    let label: (String) -> String
     var site = SiteAttributes()
     var issues: [IngestIssue] = []
     private var seenLon = false, seenLat = false, seenEcosystem = false, seenStudy = false
 
-    init(csv: CSVTable, profileID: String, label: @escaping (String) -> String) {
-        self.csv = csv
+    init(profileID: String) {
         self.profileID = profileID
-        self.label = label
     }
 
-    mutating func read(row: Int, lonColumn: Int?, latColumn: Int?, ecosystemColumn: Int?, studyColumn: Int?) throws {
+    mutating func read(csv: CSVTable, row: Int, columns: SiteColumns, label: (String) -> String) throws {
         let line = csv.lineOfRow[row]
-        if let lonColumn, let lon = try csv.number(row: row, column: lonColumn) {
+        func report(_ field: String, _ action: IngestIssue.Action, _ reason: String) {
+            issues.append(IngestIssue(file: csv.source, line: line, profileID: profileID, field: label(field), action: action, reason: reason))
+        }
+        if let lonColumn = columns.lon, let lon = try csv.number(row: row, column: lonColumn) {
             if lon < -180 || lon > 180 {
-                report(line, "lon", .valueDropped, "\(lon) is outside −180…180 degrees")
+                report("lon", .valueDropped, "\(lon) is outside −180…180 degrees")
             } else if !seenLon { site.longitudeDeg = lon; seenLon = true }
-            else if site.longitudeDeg != lon { report(line, "lon", .warning, "differs from the profile's first value \(site.longitudeDeg!); the first is used") }
+            else if let first = site.longitudeDeg, first != lon { report("lon", .warning, "differs from the profile's first value \(first); the first is used") }
         }
-        if let latColumn, let lat = try csv.number(row: row, column: latColumn) {
+        if let latColumn = columns.lat, let lat = try csv.number(row: row, column: latColumn) {
             if lat < -90 || lat > 90 {
-                report(line, "lat", .valueDropped, "\(lat) is outside −90…90 degrees")
+                report("lat", .valueDropped, "\(lat) is outside −90…90 degrees")
             } else if !seenLat { site.latitudeDeg = lat; seenLat = true }
-            else if site.latitudeDeg != lat { report(line, "lat", .warning, "differs from the profile's first value \(site.latitudeDeg!); the first is used") }
+            else if let first = site.latitudeDeg, first != lat { report("lat", .warning, "differs from the profile's first value \(first); the first is used") }
         }
-        if let ecosystemColumn, !csv.isMissing(row: row, column: ecosystemColumn) {
+        if let ecosystemColumn = columns.ecosystem, !csv.isMissing(row: row, column: ecosystemColumn) {
             let text = csv.rows[row][ecosystemColumn]
             if let ecosystem = Ecosystem(parsing: text) {
                 if !seenEcosystem { site.ecosystem = ecosystem; seenEcosystem = true }
-                else if site.ecosystem != ecosystem { report(line, "ecosystem", .warning, "differs from the profile's first value '\(site.ecosystem!.rawValue)'; the first is used") }
+                else if let first = site.ecosystem, first != ecosystem {
+                    report("ecosystem", .warning, "differs from the profile's first value '\(first.rawValue)'; the first is used")
+                }
             } else {
-                report(line, "ecosystem", .valueDropped, "unknown ecosystem '\(CSVTable.abbreviated(text))' (expected cropland, grassland or forestland)")
+                report("ecosystem", .valueDropped, "unknown ecosystem '\(CSVTable.abbreviated(text))' (expected cropland, grassland or forestland)")
             }
         }
-        if let studyColumn, !csv.isMissing(row: row, column: studyColumn), !seenStudy {
+        if let studyColumn = columns.study, !csv.isMissing(row: row, column: studyColumn), !seenStudy {
             site.study = csv.rows[row][studyColumn].trimmingCharacters(in: .whitespaces)
             seenStudy = true
         }
-    }
-
-    private mutating func report(_ line: Int, _ field: String, _ action: IngestIssue.Action, _ reason: String) {
-        issues.append(IngestIssue(file: csv.source, line: line, profileID: profileID, field: label(field), action: action, reason: reason))
     }
 }

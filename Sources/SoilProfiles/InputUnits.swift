@@ -38,9 +38,11 @@ public struct InputUnits: Sendable, Equatable {
     /// soilbeta's own units.
     public init() {}
 
-    /// Parses `depth=m,soc=pct,bd=kg/m3` (any subset; the keys `depth`, `soc`, `bd`).
+    /// Parses `depth=m,soc=pct,bd=kg/m3` (any subset; the keys `depth`, `soc`, `bd`); a key not given keeps
+    /// its unit in `base` (e.g. a database preset's units, `ProfilePreset.units`).
     /// - Throws: `InputUnitsError` naming the pair and the accepted values.
-    public init(pairs: [String: String]) throws {
+    public init(pairs: [String: String], base: InputUnits = InputUnits()) throws {
+        self = base
         for (key, value) in pairs.sorted(by: { $0.key < $1.key }) {
             let text = value.trimmingCharacters(in: .whitespaces).lowercased()
             switch key {
@@ -65,13 +67,19 @@ public struct InputUnits: Sendable, Equatable {
 
     /// Parses the text of `--units` (`depth=m,soc=pct`).
     public init(argument: String) throws {
+        try self.init(pairs: InputUnits.pairs(argument: argument))
+    }
+
+    /// The `KEY=UNIT` pairs of a `--units` argument (`depth=m,soc=pct`), not yet checked.
+    /// - Throws: `InputUnitsError` for a part without `=`.
+    public static func pairs(argument: String) throws -> [String: String] {
         var pairs: [String: String] = [:]
         for part in argument.split(separator: ",") {
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pieces.count == 2 else { throw InputUnitsError(key: String(part), value: "", accepted: ["depth=…", "soc=…", "bd=…"]) }
             pairs[pieces[0]] = pieces[1]
         }
-        try self.init(pairs: pairs)
+        return pairs
     }
 
     /// Factor from the input unit to soilbeta's unit.

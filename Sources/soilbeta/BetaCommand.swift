@@ -23,7 +23,7 @@ struct BetaCommand: ParsableCommand {
 
     func validate() throws {
         if let bdFill, !(bdFill > 0 && bdFill <= 2.65) { throw ValidationError("--bd-fill must be in (0, 2.65] g/cm3") }
-        try requireDistinctFiles(inputs: [("--horizons", input.horizons), ("--sites", input.sites)],
+        try requireDistinctFiles(inputs: input.inputFiles,
                                  outputs: [("--out", out), ("--issues", issuesPath(explicit: issues, output: out))])
     }
 

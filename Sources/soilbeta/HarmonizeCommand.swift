@@ -27,7 +27,7 @@ struct HarmonizeCommand: ParsableCommand {
     @Option(help: "Output CSV.") var out: String
 
     func validate() throws {
-        try requireDistinctFiles(inputs: [("--horizons", input.horizons), ("--sites", input.sites)],
+        try requireDistinctFiles(inputs: input.inputFiles,
                                  outputs: [("--out", out), ("--issues", issuesPath(explicit: issues, output: out)), ("--one-cm", oneCm)])
     }
 

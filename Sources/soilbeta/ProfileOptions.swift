@@ -5,16 +5,26 @@ import SoilProfiles
 
 /// Options shared by the commands that read a horizon table.
 struct HorizonInputOptions: ParsableArguments {
-    @Option(help: "Horizon CSV: id,top,bottom (cm) plus variables (soc g/kg or som/som_pct, bd g/cm3, cf vol%).")
-    var horizons: String
+    @Option(parsing: .singleValue,
+            help: ArgumentHelp("Horizon CSV: id,top,bottom (cm) plus variables (soc g/kg or som/som_pct, bd g/cm3, cf vol%). "
+                               + "Repeat for a database that publishes one file per property: rows are merged by profile and layer id.",
+                               valueName: "FILE"))
+    var horizons: [String]
+
+    @Option(help: ArgumentHelp("Read the public export of a profile database as published: "
+                               + "\(ProfilePreset.knownNames) (columns, units, separator; see README).",
+                               valueName: "NAME"))
+    var preset: String?
 
     @Option(name: .customLong("column"), parsing: .singleValue,
             help: ArgumentHelp("Map a canonical column to a header of your file, e.g. soc=ORCDRC, top=UHDICM (repeatable).",
                                valueName: "NAME=SOURCE"))
     var columns: [String] = []
 
-    @Option(help: "Optional site CSV (id,lon,lat,ecosystem,study) merged by id; it wins over site columns on horizon rows.")
-    var sites: String?
+    @Option(parsing: .singleValue,
+            help: ArgumentHelp("Optional site CSV (id,lon,lat,ecosystem,study) merged by id; it wins over site columns on horizon rows (repeatable).",
+                               valueName: "FILE"))
+    var sites: [String] = []
 
     @Option(help: ArgumentHelp("Units of the file when not cm, g/kg, g/cm3: depth=m, soc=pct, bd=kg/m3 (comma-separated).",
                                valueName: "KEY=UNIT,…"))
@@ -28,20 +38,25 @@ struct HorizonInputOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
+        if horizons.isEmpty { throw ValidationError("give at least one --horizons file") }
+        if let preset, ProfilePreset(rawValue: preset.lowercased()) == nil {
+            throw ValidationError("--preset '\(preset)' is not known; known presets: \(ProfilePreset.knownNames)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let maxDepth, !(maxDepth > 0 && maxDepth <= 10_000) { throw ValidationError("--max-depth must be in (0, 10000] cm") }
     }
 
-    /// Reads the horizon table (and site table) with the given variables.
+    /// The input files as `(option, path)` pairs, for `requireDistinctFiles`.
+    var inputFiles: [(option: String, path: String?)] {
+        horizons.map { ("--horizons", $0) } + sites.map { ("--sites", $0) }
+    }
+
+    /// Reads the horizon table (and site tables) with the given variables.
     func read(variables: [String], optionalVariables: [String] = []) throws -> HorizonTable {
-        let mapping = try ColumnMapping(pairs: columns)
-        try mapping.requireKnownNames(alsoKnown: variables + optionalVariables)
-        var options = HorizonReadOptions(variables: variables, optionalVariables: optionalVariables, mapping: mapping)
-        if let units { options.units = try InputUnits(argument: units) }
-        options.maximumTopDepthCm = maxDepth
-        var table = try HorizonTable.read(path: horizons, options: options)
-        if let sites { try table.mergeSites(CSVTable.read(path: sites), mapping: mapping) }
-        return table
+        let input = ProfileInput(horizonPaths: horizons, sitePaths: sites, preset: try preset.map(ProfilePreset.init(name:)),
+                                 columnPairs: columns, unitPairs: try units.map(InputUnits.pairs(argument:)) ?? [:],
+                                 maximumTopDepthCm: maxDepth)
+        return try input.read(variables: variables, optionalVariables: optionalVariables)
     }
 }
 

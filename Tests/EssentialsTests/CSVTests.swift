@@ -29,6 +29,25 @@ import Testing
         }
     }
 
+    /// Database exports (`--preset`) come `;`- or tab-separated; the format states or detects the separator.
+    @Test(arguments: [("id;name;v\na;\"x;y\";1,5\n", CSVFormat.Separator.semicolon), ("id\tname\tv\na\t\"x;y\"\t1,5\n", .tab),
+                      ("id;name;v\na;\"x;y\";1,5\n", .fromHeader), ("id\tname\tv\na\t\"x;y\"\t1,5\n", .fromHeader)])
+    func statedOrDetectedSeparatorsSplitFields(text: String, separator: CSVFormat.Separator) throws {
+        let table = try CSVTable.parse(text: text, source: "s.csv", format: CSVFormat(separator: separator))
+        #expect(table.header == ["id", "name", "v"] && table.rows == [["a", "x;y", "1,5"]])
+    }
+
+    @Test func detectionKeepsCommasWhenTheHeaderHasThem() throws {
+        let table = try CSVTable.parse(text: "\"a;b\",c\n1,2\n", source: "d.csv", format: CSVFormat(separator: .fromHeader))
+        #expect(table.header == ["a;b", "c"] && table.rows == [["1", "2"]])
+    }
+
+    @Test func missingValueNumbersReadAsMissing() throws {
+        let table = try CSVTable.parse(text: "id,x\na,-9999\nb,-9999.0\nc,-99\n", source: "m.csv", format: CSVFormat(missingNumbers: [-9999]))
+        #expect(try (0..<3).map { try table.number(row: $0, column: 1) } == [nil, nil, -99])
+        #expect(table.isMissing(row: 1, column: 1) && !table.isMissing(row: 2, column: 1))
+    }
+
     /// A NUL byte in a value was echoed raw into the message.
     @Test func controlCharactersInValuesAreEscapedInMessages() throws {
         let table = try CSVTable.parse(text: "id,x\na,1\u{0}2\n", source: "n.csv")

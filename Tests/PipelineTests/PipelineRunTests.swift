@@ -97,7 +97,7 @@ func runTool(_ path: String, _ arguments: [String]) throws -> String {
         #expect(try RunTable.read(ImportanceRow.self, from: layout.path(.importance(.forestland))).map(\.feature) == ["mat", "clay"])
         let manifest = try RunDocument.read(RunManifest.self, from: layout.path(.manifest))
         #expect(manifest.configuration == configuration && manifest.synthetic)
-        #expect(manifest.inputs.map(\.path).contains(try #require(configuration.profiles).horizons))
+        #expect(manifest.inputs.map(\.path).contains(try #require(configuration.profiles?.horizons.first)))
         var report = RunReport(configuration: configuration)
         let html = try report.html()
         for figure in ["fig1-sites", "fig2-mat", "fig2-clay", "fig2-contributions", "fig3-cv-random-CL", "fig3-cv-spatial-FL"] {

@@ -25,10 +25,27 @@ import Testing
     @Test func defaultsAndAbsolutePaths() throws {
         let configuration = try decode(Self.base)
         #expect(configuration.run.folder == "/tmp/soilbeta-config-test/out")
-        #expect(configuration.profiles?.horizons == "/tmp/soilbeta-config-test/h.csv")
+        #expect(configuration.profiles?.horizons == ["/tmp/soilbeta-config-test/h.csv"])
+        #expect(configuration.profiles?.sites == [] && configuration.profiles?.preset == nil)
         #expect(configuration.forest?.trees == 500 && configuration.forest?.quantiles == [0.05, 0.95])
         #expect(configuration.grid.resolution == 1.0 / 12 && configuration.map.tileRows == 64)
         #expect(configuration.run.threads == nil && configuration.run.seed == 1)
+    }
+
+    @Test func profileDatabasePresetIsDecodedAndAnUnknownOneIsRefusedWithItsKeyPath() throws {
+        let text = Self.base.replacingOccurrences(of: "horizons = \"h.csv\"",
+                                                  with: "horizons = [\"orgc.csv\", \"bdfiod.csv\"]\nsites = \"profiles.csv\"\npreset = \"WoSIS\"")
+        let profiles = try #require(try decode(text).profiles)
+        #expect(profiles.preset == .wosis)
+        #expect(profiles.horizons == ["/tmp/soilbeta-config-test/orgc.csv", "/tmp/soilbeta-config-test/bdfiod.csv"])
+        #expect(profiles.sites == ["/tmp/soilbeta-config-test/profiles.csv"])
+        let unknown = Self.base.replacingOccurrences(of: "horizons = \"h.csv\"", with: "horizons = \"h.csv\"\npreset = \"wosys\"")
+        do { _ = try decode(unknown); Issue.record("accepted an unknown preset") } catch let error as ConfigError {
+            #expect(error.key == "profiles.preset")
+            #expect(error.message.contains("'wosys'") && error.message.contains("wosis, iscn, afsp"), "\(error)")
+        }
+        #expect(key(of: Self.base.replacingOccurrences(of: "horizons = \"h.csv\"", with: "horizons = \"h.csv\"\npreset = 3")) == "profiles.preset")
+        #expect(key(of: Self.base.replacingOccurrences(of: "horizons = \"h.csv\"", with: "horizons = []")) == "profiles.horizons")
     }
 
     @Test func misspeltKeysAndSectionsAreRefusedWithTheirPath() {
