@@ -3,6 +3,7 @@
 #   scripts/ensure-deps.sh build   – GDAL headers and tools (needed to build and to run)
 #   scripts/ensure-deps.sh test    – plus chromium for the report's browser check
 #   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
+# slurm-wlm and munge (the local SLURM) are installed by scripts/slurm-local.sh start, not here.
 set -euo pipefail
 want=(libgdal-dev gdal-bin pkg-config)
 case "${1:-build}" in
