@@ -4,6 +4,7 @@
 #   scripts/ensure-deps.sh test    – plus chromium for the report's browser check, and a Python environment
 #                                    (.build/python-tools) with netCDF4, the IOOS compliance-checker (CF checks) and selenium (map page)
 #   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
+# slurm-wlm and munge (the local SLURM) are installed by scripts/slurm-local.sh start, not here.
 set -euo pipefail
 want=(libgdal-dev gdal-bin pkg-config libjs-leaflet)
 case "${1:-build}" in
