@@ -32,4 +32,7 @@ if [ -f demo-run/maps/stocks.csv ]; then
     demo-run/maps/stocks.csv
 fi
 echo
-echo "Report: $(pwd)/demo-run/report.html   (whole demo took $(( $(date +%s) - start )) s after the build)"
+echo "Report:          $(pwd)/demo-run/report.html"
+echo "Interactive map: $(pwd)/demo-run/map.html   (opens from disk; no network)"
+echo "NetCDF-CF cube:  $(pwd)/demo-run/maps/soilbeta.nc    GeoPackage sites: $(pwd)/demo-run/sites.gpkg"
+echo "(whole demo took $(( $(date +%s) - start )) s after the build)"

@@ -91,13 +91,19 @@ public struct MapPlan: Sendable {
     public static func checkRasters(of configuration: RunConfiguration) throws {
         let placeholders = Dictionary(uniqueKeysWithValues: configuration.ecosystems.map { ($0.ecosystem, "") })
         let plan = try MapPlan(configuration: configuration, models: placeholders)
+        try plan.grid.requireCompatibleRasters(plan.rasterPaths)
+    }
+
+    /// Every raster the plan reads (area, topsoil and covariates of each ecosystem), once each, in
+    /// ecosystem order.
+    public var rasterPaths: [String] {
         var paths: [String] = []
-        for ecosystem in plan.ecosystems {
+        for ecosystem in ecosystems {
             for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted() where !paths.contains(path) {
                 paths.append(path)
             }
         }
-        try plan.grid.requireCompatibleRasters(paths)
+        return paths
     }
 
     /// The same plan writing into run folder `folder` (its `maps/`).

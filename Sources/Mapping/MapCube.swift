@@ -1,6 +1,7 @@
 // The NetCDF-CF cube of a map run (`maps/soilbeta.nc`, docs/METHOD.md §9b): every GeoTIFF of the run in one
 // CF-1.8 file that Earth-system models and xarray/terra read directly.
 import Essentials
+import Forest
 import Foundation
 import Rasters
 import RunModel
@@ -22,7 +23,8 @@ public enum MapCube {
         + "different ecosystems: a global meta-analysis, Earth System Science Data (submitted), data: https://doi.org/10.5281/zenodo.10846543"
 
     /// Writes the cube of `plan`'s finished whole-grid outputs to `plan.layout.path(.mapCube)`, recording
-    /// `fingerprint` (the hash of configuration, models and inputs) in its history, and returns its path.
+    /// `fingerprint` (from `fingerprint(plan:)`: the hash of configuration, models and inputs) in its history,
+    /// and returns its path.
     /// A grid in projected coordinates gets no cube (nil; CF's lat/lon layout does not apply) and any
     /// older cube is removed. Throws `RasterError` for read/write failures. The file appears only when complete.
     @discardableResult
@@ -96,7 +98,7 @@ public enum MapCube {
             try file.setAttribute("longitude_of_prime_meridian", .numbers([0], .float64), of: crsVariable)
         }
 
-        // Map variables: (name, extra dimension, products, attributes, scale).
+        // Map variables; a SOC density is read once and written in Mg ha⁻¹ and in kg m⁻².
         var entries: [CubeVariable] = [
             CubeVariable(name: "beta", layerDimension: nil, products: [.beta], scale: 1, attributes: [
                 "long_name": "SOC depth parameter beta (random forest mean)", "units": "1", "ancillary_variables": "beta_q05 beta_q95"]),
@@ -113,11 +115,12 @@ public enum MapCube {
             entries.append(CubeVariable(name: "socd\(suffix)", layerDimension: dimension, products: products, scale: 1, attributes: [
                 "long_name": "SOC density of the soil layer (Eq. 4)", "units": "Mg ha-1"]))
             entries.append(CubeVariable(name: "socd\(suffix)_kg_m2", layerDimension: dimension, products: products,
-                                        scale: kilogramsPerSquareMetrePerMegagramPerHectare, attributes: [
+                                        scale: kilogramsPerSquareMetrePerMegagramPerHectare, copyOf: "socd\(suffix)", attributes: [
                 "standard_name": "carbon_mass_content_of_soil_layer", "long_name": "SOC density of the soil layer (Eq. 4)", "units": "kg m-2"]))
         }
         let edge = min(chunkEdge, grid.rows)
         var buffer: [Float] = []
+        var defined: [String: MultidimensionalFile.Variable] = [:]
         for entry in entries {
             var dimensions = [ecosystemDimension]
             if let layer = entry.layerDimension { dimensions.append(layer) }
@@ -127,6 +130,11 @@ public enum MapCube {
                                                 deflateLevel: 4, fillValue: .nan)
             try file.setAttributes(entry.attributes, of: variable)
             try file.setAttribute("grid_mapping", .text("crs"), of: variable)
+            defined[entry.name] = variable
+        }
+        var scaled: [Float] = []
+        for entry in entries where entry.copyOf == nil {
+            let copies = [(entry, defined[entry.name])] + entries.filter { $0.copyOf == entry.name }.map { ($0, defined[$0.name]) }
             for (e, ecosystem) in ecosystems.enumerated() {
                 for (k, product) in entry.products.enumerated() {
                     let raster = try Raster(path: plan.layout.map(ecosystem.ecosystem, product))
@@ -134,11 +142,17 @@ public enum MapCube {
                     while firstRow < grid.rows {
                         let count = min(edge, grid.rows - firstRow)
                         try raster.readRows(firstRow: firstRow, rowCount: count, into: &buffer)
-                        if entry.scale != 1 { for i in buffer.indices { buffer[i] *= entry.scale } }
                         let prefix = entry.layerDimension == nil ? [e] : [e, k]
-                        try buffer.withUnsafeBufferPointer {
-                            try file.write(variable, start: prefix + [firstRow, 0],
-                                           count: prefix.map { _ in 1 } + [count, grid.columns], values: $0)
+                        for (copy, variable) in copies {
+                            guard let variable else { continue }
+                            if copy.scale != 1 {
+                                scaled = buffer
+                                scaled.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] *= copy.scale } }
+                            }
+                            try (copy.scale != 1 ? scaled : buffer).withUnsafeBufferPointer {
+                                try file.write(variable, start: prefix + [firstRow, 0],
+                                               count: prefix.map { _ in 1 } + [count, grid.columns], values: $0)
+                            }
                         }
                         firstRow += count
                     }
@@ -149,12 +163,22 @@ public enum MapCube {
         return path
     }
 
+    /// The hash of the configuration, models and input rasters of `plan` (the map step's fingerprint),
+    /// recorded in the cube's history.
+    public static func fingerprint(plan: MapPlan) throws -> String {
+        var models: [RandomForest] = []
+        for ecosystem in plan.ecosystems { models.append(try ForestModelFile.read(from: ecosystem.modelPath)) }
+        return try Fingerprint.of(plan: plan, rasterPaths: plan.rasterPaths, models: models)
+    }
+
     /// One map variable of the cube.
     struct CubeVariable {
         var name: String
         var layerDimension: MultidimensionalFile.Dimension?
         var products: [MapProduct]
         var scale: Float
+        /// The variable whose GeoTIFF values this one repeats (scaled), read once for both.
+        var copyOf: String? = nil
         var attributes: KeyValuePairs<String, String>
     }
 

@@ -16,14 +16,7 @@ public enum MapMosaic {
         guard count >= 1, count <= config.grid.rows else {
             throw MappingError.invalidTile(index: 1, count: count, gridRows: config.grid.rows)
         }
-        var models: [RandomForest] = []
-        for ecosystem in config.ecosystems { models.append(try ForestModelFile.read(from: ecosystem.modelPath)) }
-        var rasterPaths: [String] = []
-        for ecosystem in config.ecosystems {
-            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted()
-            where !rasterPaths.contains(path) { rasterPaths.append(path) }
-        }
-        let fingerprint = try Fingerprint.of(plan: config, rasterPaths: rasterPaths, models: models)
+        let fingerprint = try MapCube.fingerprint(plan: config)
         let names = config.ecosystems.flatMap { e in MapProduct.all.map { $0.fileName(e.ecosystem) } }
         var incomplete: [Int] = []
         var rowSums: [[Double]] = []

@@ -100,21 +100,14 @@ public enum MapRun {
             models.append(forest)
         }
         // 2. Every raster must be on the grid.
-        var rasterPaths: [String] = []
-        for ecosystem in config.ecosystems {
-            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted()
-            where !rasterPaths.contains(path) { rasterPaths.append(path) }
-        }
+        let rasterPaths = config.rasterPaths
         try grid.requireCompatibleRasters(rasterPaths)
         if config.ecosystems.contains(where: { $0.areaUnit == .fraction }), !grid.crs.isGeographicWGS84 {
             throw ConfigError(file: config.path, key: "ecosystems", message: "area fractions need a geographic WGS84 grid for cell areas; give areas in ha (area_unit = \"ha\")")
         }
 
         let fingerprint = try Fingerprint.of(plan: config, rasterPaths: rasterPaths, models: models)
-        // A whole-grid run also publishes the NetCDF-CF cube of its GeoTIFFs (geographic grids only).
-        let cubePath: String? = options.tile == nil && grid.crs.isGeographic ? config.layout.path(.mapCube) : nil
         let outputs = config.ecosystems.flatMap { e in MapProduct.all.map { config.layout.map(e.ecosystem, $0, in: folder) } }
-            + (cubePath.map { [$0] } ?? [])
         let statePath = config.layout.mapState(in: folder)
         let rowSumsPath = (folder as NSString).appendingPathComponent(".row-sums.bin")
         let fm = FileManager.default
@@ -203,7 +196,6 @@ public enum MapRun {
         let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
         if options.tile == nil {
             try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
-            try MapCube.write(plan: config, fingerprint: fingerprint)
         }
         var hashes: [String: String] = [:]
         for output in outputs { hashes[(output as NSString).lastPathComponent] = try ContentHash.hex(ofFile: output) }

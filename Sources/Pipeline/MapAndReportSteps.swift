@@ -20,22 +20,16 @@ enum MapAndReportSteps {
         removeUnmappedOutputs(plan)
         guard !plan.ecosystems.isEmpty else {
             ledger.log("map: no ecosystem to map (the configuration has no [ecosystems.XX] with a model)")
-            AtomicFile.removeQuietly(layout.path(.stocksTable))
-            AtomicFile.removeQuietly(layout.path(.stocksDocument))
+            for file in [RunFile.stocksTable, .stocksDocument, .mapCube, .mapPage] { AtomicFile.removeQuietly(layout.path(file)) }
+            try? FileManager.default.removeItem(atPath: layout.path(.mapPageFolder))
             return
-        }
-        var rasters = Set<String>()
-        for ecosystem in plan.ecosystems {
-            rasters.insert(ecosystem.areaPath)
-            ecosystem.covariates.values.forEach { rasters.insert($0) }
-            ecosystem.topsoil.paths.forEach { rasters.insert($0) }
         }
         let models = plan.ecosystems.map(\.modelPath)
         // Every setting but the thread count (results do not depend on it).
         var resultDefining = configuration
         resultDefining.run.threads = nil
         let parameters = String(decoding: try resultDefining.canonicalJSON(), as: UTF8.self)
-        try ledger.step("map", parameters: parameters, inputs: models + rasters.sorted()) {
+        try ledger.step("map", parameters: parameters, inputs: models + plan.rasterPaths.sorted()) {
             let started = Date()
             let summary = try MapRun.run(plan: plan, options: MapRunOptions(threads: steps.threads, progress: { progress in
                 guard progress.cellsTotal > 0 else { return }
@@ -52,6 +46,16 @@ enum MapAndReportSteps {
             }
             return (outputs, note)
         }
+        // The NetCDF-CF cube of the maps (docs/METHOD.md §9b), its own step: rebuilt only when a map changed.
+        let mapFiles = plan.ecosystems.flatMap { e in MapProduct.all.map { layout.map(e.ecosystem, $0) } }
+        try ledger.step("cube", parameters: parameters, inputs: mapFiles) {
+            let started = Date()
+            guard let cube = try MapCube.write(plan: plan, fingerprint: MapCube.fingerprint(plan: plan)) else {
+                return ([], "no NetCDF-CF cube: the grid is not in geographic coordinates")
+            }
+            return ([cube], String(format: "maps/soilbeta.nc, %.1f MB, in %.0f s", Double((try? FileManager.default.attributesOfItem(atPath: cube)[.size] as? Int) ?? 0) / 1_048_576,
+                                   Date().timeIntervalSince(started)))
+        }
     }
 
     /// Removes the map products of every ecosystem the plan does not map, so no stale map is reported.
@@ -59,6 +63,22 @@ enum MapAndReportSteps {
         let mapped = Set(plan.ecosystems.map(\.ecosystem))
         for ecosystem in Ecosystem.allCases where !mapped.contains(ecosystem) {
             for product in MapProduct.all { AtomicFile.removeQuietly(plan.layout.map(ecosystem, product)) }
+        }
+    }
+
+    /// Step `map-page`: the interactive map page `map.html` (with `map/`) over every map of the run, the
+    /// profile sites and a click read-out (docs/METHOD.md §9c). Runs when the map step left β maps.
+    static func mapPage(_ steps: PipelineSteps) throws {
+        let layout = steps.layout
+        let mapped = Ecosystem.allCases.filter { FileManager.default.fileExists(atPath: layout.map($0, .beta)) }
+        guard !mapped.isEmpty else { return }
+        var inputs = mapped.flatMap { e in MapProduct.all.map { layout.map(e, $0) } }.filter { FileManager.default.fileExists(atPath: $0) }
+        if FileManager.default.fileExists(atPath: layout.path(.sitesTable)) { inputs.append(layout.path(.sitesTable)) }
+        try steps.ledger.step("map-page", parameters: "software=\(SoilBetaVersion.software) synthetic=\(steps.configuration.run.synthetic)",
+                              inputs: inputs) {
+            let bytes = try MapPage(configuration: steps.configuration).write()
+            return ([layout.path(.mapPage), layout.path(.mapPageFolder) + "/index.js"],
+                    String(format: "map.html with map/, %.1f MB", Double(bytes) / 1_048_576))
         }
     }
 

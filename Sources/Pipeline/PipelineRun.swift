@@ -41,6 +41,7 @@ public enum PipelineRun {
         try DriversStep.run(steps)
         try SitesPackageStep.run(steps)
         try MapAndReportSteps.map(steps, models: models)
+        try MapAndReportSteps.mapPage(steps)
         try writeManifest(steps, started: started)
         try MapAndReportSteps.report(steps)
         try writeManifest(steps, started: started)

@@ -55,16 +55,15 @@ public struct MapPage {
     }
     /// Everything `map/index.js` hands to the page script.
     struct Index: Codable {
-        var title: String
+        var title, software, report: String
         var demo: Bool
-        var software: String
         var grid: Grid
         var blockEdge: Int
         var levels: [Level]
         var ecosystems: [EcosystemEntry]
         var sites: [Site]
+        /// 256 colours (`#rrggbb`) from the low to the high end of the display range.
         var palette: [String]
-        var report: String
     }
 
     /// Label, unit and decimals of the read-out of each product.
@@ -113,21 +112,29 @@ public struct MapPage {
             rasters.append(opened)
         }
         guard let grid else { throw ReportError.noMaps(folder: layout.mapsFolder) }
-        // Pass 1: quantisation range and display range (2nd–98th percentile) of every layer.
-        var entries: [EcosystemEntry] = []
-        var buffer: [Float] = []
-        for (e, ecosystem) in ecosystems.enumerated() {
-            var layers: [Layer] = []
-            for (k, product) in products[e].enumerated() {
-                try rasters[e][k].readRows(firstRow: 0, rowCount: grid.rows, into: &buffer)
+        // Pass 1: quantisation range and display range (2nd–98th percentile) of every layer, one layer per worker.
+        let threads = resolvedThreadCount(configuration.run.threads)
+        let paths = rasters.map { $0.map(\.path) }
+        let items = paths.indices.flatMap { e in paths[e].indices.map { (e, $0) } }
+        let layerSlots = ResultSlots<Result<Layer, any Error>>(count: items.count)
+        parallelForEach(itemCount: items.count, threads: threads) { n in
+            let (e, k) = items[n]
+            layerSlots.set(n, Result {
+                var buffer: [Float] = []
+                try Raster(path: paths[e][k]).readRows(firstRow: 0, rowCount: grid.rows, into: &buffer)
                 let range = Self.ranges(buffer)
-                let description = Self.describe(product)
-                layers.append(Layer(key: description.key, label: description.label, unit: description.unit,
-                                    file: layout.relative(layout.map(ecosystem, product)), decimals: description.decimals,
-                                    offset: range.minimum, quantum: range.maximum > range.minimum ? (range.maximum - range.minimum) / 65_534 : 1,
-                                    low: range.low, high: range.high))
-            }
-            entries.append(EcosystemEntry(code: ecosystem.code, name: ecosystem.name, layers: layers))
+                let description = Self.describe(products[e][k])
+                return Layer(key: description.key, label: description.label, unit: description.unit,
+                             file: layout.relative(paths[e][k]), decimals: description.decimals,
+                             offset: range.minimum, quantum: range.maximum > range.minimum ? (range.maximum - range.minimum) / 65_534 : 1,
+                             low: range.low, high: range.high)
+            })
+        }
+        let layers = try layerSlots.values().map { try $0.get() }
+        var entries: [EcosystemEntry] = []
+        for (e, ecosystem) in ecosystems.enumerated() {
+            entries.append(EcosystemEntry(code: ecosystem.code, name: ecosystem.name,
+                                          layers: zip(items, layers).filter { $0.0.0 == e }.map(\.1)))
         }
         // Stage the folder, then swap it in.
         let target = layout.path(.mapPageFolder)
@@ -146,18 +153,17 @@ public struct MapPage {
         var levels: [Level] = []
         var factor = 1
         while levels.isEmpty || grid.columns / factor >= 256 {
-            levels.append(try writeLevel(index: levels.count, factor: factor, grid: grid, rasters: rasters, entries: entries,
-                                         folder: staging + "/data"))
+            levels.append(try writeLevel(index: levels.count, factor: factor, grid: grid, paths: paths, entries: entries,
+                                         folder: staging + "/data", threads: threads))
             factor *= 4
         }
         let sites = try loadSites()
         let palette = (0..<256).map { Viridis.hex(at: Double($0) / 255) }
         let index = Index(title: (configuration.run.synthetic ? "DEMO — " : "") + "soilbeta maps",
-                          demo: configuration.run.synthetic, software: SoilBetaVersion.software,
+                          software: SoilBetaVersion.software, report: layout.relative(layout.path(.report)), demo: configuration.run.synthetic,
                           grid: Grid(west: grid.west, north: grid.north, cellWidth: grid.cellWidth, cellHeight: grid.cellHeight,
                                      rows: grid.rows, columns: grid.columns),
-                          blockEdge: Self.blockEdge, levels: levels, ecosystems: entries, sites: sites, palette: palette,
-                          report: layout.relative(layout.path(.report)))
+                          blockEdge: Self.blockEdge, levels: levels, ecosystems: entries, sites: sites, palette: palette)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(index), as: UTF8.self)
@@ -202,17 +208,36 @@ public struct MapPage {
         return (Double(minimum), Double(maximum), low, high)
     }
 
-    /// Writes the data blocks of one level (every `factor`-th cell, centred) and lists those with data.
-    func writeLevel(index: Int, factor: Int, grid: RasterGrid, rasters: [[Raster]], entries: [EcosystemEntry], folder: String) throws -> Level {
+    /// Writes the data blocks of one level (every `factor`-th cell, centred) and lists those with data. Rows
+    /// of blocks are independent: each worker reads its band of rows through its own raster handles.
+    func writeLevel(index: Int, factor: Int, grid: RasterGrid, paths: [[String]], entries: [EcosystemEntry], folder: String,
+                    threads: Int) throws -> Level {
         let edge = Self.blockEdge
         let rows = (grid.rows + factor - 1) / factor, columns = (grid.columns + factor - 1) / factor
         let levelFolder = folder + "/L\(index)"
         do { try FileManager.default.createDirectory(atPath: levelFolder, withIntermediateDirectories: true) } catch {
             throw FileError(file: levelFolder, message: "cannot create: \(userMessage(for: error))")
         }
+        let blockRows = (rows + edge - 1) / edge
+        let slots = ResultSlots<Result<[String], any Error>>(count: blockRows)
+        parallelForEach(itemCount: blockRows, threads: threads) { blockRow in
+            slots.set(blockRow, Result {
+                try writeBlockRow(blockRow, level: index, factor: factor, grid: grid, paths: paths, entries: entries, folder: levelFolder)
+            })
+        }
+        let blocks = try slots.values().flatMap { try $0.get() }
+        return Level(factor: factor, rows: rows, columns: columns, blocks: blocks)
+    }
+
+    /// Writes the blocks of block row `blockRow` of a level; returns the names of those with data.
+    func writeBlockRow(_ blockRow: Int, level index: Int, factor: Int, grid: RasterGrid, paths: [[String]], entries: [EcosystemEntry],
+                       folder levelFolder: String) throws -> [String] {
+        let edge = Self.blockEdge
+        let rows = (grid.rows + factor - 1) / factor, columns = (grid.columns + factor - 1) / factor
+        let rasters = try paths.map { try $0.map { try Raster(path: $0) } }
         var blocks: [String] = []
         var row: [Float] = []
-        for blockRow in 0..<((rows + edge - 1) / edge) {
+        do {
             let bandRows = min(edge, rows - blockRow * edge)
             // band[e][k]: bandRows × columns quantised values.
             var band: [[[UInt16]]] = entries.map { $0.layers.map { _ in [UInt16](repeating: Self.noData, count: bandRows * columns) } }
@@ -261,7 +286,7 @@ public struct MapPage {
                 blocks.append(name)
             }
         }
-        return Level(factor: factor, rows: rows, columns: columns, blocks: blocks)
+        return blocks
     }
 
     /// zlib-format deflate (RFC 1950) through GDAL's CPLZLibDeflate, as the browser's

@@ -49,12 +49,19 @@ struct MapCommand: ParsableCommand {
             }
         }
         let summary = try MapRun.run(plan: runConfig, options: options)
+        var cube: String?
+        if options.tile == nil {
+            let cubePath = configuration.layout.path(.mapCube)
+            cube = !summary.alreadyComplete || !FileManager.default.fileExists(atPath: cubePath)
+                ? try MapCube.write(plan: runConfig, fingerprint: MapCube.fingerprint(plan: runConfig))
+                : cubePath
+        }
         if options.tile == nil {
             var inputs: [RunManifest.Input] = []
             for path in configuration.inputFiles { inputs.append(RunManifest.Input(path: path, sha256: try ContentHash.hex(ofFile: path))) }
             let step = RunManifest.Step(name: "map", status: summary.alreadyComplete ? "skipped (outputs complete)" : "ran",
                                         seconds: Date().timeIntervalSince(started), summary: "\(summary.tilesComputed) tile(s) computed",
-                                        outputs: summary.outputs.map { configuration.layout.relative($0) })
+                                        outputs: (summary.outputs + (cube.map { [$0] } ?? [])).map { configuration.layout.relative($0) })
             try RunDocument.write(try RunManifest(configuration: configuration, date: started, inputs: inputs, steps: [step]),
                                   to: configuration.layout.path(.manifest))
         }
@@ -63,6 +70,7 @@ struct MapCommand: ParsableCommand {
         } else {
             print("wrote \(summary.outputs.count) rasters to \(summary.folder): \(summary.tilesComputed) tile(s) computed, \(summary.tilesResumed) resumed")
         }
+        if let cube { print("NetCDF-CF cube: \(cube)") }
         Self.printCounts(summary.counts)
         if let stocks = summary.stocks { Self.printStocks(stocks) }
     }

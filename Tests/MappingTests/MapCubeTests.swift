@@ -50,8 +50,8 @@ import Testing
         let (folder, plan) = try syntheticInputs("cube")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try MapRun.run(plan: plan, options: MapRunOptions(threads: 2))
-        let cube = plan.layout.path(.mapCube)
-        #expect(FileManager.default.fileExists(atPath: cube))
+        let cube = try #require(try MapCube.write(plan: plan, fingerprint: MapCube.fingerprint(plan: plan)))
+        #expect(cube == plan.layout.path(.mapCube) && FileManager.default.fileExists(atPath: cube))
         let dump = folder + "/dump"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/cube_dump.py").path
         let result = try Self.run(python, [script, cube, dump])
@@ -118,6 +118,7 @@ import Testing
         let (folder, plan) = try syntheticInputs("cube-cf", resolution: 5)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try MapRun.run(plan: plan, options: MapRunOptions(threads: 2))
+        try MapCube.write(plan: plan, fingerprint: MapCube.fingerprint(plan: plan))
         let report = folder + "/cf.json"
         let result = try Self.run(checker, ["--test=cf:1.8", "--criteria=strict", "--format=json", "--output=\(report)",
                                             plan.layout.path(.mapCube)])
