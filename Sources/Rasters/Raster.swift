@@ -172,13 +172,16 @@ public final class Raster {
     }
 
     /// Reads `rowCount` full rows starting at `firstRow` into `buffer`, which is resized to
-    /// `rowCount × grid.columns` (reusing its storage when large enough).
+    /// `rowCount × grid.columns` (reusing its storage when large enough). Inlinable, so the resizing is
+    /// specialised for the element type in the caller (a generic element-by-element append of millions of
+    /// cells was measured at ~40 % of the map page's time).
+    @inlinable
     public func readRows<T: RasterElement & Numeric>(band: Int = 1, firstRow: Int, rowCount: Int, into buffer: inout [T]) throws {
         let count = rowCount * grid.columns
-        if buffer.count != count {
-            if buffer.count > count { buffer.removeLast(buffer.count - count) } else {
-                buffer.append(contentsOf: repeatElement(T.zero, count: count - buffer.count))
-            }
+        if buffer.count > count {
+            buffer.removeLast(buffer.count - count)
+        } else if buffer.count < count {
+            buffer.append(contentsOf: repeatElement(T.zero, count: count - buffer.count))
         }
         try buffer.withUnsafeMutableBufferPointer { pointer in
             try readWindow(band: band, column: 0, row: firstRow, columnCount: grid.columns, rowCount: rowCount, into: pointer)

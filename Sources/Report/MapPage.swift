@@ -218,37 +218,43 @@ public struct MapPage {
         do { try FileManager.default.createDirectory(atPath: levelFolder, withIntermediateDirectories: true) } catch {
             throw FileError(file: levelFolder, message: "cannot create: \(userMessage(for: error))")
         }
-        let blockRows = (rows + edge - 1) / edge
-        let slots = ResultSlots<Result<[String], any Error>>(count: blockRows)
-        parallelForEach(itemCount: blockRows, threads: threads) { blockRow in
-            slots.set(blockRow, Result {
-                try writeBlockRow(blockRow, level: index, factor: factor, grid: grid, paths: paths, entries: entries, folder: levelFolder)
+        // Groups of block rows spanning about 512 grid rows (a COG tile row), so each worker decodes a raster
+        // tile once.
+        let blockRows = (rows + edge - 1) / edge, perGroup = max(1, 512 / (edge * factor))
+        let groups = stride(from: 0, to: blockRows, by: perGroup).map { $0..<min($0 + perGroup, blockRows) }
+        let slots = ResultSlots<Result<[String], any Error>>(count: groups.count)
+        parallelForEach(itemCount: groups.count, threads: threads) { g in
+            slots.set(g, Result {
+                try writeBlockRows(groups[g], level: index, factor: factor, grid: grid, paths: paths, entries: entries, folder: levelFolder)
             })
         }
         let blocks = try slots.values().flatMap { try $0.get() }
         return Level(factor: factor, rows: rows, columns: columns, blocks: blocks)
     }
 
-    /// Writes the blocks of block row `blockRow` of a level; returns the names of those with data.
-    func writeBlockRow(_ blockRow: Int, level index: Int, factor: Int, grid: RasterGrid, paths: [[String]], entries: [EcosystemEntry],
-                       folder levelFolder: String) throws -> [String] {
+    /// Writes the blocks of the block rows `blockRows` of a level; returns the names of those with data.
+    func writeBlockRows(_ blockRows: Range<Int>, level index: Int, factor: Int, grid: RasterGrid, paths: [[String]], entries: [EcosystemEntry],
+                        folder levelFolder: String) throws -> [String] {
         let edge = Self.blockEdge
         let rows = (grid.rows + factor - 1) / factor, columns = (grid.columns + factor - 1) / factor
         let rasters = try paths.map { try $0.map { try Raster(path: $0) } }
         var blocks: [String] = []
         var row: [Float] = []
-        do {
+        for blockRow in blockRows {
             let bandRows = min(edge, rows - blockRow * edge)
             // band[e][k]: bandRows × columns quantised values.
             var band: [[[UInt16]]] = entries.map { $0.layers.map { _ in [UInt16](repeating: Self.noData, count: bandRows * columns) } }
             for (e, entry) in entries.enumerated() {
                 for (k, layer) in entry.layers.enumerated() {
+                    // Full resolution: the band in one read; overviews: the centre row of each group of rows.
+                    if factor == 1 { try rasters[e][k].readRows(firstRow: blockRow * edge, rowCount: bandRows, into: &row) }
                     for r in 0..<bandRows {
                         let gridRow = min((blockRow * edge + r) * factor + factor / 2, grid.rows - 1)
-                        try rasters[e][k].readRows(firstRow: gridRow, rowCount: 1, into: &row)
+                        if factor != 1 { try rasters[e][k].readRows(firstRow: gridRow, rowCount: 1, into: &row) }
+                        let rowStart = factor == 1 ? r * grid.columns : 0
                         band[e][k].withUnsafeMutableBufferPointer { out in
                             for c in 0..<columns {
-                                let v = row[min(c * factor + factor / 2, grid.columns - 1)]
+                                let v = row[rowStart + min(c * factor + factor / 2, grid.columns - 1)]
                                 guard v.isFinite else { continue }
                                 let q = ((Double(v) - layer.offset) / layer.quantum).rounded()
                                 out[r * columns + c] = UInt16(max(0, min(65_534, q)))
