@@ -13,7 +13,7 @@ public enum MappingError: SoilBetaError, Equatable {
     /// `--tile i/N` outside 1 ≤ i ≤ N ≤ grid rows.
     case invalidTile(index: Int, count: Int, gridRows: Int)
     /// Shards that `mosaic` cannot use: missing, incomplete or from another configuration.
-    case shardsNotReady(indices: [Int], count: Int, folder: String, configPath: String)
+    case shardsRejected(missing: [Int], otherConfiguration: [Int], corrupted: [Int], count: Int, folder: String, configPath: String)
     /// The output folder cannot be created.
     case outputFolder(path: String, reason: String)
     /// A test hook stopped the run as a kill would.
@@ -34,9 +34,17 @@ public enum MappingError: SoilBetaError, Equatable {
             return "\(path): the \(ecosystem) model has no quantile data for the β q05/q95 maps; retrain it with `soilbeta forest train --quantiles`"
         case let .invalidTile(index, count, rows):
             return "--tile \(index)/\(count): give i/N with 1 ≤ i ≤ N ≤ \(rows) (the grid's rows)"
-        case let .shardsNotReady(indices, count, folder, configPath):
-            return "\(folder): shard(s) \(indices.map(String.init).joined(separator: ", ")) of \(count) are missing, incomplete or "
-                + "from another configuration; run " + indices.map { "`soilbeta map --config \(configPath) --tile \($0)/\(count)`" }.joined(separator: ", ")
+        case let .shardsRejected(missing, otherConfiguration, corrupted, count, folder, configPath):
+            func list(_ indices: [Int]) -> String { indices.map(String.init).joined(separator: ", ") }
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("tile(s) \(list(missing)) of \(count) missing (not run, still running or killed)") }
+            if !otherConfiguration.isEmpty {
+                parts.append("tile(s) \(list(otherConfiguration)) of \(count) made with another configuration, other models or other inputs")
+            }
+            if !corrupted.isEmpty { parts.append("tile(s) \(list(corrupted)) of \(count) corrupted (an output or its row sums differ from the tile's record)") }
+            let rerun = (missing + otherConfiguration + corrupted).sorted()
+            return "\(folder): nothing was joined: " + parts.joined(separator: "; ") + "; run "
+                + rerun.map { "`soilbeta map --config \(configPath) --tile \($0)/\(count)`" }.joined(separator: ", ")
         case let .outputFolder(path, reason):
             return "\(path): cannot create the output folder: \(reason)"
         case let .stoppedAfterTiles(count):
