@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "DemoData", targets: ["DemoData"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,10 +57,12 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
         ]),
+        // Cluster runs: the map step as a SLURM job array (submit, status), training before it, mosaic after it.
+        .target(name: "Cluster", dependencies: ["Essentials", "RunModel", "Mapping"]),
         // The command-line program: parses arguments, calls the libraries.
         .executableTarget(name: "soilbeta", dependencies: [
             "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",
-            "DemoData", "Pipeline",
+            "DemoData", "Pipeline", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmark tooling (forest-bench, map-synthetic-inputs) for `make bench`, kept out of the product CLI.
@@ -80,6 +83,7 @@ let package = Package(
                     exclude: ["Support"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Essentials", "DemoData", "DepthFunctions", "Forest", "Rasters", "SoilProfiles"]),
         .testTarget(name: "PipelineTests", dependencies: ["Essentials", "RunModel", "Mapping", "Report", "Pipeline", "DemoData", "SoilProfiles"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Essentials", "RunModel", "Mapping", "Rasters", "DemoData", "Cluster"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Essentials", "SoilProfiles", "CGDAL", "Rasters", "soilbeta"]),
     ],
     swiftLanguageModes: [.v6]

@@ -206,7 +206,7 @@ start_munged() {
   chown munge:munge "$MUNGE_RUN" /var/log/munge /var/lib/munge
   chmod 755 "$MUNGE_RUN"
   rm -f "$MUNGE_RUN/munged.pid"
-  runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_RUN/munged.pid" ||
+  runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_RUN/munged.pid" </dev/null >/dev/null 2>&1 ||
     fail "munged did not start"
   for _ in $(seq 1 50); do
     munge_works && [ -s "$MUNGE_RUN/munged.pid" ] && break
@@ -230,9 +230,10 @@ start_daemon() { # slurmctld|slurmd
   fi
   rm -f "$RUN/$name.pid"
   [ -s "$LOG/$name.log" ] && mv -f "$LOG/$name.log" "$LOG/$name.log.1"
+  # The daemons get /dev/null as stdio: a caller reading our output through a pipe must see it close.
   case "$name" in
-    slurmctld) slurmctld -f "$CONF" || fail "slurmctld did not start" ;;
-    slurmd) slurmd -f "$CONF" -N "$NODE" || fail "slurmd did not start" ;;
+    slurmctld) slurmctld -f "$CONF" </dev/null >/dev/null 2>&1 || fail "slurmctld did not start" ;;
+    slurmd) slurmd -f "$CONF" -N "$NODE" </dev/null >/dev/null 2>&1 || fail "slurmd did not start" ;;
   esac
   for _ in $(seq 1 100); do
     pid="$(our_pid "$name")" && break

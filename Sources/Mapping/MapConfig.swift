@@ -114,6 +114,26 @@ public struct MapPlan: Sendable {
         return paths
     }
 
+    /// The plan of `configuration` as `soilbeta map`, `mosaic` and `submit` run it: a full run configuration
+    /// (with `[forest]`) maps the models its forest steps wrote into the run folder (ecosystems without a
+    /// model file are not mapped); a map-only configuration maps the models its ecosystems name.
+    /// - Throws: `ConfigError` when a full run has no trained model yet (run `soilbeta run` or
+    ///   `soilbeta run --train-only` first), as `init(configuration:models:)` otherwise.
+    public static func trained(_ configuration: RunConfiguration) throws -> MapPlan {
+        guard configuration.forest != nil else { return try MapPlan(configuration: configuration) }
+        var models: [Ecosystem: String] = [:]
+        for entry in configuration.ecosystems {
+            let path = configuration.layout.path(.model(entry.ecosystem))
+            if FileManager.default.fileExists(atPath: path) { models[entry.ecosystem] = path }
+        }
+        guard !models.isEmpty else {
+            throw ConfigError(file: configuration.file, key: "forest",
+                              message: "no trained model in \(configuration.layout.path(.forestFolder(.cropland)).replacingOccurrences(of: "/CL", with: "/XX"))/model.sbf; "
+                                + "train first with `soilbeta run --config \(configuration.file) --train-only`")
+        }
+        return try MapPlan(configuration: configuration, models: models)
+    }
+
     /// The same plan writing into run folder `folder` (its `maps/`).
     public func withRunFolder(_ folder: String) -> MapPlan {
         var plan = self

@@ -45,6 +45,15 @@ public enum MapMosaic {
         }
     }
 
+    /// Whether the whole grid of `plan` is mapped: `maps/.map-state.json` is this plan's (fingerprint of
+    /// configuration, models and inputs; all rows) and every output has its recorded hash.
+    public static func isComplete(plan config: MapPlan) throws -> Bool {
+        guard let state = MapState.readIfValid(config.layout.mapState()) else { return false }
+        let outputs = config.ecosystems.flatMap { e in MapProduct.all.map { config.layout.map(e.ecosystem, $0) } }
+        return try state.fingerprint == MapCube.fingerprint(plan: config) && state.firstRow == 0 && state.rowCount == config.grid.rows
+            && state.outputsIntact(folder: config.outputFolder, expected: outputs)
+    }
+
     /// Joins the `count` shards of the run of `plan`. Throws `MappingError.shardsRejected`, naming the shards
     /// that are missing, corrupted or from another configuration (with the `soilbeta map --tile` commands
     /// still to run), before writing anything. The joined rasters are staged under temporary names and

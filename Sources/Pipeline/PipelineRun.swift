@@ -12,13 +12,15 @@ import SoilProfiles
 public enum PipelineRun {
     /// Runs every step of the configuration at `configPath`.
     /// - Throws: `ConfigError` naming the key at fault, `PipelineError`, or the error of the failing step.
-    public static func run(configPath: String, echo: Bool = true) throws {
+    public static func run(configPath: String, echo: Bool = true, trainOnly: Bool = false) throws {
         let configuration = try RunConfiguration.load(path: configPath)
-        try run(configuration, echo: echo)
+        try run(configuration, echo: echo, trainOnly: trainOnly)
     }
 
     /// Runs every step of `configuration`.
-    public static func run(_ configuration: RunConfiguration, echo: Bool = true) throws {
+    /// With `trainOnly`, stops after the profile, forest, drivers and sites steps: the models exist and the
+    /// grid steps are left to `soilbeta map --tile`/`mosaic` (e.g. the array jobs of `soilbeta submit`).
+    public static func run(_ configuration: RunConfiguration, echo: Bool = true, trainOnly: Bool = false) throws {
         guard let profiles = configuration.profiles, let forest = configuration.forest else {
             throw ConfigError(file: configuration.file, key: configuration.profiles == nil ? "profiles" : "forest",
                               message: "`soilbeta run` needs [profiles] and [forest]; a configuration without them is a map-only one (`soilbeta map`)")
@@ -40,6 +42,11 @@ public enum PipelineRun {
         }
         try DriversStep.run(steps)
         try SitesPackageStep.run(steps)
+        if trainOnly {
+            try writeManifest(steps, started: started)
+            steps.ledger.log(String(format: "training steps finished in %.1f s (--train-only: no map)", Date().timeIntervalSince(started)))
+            return
+        }
         try MapAndReportSteps.map(steps, models: models)
         try MapAndReportSteps.mapPage(steps)
         try writeManifest(steps, started: started)

@@ -9,6 +9,7 @@ import Foundation
 ///     forest/XX/{model.sbf,summary.json,importance.csv,tuning.csv,cv_random.csv,cv_spatial.csv,cv.json,NOT_MODELLED.txt}
 ///     drivers/{beta_summary,anova,tukey,contributions}.csv  drivers/smooth_<feature>.csv
 ///     maps/XX_<product>.tif  maps/soilbeta.nc  maps/stocks.{csv,json}  maps/.map-state.json  maps/tiles/N/i/
+///     slurm/{train,map-array,mosaic}.sh  slurm/submission.json  slurm/logs/
 public struct RunLayout: Sendable, Equatable {
     /// The run folder (absolute).
     public let folder: String
@@ -115,6 +116,14 @@ public enum RunFile: Sendable, Equatable {
     case stocksDocument
     /// `maps/soilbeta.nc`: every map of the run in one NetCDF-CF file (`MapCube`).
     case mapCube
+    /// `slurm/`: the batch scripts, logs and submission record of `soilbeta submit`.
+    case clusterFolder
+    /// `slurm/<name>`: a batch script of `soilbeta submit` (`train.sh`, `map-array.sh`, `mosaic.sh`).
+    case clusterScript(String)
+    /// `slurm/logs/`: the scheduler's output files of the jobs.
+    case clusterLogsFolder
+    /// `slurm/submission.json`: the jobs `soilbeta submit` submitted (`SubmissionRecord`).
+    case submission
 
     /// The path relative to the run folder.
     public var relativePath: String {
@@ -148,6 +157,10 @@ public enum RunFile: Sendable, Equatable {
         case .mapsFolder: "maps"
         case .stocksTable, .stocksDocument: "maps/stocks.\(self == .stocksTable ? "csv" : "json")"
         case .mapCube: "maps/soilbeta.nc"
+        case .clusterFolder: "slurm"
+        case let .clusterScript(name): "slurm/\(RunFile.fileSafe(name))"
+        case .clusterLogsFolder: "slurm/logs"
+        case .submission: "slurm/submission.json"
         }
     }
 

@@ -37,7 +37,7 @@ struct MapCommand: ParsableCommand {
     func run() throws {
         let configuration = try RunConfiguration.load(path: config)
         let started = Date()
-        let runConfig = try MapPlan(configuration: configuration)
+        let runConfig = try MapPlan.trained(configuration)
         var options = MapRunOptions(threads: threads, force: force, stopAfterTiles: stopAfterTiles)
         if let tile { options.tile = try Self.parseTile(tile) }
         if !quiet {

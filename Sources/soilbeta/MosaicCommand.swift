@@ -20,7 +20,7 @@ struct MosaicCommand: ParsableCommand {
     }
 
     func run() throws {
-        let runConfig = try MapPlan(configuration: RunConfiguration.load(path: config))
+        let runConfig = try MapPlan.trained(RunConfiguration.load(path: config))
         let joined = try MapMosaic.join(plan: runConfig, count: tiles, threads: threads)
         print("joined \(tiles) shard(s) into \(joined.outputs.count) rasters in \(runConfig.outputFolder)")
         MapCommand.printCounts(joined.counts)

@@ -14,8 +14,11 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Run configuration (TOML).") var config: String
     @Flag(help: "Do not echo progress to standard error.") var quiet = false
+    @Flag(name: .customLong("train-only"),
+          help: "Stop after the profile, forest (tuning, CV), drivers and sites steps: models for `soilbeta map --tile` and `soilbeta submit`.")
+    var trainOnly = false
 
     func run() throws {
-        try PipelineRun.run(configPath: config, echo: !quiet)
+        try PipelineRun.run(configPath: config, echo: !quiet, trainOnly: trainOnly)
     }
 }

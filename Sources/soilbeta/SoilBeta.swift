@@ -44,6 +44,8 @@ struct SoilBeta: AsyncParsableCommand {
             MapCommand.self,
             MosaicCommand.self,
             ReportCommand.self,
+            SubmitCommand.self,
+            StatusCommand.self,
         ]
     )
 }
