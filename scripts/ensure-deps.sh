@@ -3,13 +3,13 @@
 #   scripts/ensure-deps.sh build   – GDAL headers and tools, Leaflet for map.html (needed to build and to run)
 #   scripts/ensure-deps.sh test    – plus chromium for the report's browser check, and a Python environment
 #                                    (.build/python-tools) with netCDF4, the IOOS compliance-checker (CF checks) and selenium (map page)
-#   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, scikit-learn
+#   scripts/ensure-deps.sh bench   – plus the peers of `make bench`: R ranger, randomForest, terra, scikit-learn
 # slurm-wlm and munge (the local SLURM) are installed by scripts/slurm-local.sh start, not here.
 set -euo pipefail
 want=(libgdal-dev gdal-bin pkg-config libjs-leaflet)
 case "${1:-build}" in
   test) want+=(chromium chromium-driver python3-venv) ;;
-  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest time bc) ;;
+  bench) want+=(r-base-core r-cran-ranger r-cran-randomforest r-cran-terra time bc) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

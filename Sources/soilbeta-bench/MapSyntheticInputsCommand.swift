@@ -17,9 +17,11 @@ struct MapSyntheticInputsCommand: ParsableCommand {
     @Option(help: "Worker threads for training (default: all cores).") var threads: Int?
     @Option(name: .customLong("missing-every"), help: "Every n-th land cell gets a missing MAT value.") var missingEvery: Int?
     @Option(name: .customLong("tile-rows"), help: "Rows per streamed tile in the config.") var tileRows: Int = 64
+    @Option(help: "Window west,south,east,north in degrees (default: the globe), e.g. 0,40,10,50 for a 1 km planning window.")
+    var extent: String?
 
     func run() throws {
-        let grid = try RasterGrid.covering(.global, resolution: resolution)
+        let grid = try RasterGrid.covering(extent.map { try Extent(parsing: $0) } ?? .global, resolution: resolution)
         let written = try SyntheticMapInputs.write(folder: out, grid: grid, trainingRows: trainingRows, modelTrees: trees,
                                                    modelSeed: seed, threads: threads, missingEvery: missingEvery,
                                                    tileRows: tileRows)

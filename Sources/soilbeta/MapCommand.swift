@@ -28,6 +28,7 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the config's, else all cores); results do not depend on it.") var threads: Int?
     @Flag(help: "Recompute even if the outputs are complete.") var force = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
+    @Flag(inversion: .prefixedNo, help: "Write maps/soilbeta.nc (NetCDF-CF) after a whole-grid run.") var cube = true
     @Option(name: .customLong("stop-after-tiles"), help: .hidden) var stopAfterTiles: Int?
 
     func validate() throws {
@@ -49,10 +50,10 @@ struct MapCommand: ParsableCommand {
             }
         }
         let summary = try MapRun.run(plan: runConfig, options: options)
-        var cube: String?
-        if options.tile == nil {
+        var cubeFile: String?
+        if options.tile == nil, cube {
             let cubePath = configuration.layout.path(.mapCube)
-            cube = !summary.alreadyComplete || !FileManager.default.fileExists(atPath: cubePath)
+            cubeFile = !summary.alreadyComplete || !FileManager.default.fileExists(atPath: cubePath)
                 ? try MapCube.write(plan: runConfig, fingerprint: MapCube.fingerprint(plan: runConfig))
                 : cubePath
         }
@@ -61,7 +62,7 @@ struct MapCommand: ParsableCommand {
             for path in configuration.inputFiles { inputs.append(RunManifest.Input(path: path, sha256: try ContentHash.hex(ofFile: path))) }
             let step = RunManifest.Step(name: "map", status: summary.alreadyComplete ? "skipped (outputs complete)" : "ran",
                                         seconds: Date().timeIntervalSince(started), summary: "\(summary.tilesComputed) tile(s) computed",
-                                        outputs: (summary.outputs + (cube.map { [$0] } ?? [])).map { configuration.layout.relative($0) })
+                                        outputs: (summary.outputs + (cubeFile.map { [$0] } ?? [])).map { configuration.layout.relative($0) })
             try RunDocument.write(try RunManifest(configuration: configuration, date: started, inputs: inputs, steps: [step]),
                                   to: configuration.layout.path(.manifest))
         }
@@ -70,7 +71,7 @@ struct MapCommand: ParsableCommand {
         } else {
             print("wrote \(summary.outputs.count) rasters to \(summary.folder): \(summary.tilesComputed) tile(s) computed, \(summary.tilesResumed) resumed")
         }
-        if let cube { print("NetCDF-CF cube: \(cube)") }
+        if let cubeFile { print("NetCDF-CF cube: \(cubeFile)") }
         Self.printCounts(summary.counts)
         if let stocks = summary.stocks { Self.printStocks(stocks) }
     }
