@@ -71,9 +71,9 @@ public struct CSVTable: Sendable {
     /// Column names, in file order, with surrounding white space removed.
     public let header: [String]
     /// Data rows; every row has `header.count` fields.
-    public let rows: [[String]]
+    public internal(set) var rows: [[String]]
     /// 1-based line number on which each data row starts (parallel to `rows`).
-    public let lineOfRow: [Int]
+    public internal(set) var lineOfRow: [Int]
     /// Numbers read as missing values (`CSVFormat.missingNumbers`).
     public let missingNumbers: [Double]
     private let indexOfColumn: [String: Int]
@@ -268,6 +268,7 @@ private struct RecordReader {
     /// The field separator byte.
     var separatorByte = UInt8(ascii: ",")
 
+    /// A reader of `bytes` from the start of a file (byte-order mark, `#` comment lines, separator detection).
     init(bytes: UnsafeBufferPointer<UInt8>, source: String, separator: CSVFormat.Separator) {
         self.bytes = bytes
         self.source = source
@@ -284,6 +285,11 @@ private struct RecordReader {
         case .tab: separatorByte = RecordReader.tab
         case .fromHeader: separatorByte = RecordReader.likeliestSeparator(bytes, from: position)
         }
+    }
+
+    /// A reader of whole records from the middle of a file: `bytes` start at a record on line `line`.
+    init(continuing bytes: UnsafeBufferPointer<UInt8>, source: String, line: Int, separatorByte: UInt8) {
+        (self.bytes, self.source, self.line, self.separatorByte) = (bytes, source, line, separatorByte)
     }
 
     /// The most frequent of `,` `;` and tab on the line starting at `start`, outside quotes (comma on a tie).
@@ -306,9 +312,9 @@ private struct RecordReader {
         return UInt8(ascii: ",")
     }
 
-    private static let quote = UInt8(ascii: "\"")
+    static let quote = UInt8(ascii: "\"")
     private static let tab: UInt8 = 0x09
-    private static let newline = UInt8(ascii: "\n")
+    static let newline = UInt8(ascii: "\n")
     private static let carriageReturn = UInt8(ascii: "\r")
 
     /// The next record and the line it starts on, or `nil` at the end of the input.
@@ -426,5 +432,99 @@ public struct CSVWriter: Sendable {
     public static func format(_ value: Double?) -> String {
         guard let value else { return "" }
         return format(value)
+    }
+}
+
+/// A CSV file read in chunks of records, so a table of any size is processed in bounded memory (e.g.
+/// `soilbeta forest predict` on millions of rows). Records are parsed exactly as `CSVTable` parses a whole
+/// file (same quoting, missing values, errors naming file, line and field); each batch is a `CSVTable` of
+/// whole records whose line numbers are those of the file.
+public final class CSVStream {
+    /// The file.
+    public let source: String
+    /// The header of the file (first record).
+    public private(set) var header: [String] = []
+    private let handle: FileHandle
+    private let format: CSVFormat
+    private let chunkBytes: Int
+    private var pending: [UInt8] = []
+    private var atEnd = false
+    private var nextLine = 1
+    private var separatorByte = UInt8(ascii: ",")
+    private var headerTable: CSVTable?
+
+    /// Opens `path` and reads its header; batches hold about `chunkBytes` bytes of records.
+    /// - Throws: `FileError` for a missing or unreadable file, or a malformed header.
+    public init(path: String, format: CSVFormat = .standard, chunkBytes: Int = 8 << 20) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = FileHandle(forReadingAtPath: path) else {
+            throw FileError(file: path, message: FileManager.default.fileExists(atPath: path) ? "is a directory or cannot be read" : "no such file")
+        }
+        (self.source, self.handle, self.format, self.chunkBytes) = (path, handle, format, max(1 << 16, chunkBytes))
+        // The header: the first chunk's first record, parsed (and checked) as CSVTable parses a file.
+        guard let first = try nextChunk() else { throw FileError(file: path, message: "the file is empty: expected a header row") }
+        let table = try first.withUnsafeBufferPointer { bytes -> CSVTable in
+            var reader = RecordReader(bytes: bytes, source: path, separator: format.separator)
+            guard let (fields, _) = try reader.next() else { throw FileError(file: path, message: "the file is empty: expected a header row") }
+            separatorByte = reader.separatorByte
+            nextLine = reader.line
+            pending = Array(bytes[reader.position...]) + pending
+            return try CSVTable.parse(bytes: Array(fields.map { CSVWriter.quoted($0) }.joined(separator: ",").utf8), source: path,
+                                      format: CSVFormat(separator: .comma, missingNumbers: format.missingNumbers))
+        }
+        header = table.header
+        headerTable = table
+    }
+
+    deinit { try? handle.close() }
+
+    /// Reads until the buffered bytes end with a complete record (a newline outside quotes) or the file
+    /// ends; returns the complete records' bytes (nil at the end of the file).
+    private func nextChunk() throws -> [UInt8]? {
+        while true {
+            // The last newline outside quotes (quote parity from the start of a record).
+            var quoted = false, cut = -1
+            pending.withUnsafeBufferPointer { bytes in
+                for (index, byte) in bytes.enumerated() {
+                    if byte == RecordReader.quote { quoted.toggle() } else if byte == RecordReader.newline, !quoted { cut = index }
+                }
+            }
+            if (cut >= 0 && pending.count >= chunkBytes) || (atEnd && !pending.isEmpty) {
+                let end = atEnd && cut < pending.count - 1 ? pending.count : cut + 1
+                let chunk = Array(pending[..<end])
+                pending.removeFirst(end)
+                return chunk
+            }
+            if atEnd { return nil }
+            let data: Data
+            do { data = try handle.read(upToCount: chunkBytes) ?? Data() } catch {
+                throw FileError(file: source, message: "cannot read: \(userMessage(for: error))")
+            }
+            if data.isEmpty { atEnd = true } else { pending.append(contentsOf: data) }
+        }
+    }
+
+    /// The next batch of records as a table with the file's header, or nil at the end of the file.
+    /// - Throws: `FileError` naming file, line and field for a malformed record.
+    public func nextBatch() throws -> CSVTable? {
+        guard var table = headerTable else { return nil }
+        guard let chunk = try nextChunk() else { return nil }
+        var rows: [[String]] = [], lines: [Int] = []
+        try chunk.withUnsafeBufferPointer { bytes in
+            var reader = RecordReader(continuing: bytes, source: source, line: nextLine, separatorByte: separatorByte)
+            while let (fields, line) = try reader.next() {
+                if fields.count == 1 && fields[0].isEmpty && header.count > 1 { continue }
+                if fields.count != header.count {
+                    throw FileError(file: source, line: line, message: "row has \(fields.count) field(s) but the header has \(header.count)")
+                }
+                rows.append(fields)
+                lines.append(line)
+            }
+            nextLine = reader.line
+        }
+        table.rows = rows
+        table.lineOfRow = lines
+        return table
     }
 }

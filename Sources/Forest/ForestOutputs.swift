@@ -18,9 +18,9 @@ public enum ForestOutputs {
     /// The prediction table as CSV bytes: `prediction`, one column per quantile, then the kept
     /// input columns (`keep` = (name, values per output row)).
     public static func predictionCSV(predictions: [Double], quantiles: [(probability: Double, values: [Double])],
-                                     keep: [(name: String, values: [String])]) -> Data {
-        var text = (["prediction"] + quantiles.map { quantileColumnName($0.probability) } + keep.map(\.name))
-            .map(CSVWriter.quoted).joined(separator: ",") + "\n"
+                                     keep: [(name: String, values: [String])], header: Bool = true) -> Data {
+        var text = header ? (["prediction"] + quantiles.map { quantileColumnName($0.probability) } + keep.map(\.name))
+            .map(CSVWriter.quoted).joined(separator: ",") + "\n" : ""
         text.reserveCapacity(predictions.count * (24 * (1 + quantiles.count) + 12 * keep.count))
         for row in predictions.indices {
             text += CSVWriter.format(predictions[row])

@@ -90,9 +90,6 @@ struct ForestPredict: ParsableCommand {
 
     func run() throws {
         let forest = try ForestModelFile.read(from: model)
-        let csv = try CSVTable.read(path: table)
-        let input = try ForestTableInput(table: csv, featureNames: forest.featureNames, target: nil, dropMissing: dropMissing)
-        if input.droppedCount > 0 { printError("dropped \(input.droppedCount) row(s) with missing values from \(table)") }
         var probabilities: [Double] = []
         if let quantiles {
             for text in quantiles.split(separator: ",") {
@@ -103,21 +100,10 @@ struct ForestPredict: ParsableCommand {
             }
         }
         let keepNames = keep?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
-        let keepColumns = try keepNames.map { name -> (name: String, values: [String]) in
-            let column = try csv.requireColumn(name, purpose: "--keep")
-            return (name, input.keptRows.map { csv.rows[$0][column] })
-        }
-        let mean: [Double]
-        var quantileColumns: [(probability: Double, values: [Double])] = []
-        if probabilities.isEmpty {
-            mean = try forest.predict(input.features, threads: threads)
-        } else {
-            let result = try forest.predictWithQuantiles(input.features, quantiles: probabilities, threads: threads)
-            mean = result.mean
-            quantileColumns = zip(probabilities, result.quantiles).map { ($0, $1) }
-        }
-        try AtomicFile.write(ForestOutputs.predictionCSV(predictions: mean, quantiles: quantileColumns, keep: keepColumns), to: out)
-        print("predicted \(mean.count) rows → \(out)")
+        let summary = try StreamingPrediction.predict(forest: forest, table: table, quantiles: probabilities, keep: keepNames,
+                                                      threads: threads, dropMissing: dropMissing, output: out)
+        if summary.dropped > 0 { printError("dropped \(summary.dropped) row(s) with missing values from \(table)") }
+        print("predicted \(summary.rows) rows → \(out)")
     }
 }
 

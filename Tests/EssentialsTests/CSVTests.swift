@@ -124,3 +124,29 @@ import Testing
         #expect(throws: FileError.self) { try AtomicFile.write(text: "x", to: folder.path + "/missing/out.csv") }
     }
 }
+
+/// `CSVStream` reads a file in chunks of whole records: its batches together are the whole-file table.
+@Suite struct CSVStreamTests {
+    @Test func batchesTogetherEqualTheWholeFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var text = "\u{FEFF}# a comment line\nid,value,note\r\n"
+        for row in 0..<30_000 {
+            let note = row % 7 == 0 ? "\"multi\nline, \"\"quoted\"\"\"" : (row % 11 == 0 ? "" : "plain \(row)")
+            text += "p\(row),\(Double(row) / 8),\(note)" + (row % 3 == 0 ? "\r\n" : "\n")
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let whole = try CSVTable.read(path: path)
+        let stream = try CSVStream(path: path, chunkBytes: 1 << 16)
+        #expect(stream.header == whole.header)
+        var rows: [[String]] = [], lines: [Int] = [], batches = 0
+        while let batch = try stream.nextBatch() {
+            rows += batch.rows
+            lines += batch.lineOfRow
+            batches += 1
+        }
+        #expect(batches > 5, "the file was read in several chunks (\(batches))")
+        #expect(rows == whole.rows)
+        #expect(lines == whole.lineOfRow)
+    }
+}
