@@ -1,5 +1,6 @@
 import Essentials
 import CGDAL
+import Dispatch
 import Foundation
 
 /// Process-wide GDAL set-up, performed once and thread-safely (Swift global `let`s are lazily
@@ -42,6 +43,29 @@ public enum GDALEnvironment {
     /// Clears this thread's last GDAL error, so a later message belongs to the next call.
     static func resetError() {
         CPLErrorReset()
+    }
+}
+
+/// The one gate to libnetcdf: the netCDF-C library (and the serial HDF5 under it) keeps global state and is
+/// not thread-safe, and GDAL's multidimensional netCDF writer does not serialise its calls with the classic
+/// driver's. Every netCDF open, read, copy and write in soilbeta passes through this semaphore (a concurrent
+/// NetCDF copy and cube write once produced a file without georeferencing). A semaphore, not a lock: a cube
+/// writer holds it from creation to `finish`, which may end on another thread.
+enum NetCDFAccess {
+    static let gate = DispatchSemaphore(value: 1)
+
+    /// Whether `path` is read by GDAL's netCDF driver (extension `.nc`/`.nc4`, or a `NETCDF:` subdataset).
+    static func isNetCDF(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".nc") || lower.hasSuffix(".nc4") || lower.hasPrefix("netcdf:")
+    }
+
+    /// Runs `body` with the gate held when `needed`.
+    static func exclusive<T>(_ needed: Bool = true, _ body: () throws -> T) rethrows -> T {
+        guard needed else { return try body() }
+        gate.wait()
+        defer { gate.signal() }
+        return try body()
     }
 }
 

@@ -77,8 +77,11 @@ public final class MultidimensionalFile {
         self.path = path
         temporary = AtomicFile.temporaryPath(besides: path, tag: "partial")
         let options = GDALStringList(["FORMAT=NC4", "CONVENTIONS=\(conventions)"])
+        // Held until finish() or abandon(): libnetcdf is used by this file throughout (NetCDFAccess).
+        NetCDFAccess.gate.wait()
         guard let dataset = GDALCreateMultiDimensional(driver, temporary, nil, options.pointer),
               let root = GDALDatasetGetRootGroup(dataset) else {
+            NetCDFAccess.gate.signal()
             AtomicFile.removeQuietly(temporary)
             throw RasterError.writeFailed(path: path, reason: GDALEnvironment.lastErrorMessage(or: "cannot create the netCDF file"))
         }
@@ -213,6 +216,7 @@ public final class MultidimensionalFile {
         self.dataset = nil
         GDALEnvironment.resetError()
         GDALClose(dataset)
+        NetCDFAccess.gate.signal()
         if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
             let message = GDALEnvironment.lastErrorMessage()
             AtomicFile.removeQuietly(temporary)
@@ -228,6 +232,7 @@ public final class MultidimensionalFile {
         GDALGroupRelease(root)
         self.dataset = nil
         GDALClose(dataset)
+        NetCDFAccess.gate.signal()
         AtomicFile.removeQuietly(temporary)
     }
 }

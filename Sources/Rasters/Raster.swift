@@ -50,6 +50,8 @@ public final class Raster {
     /// Number of bands (≥ 1).
     public let bandCount: Int
     let handle: GDALDatasetH
+    /// Read by GDAL's netCDF driver: its calls pass through `NetCDFAccess`.
+    let isNetCDF: Bool
 
     /// Opens `path` read-only. Throws `RasterError.cannotOpen` with GDAL's reason, or
     /// `unsupportedLayout` for rasters without bands or that are rotated or south-up.
@@ -60,6 +62,10 @@ public final class Raster {
             throw RasterError.cannotOpen(path: path, reason: "no such file")
         }
         let flags = UInt32(GDAL_OF_RASTER) | UInt32(GDAL_OF_READONLY) | UInt32(GDAL_OF_VERBOSE_ERROR)
+        // A netCDF file is opened and inspected with the libnetcdf gate held (NetCDFAccess).
+        let netCDF = NetCDFAccess.isNetCDF(path)
+        if netCDF { NetCDFAccess.gate.wait() }
+        defer { if netCDF { NetCDFAccess.gate.signal() } }
         guard let handle = GDALOpenEx(path, flags, nil, nil, nil) else {
             throw RasterError.cannotOpen(path: path, reason: GDALEnvironment.lastErrorMessage(or: "not a raster GDAL can read"))
         }
@@ -84,10 +90,12 @@ public final class Raster {
         self.path = path
         self.handle = handle
         self.bandCount = bands
+        self.isNetCDF = netCDF
     }
 
     deinit {
-        GDALClose(handle)
+        let handle = handle
+        NetCDFAccess.exclusive(isNetCDF) { GDALClose(handle) }
     }
 
     /// The GDAL driver that read the file (`"GTiff"`, `"netCDF"`, …).
@@ -163,8 +171,10 @@ public final class Raster {
             throw RasterError.readFailed(path: path, reason: "buffer holds \(buffer.count) values, the window \(columnCount * rowCount)")
         }
         GDALEnvironment.resetError()
-        let status = GDALRasterIO(bandHandle, GF_Read, Int32(column), Int32(row), Int32(columnCount), Int32(rowCount),
-                                  base, Int32(columnCount), Int32(rowCount), T.gdalType, 0, 0)
+        let status = NetCDFAccess.exclusive(isNetCDF) {
+            GDALRasterIO(bandHandle, GF_Read, Int32(column), Int32(row), Int32(columnCount), Int32(rowCount),
+                         base, Int32(columnCount), Int32(rowCount), T.gdalType, 0, 0)
+        }
         guard status == CE_None else {
             throw RasterError.readFailed(path: path,
                 reason: "rows \(row)..<\(row + rowCount) of band \(band): \(GDALEnvironment.lastErrorMessage())")

@@ -269,6 +269,6 @@ enum RasterPublisher {
         if let noData = options.noDataValue {
             arguments += ["-a_nodata", noData.isNaN ? "nan" : formatNoData(noData)]
         }
-        try translate(source, to: path, arguments: arguments, tag: "partial")
+        try NetCDFAccess.exclusive { try translate(source, to: path, arguments: arguments, tag: "partial") }
     }
 }
