@@ -16,7 +16,7 @@ TILES=4
 LIMIT=${BENCH_1KM_SECONDS:-1800}            # time box of each tile
 rm -rf "$OUT"; mkdir -p "$OUT"
 echo "== map 1 km window: ${EXTENT} at 1/120°, 3 ecosystems, $TREES trees + QRF, $TILES tiles, $THREADS threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$BENCH_BIN" map-synthetic-inputs --out "$OUT" --resolution 0.00833333333333 --extent "$EXTENT" --training-rows 400 \
+"$BENCH_BIN" map-synthetic-inputs --out "$OUT" --resolution 0.00833333333333 --extent="$EXTENT" --training-rows 400 \
   --trees "$TREES" --threads "$THREADS" --tile-rows 32 | tail -1
 printf '%-8s %10s %12s %10s %14s %18s\n' "tile" "seconds" "CPU seconds" "peak MiB" "cell-eco pairs" "CPU µs per pair"
 total_cpu=0; total_pairs=0; max_rss=0
