@@ -124,14 +124,24 @@ import Testing
             let submitted = try Self.run(Self.soilbeta, ["submit", "--config", plan.path, "--engine", "slurm", "--tiles", "4", "--cpus", "1"])
             #expect(submitted.status == 0, "soilbeta submit:\n\(submitted.output)")
             let array = try Self.jobID("map job array", in: submitted.output), mosaic = try Self.jobID("mosaic job", in: submitted.output)
-            // Cancel the first task seen running (tiles 2–4: tile 1 may be done before the first look).
+            // Cancel a task mid-run without racing its last write: suspend it (SIGSTOP through SLURM), look at its
+            // shard, and cancel it only if the shard is still unfinished; a task caught after its shard landed is
+            // resumed and another one is taken. Tiles 2–4: tile 1 may be done before the first look.
             let client = SlurmClient(), deadline = Date().addingTimeInterval(300)
-            var cancelled: Int?
+            var cancelled: Int?, passedOver = Set<Int>()
             while cancelled == nil, Date() < deadline {
-                if let task = try client.states(of: array).filter({ $0.key >= 2 && $0.value.state == "RUNNING" }).keys.min() {
-                    let result = try Self.run("/usr/bin/scancel", ["\(array)_\(task)"])
-                    #expect(result.status == 0, "scancel: \(result.output)")
-                    cancelled = task
+                let running = try client.states(of: array).filter { $0.key >= 2 && $0.value.state == "RUNNING" && !passedOver.contains($0.key) }
+                if let task = running.keys.max() {
+                    let suspended = try Self.run("/usr/bin/scontrol", ["suspend", "\(array)_\(task)"])
+                    #expect(suspended.status == 0, "scontrol suspend: \(suspended.output)")
+                    if try MapMosaic.shardStates(plan: plan, count: 4)[task - 1] == .done {
+                        try Self.run("/usr/bin/scontrol", ["resume", "\(array)_\(task)"])
+                        passedOver.insert(task)
+                    } else {
+                        let result = try Self.run("/usr/bin/scancel", ["\(array)_\(task)"])
+                        #expect(result.status == 0, "scancel: \(result.output)")
+                        cancelled = task
+                    }
                 }
                 Thread.sleep(forTimeInterval: 0.05)
             }
