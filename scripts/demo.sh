@@ -24,7 +24,7 @@ if [ -f demo-run/maps/stocks.csv ]; then
   echo "Table 1 — SOC stocks, Pg C (bounds: every cell at its β 5 % / 95 % quantile); DEMO data (demo-run/maps/stocks.csv):"
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     { key = $c["ecosystem"] SUBSEP $c["layer"]; area[$c["ecosystem"]] = $c["area_1e9_ha"]
-      cell[key] = sprintf("%7.1f (%6.1f-%6.1f)", $c["stock_pg"], $c["stock_pg_q05"], $c["stock_pg_q95"])
+      cell[key] = sprintf("%7.1f (%6.1f-%6.1f)", $c["stock_pg"], $c["stock_pg_bound_lo"], $c["stock_pg_bound_hi"])
       if (!($c["ecosystem"] in seen)) { seen[$c["ecosystem"]] = 1; order[++n] = $c["ecosystem"] } }
     END { printf "%-10s %12s %23s %23s %23s\n", "ecosystem", "area 1e9 ha", "topsoil 0-20", "subsoil 20-100", "total 0-100"
           for (i = 1; i <= n; i++) { e = order[i]

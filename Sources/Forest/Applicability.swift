@@ -14,7 +14,7 @@ import Foundation
 /// training point's DI uses only training points of other cross-validation folds; the threshold is the
 /// 75th percentile plus 1.5 interquartile ranges of the training DI (R type 7), capped at its maximum.
 /// Nearest neighbours of new points are found with a k-d tree, so a global grid costs O(n log m).
-public struct AreaOfApplicability: Sendable {
+public struct AreaOfApplicability: Sendable, Codable {
     /// Predictor names, in the order of the columns.
     public let featureNames: [String]
     /// Training mean of each predictor.
@@ -29,7 +29,48 @@ public struct AreaOfApplicability: Sendable {
     public let trainingDI: [Double]
     /// Largest DI inside the area of applicability.
     public let threshold: Double
+    /// The training points, standardised and weighted, row-major `[row * p + feature]`.
+    private let points: [Double]
     private let tree: KDTree
+
+    enum CodingKeys: String, CodingKey {
+        case featureNames = "feature_names", means, standardDeviations = "standard_deviations", weights
+        case meanTrainingDistance = "mean_training_distance", trainingDI = "training_di", threshold, points
+    }
+
+    /// Decodes a saved area of applicability (as `encode(to:)` wrote it) and rebuilds its k-d tree.
+    /// - Throws: `DecodingError` for a damaged document (sizes that do not agree).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        featureNames = try c.decode([String].self, forKey: .featureNames)
+        means = try c.decode([Double].self, forKey: .means)
+        standardDeviations = try c.decode([Double].self, forKey: .standardDeviations)
+        weights = try c.decode([Double].self, forKey: .weights)
+        meanTrainingDistance = try c.decode(Double.self, forKey: .meanTrainingDistance)
+        trainingDI = try c.decode([Double].self, forKey: .trainingDI)
+        threshold = try c.decode(Double.self, forKey: .threshold)
+        points = try c.decode([Double].self, forKey: .points)
+        let p = featureNames.count
+        guard p > 0, [means.count, standardDeviations.count, weights.count].allSatisfy({ $0 == p }), !trainingDI.isEmpty,
+              points.count == trainingDI.count * p, meanTrainingDistance > 0 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.points],
+                                                    debugDescription: "the sizes of the area-of-applicability document do not agree"))
+        }
+        tree = KDTree(points: points, count: trainingDI.count, dimensions: p)
+    }
+
+    /// Encodes everything `init(from:)` needs (the tree is rebuilt from the points).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(featureNames, forKey: .featureNames)
+        try c.encode(means, forKey: .means)
+        try c.encode(standardDeviations, forKey: .standardDeviations)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(meanTrainingDistance, forKey: .meanTrainingDistance)
+        try c.encode(trainingDI, forKey: .trainingDI)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(points, forKey: .points)
+    }
 
     /// Learns the area of applicability of `training` with predictor `weights` (e.g. permutation
     /// importance) and the cross-validation fold of every training row.
@@ -77,6 +118,7 @@ public struct AreaOfApplicability: Sendable {
         trainingDI = di
         let quartiles = AreaOfApplicability.quantilesType7(di, [0.25, 0.75])
         threshold = min(quartiles[1] + 1.5 * (quartiles[1] - quartiles[0]), di.max() ?? .nan)
+        self.points = points
         tree = KDTree(points: points, count: n, dimensions: p)
     }
 
@@ -84,27 +126,43 @@ public struct AreaOfApplicability: Sendable {
     /// Rows with a missing predictor get NaN and are outside.
     /// - Throws: `ForestError.missingFeatures` when `points` lacks a predictor.
     public func assess(_ points: FeatureMatrix, threads: Int? = nil) throws -> (di: [Double], inside: [Bool]) {
-        let missing = featureNames.filter { !points.featureNames.contains($0) }
+        let di = try dissimilarity(columnMajor: points.values, featureNames: points.featureNames, rowCount: points.rowCount,
+                                   threads: resolvedThreadCount(threads))
+        return (di, di.map(isInside))
+    }
+
+    /// Whether a DI lies inside the area of applicability (DI ≤ threshold; NaN is outside).
+    @inlinable public func isInside(_ di: Double) -> Bool { !di.isNaN && di <= threshold }
+
+    /// DI of `rowCount` points given column-major (`columnMajor[f * rowCount + row]`, features named by
+    /// `featureNames` in any order, extra columns ignored), as the map step holds a tile's cells. Rows with
+    /// a non-finite predictor get NaN. Parallel over rows; results do not depend on `threads`.
+    /// - Throws: `ForestError.missingFeatures` when a predictor of the AOA is not among `featureNames`.
+    public func dissimilarity(columnMajor values: [Double], featureNames names: [String], rowCount m: Int,
+                              threads: Int) throws -> [Double] {
+        let missing = featureNames.filter { !names.contains($0) }
         guard missing.isEmpty else { throw ForestError.missingFeatures(missing) }
-        let order = featureNames.compactMap { name in points.featureNames.firstIndex(of: name) }
-        let p = featureNames.count, m = points.rowCount
+        let order = featureNames.compactMap { name in names.firstIndex(of: name) }
+        let p = featureNames.count
         var di = [Double](repeating: .nan, count: m)
         let tree = self.tree, means = self.means, deviations = standardDeviations, weights = self.weights, scale = meanTrainingDistance
+        values.withUnsafeBufferPointer { input in
         di.withUnsafeMutableBufferPointer { out in
-            let shared = SharedBuffer(pointer: out)
-            parallelForRanges(count: m, threads: resolvedThreadCount(threads)) { range in
+            let shared = UncheckedBox((SharedBuffer(pointer: out), input))
+            parallelForRanges(count: m, threads: max(1, threads)) { range in
+                let (output, x) = shared.value
                 var query = [Double](repeating: 0, count: p)
                 rows: for row in range {
                     for f in 0..<p {
-                        let value = points.values[order[f] * m + row]
+                        let value = x[order[f] * m + row]
                         guard value.isFinite else { continue rows }
                         query[f] = deviations[f] > 0 ? (value - means[f]) / deviations[f] * weights[f] : 0
                     }
-                    shared.pointer[row] = tree.nearestDistance(to: query) / scale
+                    output.pointer[row] = tree.nearestDistance(to: query) / scale
                 }
             }
-        }
-        return (di, di.map { !$0.isNaN && $0 <= threshold })
+        }}
+        return di
     }
 
     /// Standardised, weighted coordinates, row-major `[row * p + feature]`.

@@ -71,6 +71,13 @@ public struct EcosystemSpec: Sendable, Equatable {
     public var covariates: [String: String]
     /// Topsoil density source.
     public var topsoil: TopsoilSource
+    /// Area-of-applicability file of the model (`forest/XX/aoa.json` of a full run, or the ecosystem's
+    /// `applicability` key); nil: no DI/AOA maps.
+    public var applicabilityPath: String?
+
+    /// The rasters written for this ecosystem, in slot order: the core products, then DI and AOA when the
+    /// ecosystem has an area of applicability.
+    public var products: [MapProduct] { MapProduct.core + (applicabilityPath == nil ? [] : MapProduct.applicabilityProducts) }
 
     /// The code used in file names and tables (`CL`, `GL`, `FL`).
     public var name: String { ecosystem.code }
@@ -101,6 +108,14 @@ public struct MapPlan: Sendable {
         let plan = try MapPlan(configuration: configuration, models: placeholders)
         try plan.grid.requireCompatibleRasters(plan.rasterPaths)
     }
+
+    /// Every output raster of the whole-grid run (or of the shard in `folder`), ecosystem by ecosystem.
+    public func outputPaths(in folder: String? = nil) -> [String] {
+        ecosystems.flatMap { e in e.products.map { layout.map(e.ecosystem, $0, in: folder) } }
+    }
+
+    /// Whether each ecosystem is mapped with an area of applicability, in ecosystem order.
+    public var applicability: [Bool] { ecosystems.map { $0.applicabilityPath != nil } }
 
     /// Every raster the plan reads (area, topsoil and covariates of each ecosystem), once each, in
     /// ecosystem order.
@@ -182,9 +197,14 @@ public struct MapPlan: Sendable {
             guard let topsoil = entry.topsoil ?? configuration.topsoil else {
                 throw ConfigError(file: configuration.file, key: "topsoil", message: "required for \(entry.ecosystem.name)")
             }
+            var applicability = entry.applicability
+            if models != nil {
+                let learnt = layout.path(.applicability(entry.ecosystem))
+                applicability = FileManager.default.fileExists(atPath: learnt) ? learnt : nil
+            }
             specs.append(EcosystemSpec(ecosystem: entry.ecosystem, modelPath: model, areaPath: entry.area, areaUnit: entry.areaUnit,
                                        covariates: configuration.covariates.merging(entry.covariates) { _, own in own },
-                                       topsoil: topsoil))
+                                       topsoil: topsoil, applicabilityPath: applicability))
         }
         ecosystems = specs
     }

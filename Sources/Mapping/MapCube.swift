@@ -109,6 +109,13 @@ public enum MapCube {
             CubeVariable(name: "area", layerDimension: nil, products: [.areaHa], scale: 1, attributes: [
                 "long_name": "area of the ecosystem in the cell", "units": "ha"]),
         ]
+        if ecosystems.allSatisfy({ $0.applicabilityPath != nil }) {
+            entries.append(CubeVariable(name: "di", layerDimension: nil, products: [.dissimilarity], scale: 1, attributes: [
+                "long_name": "dissimilarity index of the cell's covariates to the training sites (Meyer and Pebesma 2021)", "units": "1"]))
+            entries.append(CubeVariable(name: "aoa", layerDimension: nil, products: [.applicability], scale: 1, attributes: [
+                "long_name": "area of applicability of the model (DI not above the cross-validated training threshold)",
+                "flag_meanings": "outside_area_of_applicability inside_area_of_applicability"], flags: [0, 1]))
+        }
         let layerProducts = (0..<5).map { MapProduct.socDensity(layer: $0) }
         let sumProducts = SumLayer.all.map { MapProduct.socDensity(layer: $0.socLayer) }
         for (suffix, dimension, products) in [("", depthDimension, layerProducts), ("_sum", sumDimension, sumProducts)] {
@@ -129,6 +136,7 @@ public enum MapCube {
             let variable = try file.addVariable(entry.name, dimensions: dimensions, type: .float32, chunks: chunks,
                                                 deflateLevel: 4, fillValue: .nan)
             try file.setAttributes(entry.attributes, of: variable)
+            if let flags = entry.flags { try file.setAttribute("flag_values", .numbers(flags, .float32), of: variable) }
             try file.setAttribute("grid_mapping", .text("crs"), of: variable)
             defined[entry.name] = variable
         }
@@ -180,6 +188,8 @@ public enum MapCube {
         /// The variable whose GeoTIFF values this one repeats (scaled), read once for both.
         var copyOf: String? = nil
         var attributes: KeyValuePairs<String, String>
+        /// `flag_values` of a flag variable (CF §3.5), stored as the variable's type.
+        var flags: [Double]? = nil
     }
 
     /// The summed layers of the `depth_sum` dimension, in increasing centre depth.

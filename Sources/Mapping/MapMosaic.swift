@@ -29,7 +29,7 @@ public enum MapMosaic {
             throw MappingError.invalidTile(index: 1, count: count, gridRows: config.grid.rows)
         }
         let fingerprint = try MapCube.fingerprint(plan: config)
-        let names = config.ecosystems.flatMap { e in MapProduct.all.map { $0.fileName(e.ecosystem) } }
+        let names = config.ecosystems.flatMap { e in e.products.map { $0.fileName(e.ecosystem) } }
         return (1...count).map { index in
             let folder = config.layout.shardFolder(index: index, count: count)
             let expected = config.grid.shardRows(index: index - 1, of: count)
@@ -49,7 +49,7 @@ public enum MapMosaic {
     /// configuration, models and inputs; all rows) and every output has its recorded hash.
     public static func isComplete(plan config: MapPlan) throws -> Bool {
         guard let state = MapState.readIfValid(config.layout.mapState()) else { return false }
-        let outputs = config.ecosystems.flatMap { e in MapProduct.all.map { config.layout.map(e.ecosystem, $0) } }
+        let outputs = config.outputPaths()
         return try state.fingerprint == MapCube.fingerprint(plan: config) && state.firstRow == 0 && state.rowCount == config.grid.rows
             && state.outputsIntact(folder: config.outputFolder, expected: outputs)
     }
@@ -70,7 +70,7 @@ public enum MapMosaic {
                                               configPath: config.path)
         }
         let fingerprint = try MapCube.fingerprint(plan: config)
-        let names = config.ecosystems.flatMap { e in MapProduct.all.map { $0.fileName(e.ecosystem) } }
+        let names = config.ecosystems.flatMap { e in e.products.map { $0.fileName(e.ecosystem) } }
         var rowSums: [[Double]] = []
         for index in 1...count {
             let folder = config.layout.shardFolder(index: index, count: count)
@@ -80,7 +80,7 @@ public enum MapMosaic {
             }
             rowSums += RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
         }
-        try StockTable.requireSomethingMapped(StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums).counts,
+        try StockTable.requireSomethingMapped(StockTable.build(plan: config, rowSums: rowSums).counts,
                                               plan: config)
         let folder = config.outputFolder
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
@@ -104,7 +104,7 @@ public enum MapMosaic {
         }
         if let error = errors.values().first { throw error }
         for (stage, output) in zip(staged, outputs) { try AtomicFile.publish(stage, as: output) }
-        let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
+        let built = StockTable.build(plan: config, rowSums: rowSums)
         try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         try DoubleFile.write(rowSums.flatMap { $0 }, header: [0, Int64(grid.rows), Int64(config.ecosystems.count)],
                              to: (folder as NSString).appendingPathComponent(".row-sums.bin"))

@@ -22,6 +22,12 @@ public enum MapOutputOptions {
             metadata["VARIABLE"] = "SOCD"
             metadata["LAYER_CM"] = SOCLayer.labels[layer]
             metadata["METHOD"] = "X_a-b = X_0-20 (beta^a - beta^b) / (1 - beta^20), METHOD.md section 5"
+        case .dissimilarity:
+            metadata["VARIABLE"] = "DI"
+            metadata["METHOD"] = "distance to the nearest training site in importance-weighted standardised covariates / mean training distance, METHOD.md section 8b"
+        case .applicability:
+            metadata["VARIABLE"] = "AOA"
+            metadata["METHOD"] = "1 where DI <= the cross-validated training threshold, METHOD.md section 8b"
         }
         return RasterOutputOptions(dataType: .float32, noDataValue: .nan, bandDescriptions: [description],
                                    bandUnits: [product.unit], metadata: metadata, compressionThreads: threads)
@@ -44,17 +50,24 @@ public enum RowSumField {
     public static let areaUsedHa = 4
     /// Area (ha) of all cells with area > 0.
     public static let areaAllHa = 5
-    /// First Σ SOCD × area field: index `firstStock + 3 × layer + variant` (variant 0 mean, 1 q05, 2 q95).
-    public static let firstStock = 6
+    /// Area (ha) of the cells with SOCD inside the area of applicability (0 without one).
+    public static let areaInsideHa = 6
+    /// First Σ SOCD × area field: index `firstStock + variants × layer + variant` (variant 0 mean, 1 q05,
+    /// 2 q95, 3 mean of the cells inside the area of applicability).
+    public static let firstStock = 7
+    /// Stock sums per layer.
+    public static let variants = 4
     /// Fields per ecosystem and row.
-    public static var count: Int { firstStock + 3 * SOCLayer.count }
+    public static var count: Int { firstStock + variants * SOCLayer.count }
 }
 
 /// Stocks table and counts from per-row sums (METHOD.md §8: Stocks [Pg] = Σ SOCD × area / 10⁹).
 public enum StockTable {
     /// Builds the Table 1 rows (per ecosystem and layer, then `all`) and the counts from
     /// `sums[row][ecosystem * RowSumField.count + field]` for all rows of the grid.
-    public static func build(ecosystems: [String], rowSums: [[Double]]) -> (rows: [StockRow], counts: [EcosystemCounts]) {
+    /// `applicability[e]` says whether ecosystem `e` was mapped with an area of applicability (else its
+    /// inside-AOA columns are NaN).
+    public static func build(ecosystems: [String], applicability: [Bool], rowSums: [[Double]]) -> (rows: [StockRow], counts: [EcosystemCounts]) {
         let fields = RowSumField.count
         var totals = [[Double]](repeating: [Double](repeating: 0, count: fields), count: ecosystems.count)
         for row in rowSums {
@@ -63,22 +76,23 @@ public enum StockTable {
             }
         }
         var rows: [StockRow] = []
-        func stockRows(_ name: String, _ t: [Double]) -> [StockRow] {
+        func stockRows(_ name: String, _ t: [Double], withAOA: Bool) -> [StockRow] {
             SOCLayer.labels.indices.map { layer in
-                let area = t[RowSumField.areaUsedHa]
-                let mean = t[RowSumField.firstStock + 3 * layer]
+                let area = t[RowSumField.areaUsedHa], first = RowSumField.firstStock + RowSumField.variants * layer
+                let mean = t[first]
                 return StockRow(ecosystem: name, layer: SOCLayer.labels[layer], area1e9Ha: area / 1e9,
                                 socdMeanMgPerHa: area > 0 ? mean / area : .nan, stockPg: mean / 1e9,
-                                stockPgQ05: t[RowSumField.firstStock + 3 * layer + 1] / 1e9,
-                                stockPgQ95: t[RowSumField.firstStock + 3 * layer + 2] / 1e9)
+                                stockPgBoundLow: t[first + 1] / 1e9, stockPgBoundHigh: t[first + 2] / 1e9,
+                                area1e9HaInsideAOA: withAOA ? t[RowSumField.areaInsideHa] / 1e9 : .nan,
+                                stockPgInsideAOA: withAOA ? t[first + 3] / 1e9 : .nan)
             }
         }
         var all = [Double](repeating: 0, count: fields)
         for (e, name) in ecosystems.enumerated() {
-            rows += stockRows(name, totals[e])
+            rows += stockRows(name, totals[e], withAOA: applicability[e])
             for f in 0..<fields { all[f] += totals[e][f] }
         }
-        rows += stockRows("all", all)
+        rows += stockRows("all", all, withAOA: !applicability.isEmpty && !applicability.contains(false))
         let counts = ecosystems.enumerated().map { e, name in
             EcosystemCounts(ecosystem: name, cellsWithArea: Int(totals[e][RowSumField.cellsWithArea]),
                             predicted: Int(totals[e][RowSumField.predicted]),

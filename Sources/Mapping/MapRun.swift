@@ -90,6 +90,7 @@ public enum MapRun {
 
         // 1. Models: each must cover its features with rasters and carry quantile data (before any work).
         var models: [RandomForest] = []
+        var applicability: [AreaOfApplicability?] = []
         for ecosystem in config.ecosystems {
             let forest = try ForestModelFile.read(from: ecosystem.modelPath)
             let missing = forest.featureNames.filter { ecosystem.covariates[$0] == nil }
@@ -98,6 +99,14 @@ public enum MapRun {
                 throw MappingError.modelWithoutQuantileData(path: ecosystem.modelPath, ecosystem: ecosystem.name)
             }
             models.append(forest)
+            if let path = ecosystem.applicabilityPath {
+                let aoa = try RunDocument.read(AreaOfApplicability.self, from: path)
+                let unknown = aoa.featureNames.filter { ecosystem.covariates[$0] == nil }
+                if !unknown.isEmpty { throw MappingError.missingFeatures(ecosystem: ecosystem.name, features: unknown, configPath: config.path) }
+                applicability.append(aoa)
+            } else {
+                applicability.append(nil)
+            }
         }
         // 2. Every raster must be on the grid.
         let rasterPaths = config.rasterPaths
@@ -107,14 +116,14 @@ public enum MapRun {
         }
 
         let fingerprint = try Fingerprint.of(plan: config, rasterPaths: rasterPaths, models: models)
-        let outputs = config.ecosystems.flatMap { e in MapProduct.all.map { config.layout.map(e.ecosystem, $0, in: folder) } }
+        let outputs = config.outputPaths(in: folder)
         let statePath = config.layout.mapState(in: folder)
         let rowSumsPath = (folder as NSString).appendingPathComponent(".row-sums.bin")
         let fm = FileManager.default
         if !options.force, let state = MapState.readIfValid(statePath), state.fingerprint == fingerprint,
            state.outputsIntact(folder: folder, expected: outputs), let sums = DoubleFile.read(rowSumsPath) {
             let rowSums = RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
-            let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
+            let built = StockTable.build(plan: config, rowSums: rowSums)
             // The stocks tables are derived from the recorded row sums: rewrite them when they are missing
             // or differ (a deleted or edited stocks.csv repairs itself).
             if options.tile == nil {
@@ -141,11 +150,11 @@ public enum MapRun {
         }
         try? fm.createDirectory(atPath: checkpointFolder, withIntermediateDirectories: true)
 
-        var engine = try TileEngine(config: config, models: models, rows: rows, threads: threads)
+        var engine = try TileEngine(config: config, models: models, applicability: applicability, rows: rows, threads: threads)
         let subgrid = grid.subgrid(rows: rows)
         var writers: [RasterWriter] = []
         for ecosystem in config.ecosystems {
-            for product in MapProduct.all {
+            for product in ecosystem.products {
                 writers.append(try RasterWriter(path: config.layout.map(ecosystem.ecosystem, product, in: folder), grid: subgrid,
                                                 options: MapOutputOptions.options(product, ecosystem: ecosystem.ecosystem, threads: threads)))
             }
@@ -187,13 +196,13 @@ public enum MapRun {
             }
         }
         if options.tile == nil {
-            try StockTable.requireSomethingMapped(StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums).counts,
+            try StockTable.requireSomethingMapped(StockTable.build(plan: config, rowSums: rowSums).counts,
                                                   plan: config)
         }
         try RasterWriter.finishAll(writers, maxConcurrent: 2)
         try DoubleFile.write(rowSums.flatMap { $0 }, header: [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)],
                              to: rowSumsPath)
-        let built = StockTable.build(ecosystems: config.ecosystems.map(\.name), rowSums: rowSums)
+        let built = StockTable.build(plan: config, rowSums: rowSums)
         if options.tile == nil {
             try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         }
@@ -208,6 +217,11 @@ public enum MapRun {
 }
 
 extension StockTable {
+    /// The Table 1 rows and counts of the ecosystems of `plan` from per-row sums.
+    static func build(plan: MapPlan, rowSums: [[Double]]) -> (rows: [StockRow], counts: [EcosystemCounts]) {
+        build(ecosystems: plan.ecosystems.map(\.name), applicability: plan.applicability, rowSums: rowSums)
+    }
+
     /// Throws when an ecosystem has no cell with area, or area but no cell with a prediction: its stock
     /// would be a silent 0 Pg (an all-nodata or all-zero area raster, covariate rasters without values
     /// where the ecosystem is).
@@ -268,6 +282,7 @@ enum Fingerprint {
         hash.update(text: "tile_rows=\(plan.tileRows)\n")
         for ecosystem in plan.ecosystems { hash.update(text: "\(ecosystem.name)=\(ecosystem.modelPath)\n") }
         for path in rasterPaths { hash.update(text: "\(path) \(try ContentHash.hex(ofFile: path))\n") }
+        for path in plan.ecosystems.compactMap(\.applicabilityPath) { hash.update(text: "aoa \(try ContentHash.hex(ofFile: path))\n") }
         for model in models { hash.update(ForestModelFile.encode(model)) }
         return String(hash.finalizeHex().prefix(32))
     }

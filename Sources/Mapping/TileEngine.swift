@@ -21,6 +21,8 @@ struct TileResult {
 struct TileEngine {
     let config: MapPlan
     let models: [RandomForest]
+    /// The area of applicability of each ecosystem's model (nil: no DI/AOA maps).
+    let applicability: [AreaOfApplicability?]
     let threads: Int
     let columns: Int
     private var rasters: [String: Raster] = [:]
@@ -28,9 +30,10 @@ struct TileEngine {
     private var buffers: [String: [Double]] = [:]
     private let cellAreaHaPerRow: [Double]
 
-    init(config: MapPlan, models: [RandomForest], rows: Range<Int>, threads: Int) throws {
+    init(config: MapPlan, models: [RandomForest], applicability: [AreaOfApplicability?], rows: Range<Int>, threads: Int) throws {
         self.config = config
         self.models = models
+        self.applicability = applicability
         self.threads = threads
         self.columns = config.grid.columns
         for ecosystem in config.ecosystems {
@@ -67,8 +70,7 @@ struct TileEngine {
         }
         for path in needed { try load(path, rows: rows) }
 
-        let slots = MapProduct.all.count
-        var outputs = [[Float]](repeating: [], count: config.ecosystems.count * slots)
+        var outputs: [[Float]] = []
         var rowSums = [[Double]](repeating: [Double](repeating: 0, count: config.ecosystems.count * RowSumField.count), count: rows.count)
         var header: [Int64] = [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)]
         var predictionValues: [Double] = []
@@ -115,18 +117,26 @@ struct TileEngine {
             header.append(Int64(predictedCount))
             var mean: [Double], q05: [Double], q95: [Double]
             if !usedSaved || saved == nil { usedSaved = false }
-            if usedSaved, let saved, saved.header.count > 3 + e, Array(saved.header.prefix(3)) == Array(header.prefix(3)),
-               saved.header[3 + e] == Int64(predictedCount), savedOffset + 3 * predictedCount <= saved.values.count {
+            var resumable = false
+            if usedSaved, let saved {
+                resumable = saved.header.count > 3 + e && Array(saved.header.prefix(3)) == Array(header.prefix(3))
+                    && saved.header[3 + e] == Int64(predictedCount) && savedOffset + 3 * predictedCount <= saved.values.count
+            }
+            // The predicted cells' features, column-major in model order (for the forest and the DI).
+            var matrixValues: [Double] = []
+            if predictedCount > 0, !resumable || applicability[e] != nil {
+                matrixValues = [Double](repeating: 0, count: predictedCount * featureBuffers.count)
+                for (f, buffer) in featureBuffers.enumerated() {
+                    let base = f * predictedCount
+                    for k in 0..<predictedCount { matrixValues[base + k] = buffer[Int(mask[k])] }
+                }
+            }
+            if resumable, let saved {
                 mean = Array(saved.values[savedOffset..<(savedOffset + predictedCount)])
                 q05 = Array(saved.values[(savedOffset + predictedCount)..<(savedOffset + 2 * predictedCount)])
                 q95 = Array(saved.values[(savedOffset + 2 * predictedCount)..<(savedOffset + 3 * predictedCount)])
                 savedOffset += 3 * predictedCount
             } else if predictedCount > 0 {
-                var matrixValues = [Double](repeating: 0, count: predictedCount * featureBuffers.count)
-                for (f, buffer) in featureBuffers.enumerated() {
-                    let base = f * predictedCount
-                    for k in 0..<predictedCount { matrixValues[base + k] = buffer[Int(mask[k])] }
-                }
                 usedSaved = false
                 let predicted = try model.predictCells(columnMajor: matrixValues, rowCount: predictedCount,
                                                        probabilities: [0.05, 0.95], threads: threads)
@@ -134,8 +144,15 @@ struct TileEngine {
                 q05 = predicted.quantiles[0]
                 q95 = predicted.quantiles[1]
             } else {
+                usedSaved = false
                 mean = []; q05 = []; q95 = []
             }
+            // Dissimilarity index of the predicted cells (Meyer & Pebesma 2021); empty without an AOA.
+            let di = try applicability[e]?.dissimilarity(columnMajor: matrixValues, featureNames: model.featureNames,
+                                                         rowCount: predictedCount, threads: threads) ?? []
+            let threshold = applicability[e]?.threshold ?? .nan
+            let products = ecosystem.products
+            let slots = products.count, diSlot = products.firstIndex(of: .dissimilarity) ?? -1
             predictionValues += mean
             predictionValues += q05
             predictionValues += q95
@@ -173,7 +190,9 @@ struct TileEngine {
             mean.withUnsafeBufferPointer { betaMean in
             q05.withUnsafeBufferPointer { betaLow in
             q95.withUnsafeBufferPointer { betaHigh in
-                let areaBox = UncheckedBox(TileInputPointers(area: area, topsoil: topsoilDensity, mask: maskCells, mean: betaMean, low: betaLow, high: betaHigh))
+            di.withUnsafeBufferPointer { dissimilarity in
+                let areaBox = UncheckedBox(TileInputPointers(area: area, topsoil: topsoilDensity, mask: maskCells, mean: betaMean, low: betaLow,
+                                                             high: betaHigh, dissimilarity: dissimilarity))
                 let chunks = max(1, min(threads * 4, rowCount))
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                     let p = areaBox.value
@@ -196,10 +215,19 @@ struct TileEngine {
                             outShared[0].pointer[i] = Float(betas.0)
                             outShared[1].pointer[i] = Float(betas.1)
                             outShared[2].pointer[i] = Float(betas.2)
+                            // Inside the area of applicability (always false without one).
+                            var inside = false
+                            if diSlot >= 0 {
+                                let index = p.dissimilarity[k]
+                                inside = !index.isNaN && index <= threshold
+                                outShared[diSlot].pointer[i] = Float(index)
+                                outShared[diSlot + 1].pointer[i] = inside ? 1 : 0
+                            }
                             let x = p.topsoil[i]
                             if x.isFinite {
                                 let a = p.area[i]
                                 sums[RowSumField.areaUsedHa] += a
+                                if inside { sums[RowSumField.areaInsideHa] += a }
                                 for (l, depth) in layerDepths.enumerated() {
                                     let dMean = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: betas.0,
                                                                                    upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
@@ -208,9 +236,11 @@ struct TileEngine {
                                     let dHigh = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: betas.2,
                                                                                    upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
                                     outShared[4 + l].pointer[i] = Float(dMean)
-                                    sums[RowSumField.firstStock + 3 * l] += dMean * a
-                                    sums[RowSumField.firstStock + 3 * l + 1] += dLow * a
-                                    sums[RowSumField.firstStock + 3 * l + 2] += dHigh * a
+                                    let first = RowSumField.firstStock + RowSumField.variants * l
+                                    sums[first] += dMean * a
+                                    sums[first + 1] += dLow * a
+                                    sums[first + 2] += dHigh * a
+                                    if inside { sums[first + 3] += dMean * a }
                                 }
                             } else {
                                 sums[RowSumField.missingTopsoil] += 1
@@ -219,11 +249,11 @@ struct TileEngine {
                         }
                     }
                 }
-            }}}}}}
+            }}}}}}}
             for r in 0..<rows.count {
                 for f in 0..<RowSumField.count { rowSums[r][fieldBase + f] = sumsFlat[r * RowSumField.count + f] }
             }
-            for s in 0..<slots { outputs[e * slots + s] = Array(outPointers[s]) }
+            for s in 0..<slots { outputs.append(Array(outPointers[s])) }
         }
         return TileResult(outputs: outputs, rowSums: rowSums, predictions: (header, predictionValues),
                           usedSaved: usedSaved && saved != nil)
@@ -236,6 +266,6 @@ struct TileInputPointers {
     let area, topsoil: UnsafeBufferPointer<Double>
     /// Cells predicted (indices into the tile).
     let mask: UnsafeBufferPointer<Int32>
-    /// β mean, 5 % and 95 % quantile of the predicted cells.
-    let mean, low, high: UnsafeBufferPointer<Double>
+    /// β mean, 5 % and 95 % quantile and dissimilarity index (empty without an AOA) of the predicted cells.
+    let mean, low, high, dissimilarity: UnsafeBufferPointer<Double>
 }

@@ -42,12 +42,12 @@ enum MapAndReportSteps {
             let outputs = summary.outputs + [layout.path(.stocksTable), layout.path(.stocksDocument)]
             var note = String(format: "%d ecosystems mapped in %.0f s", plan.ecosystems.count, Date().timeIntervalSince(started))
             if let total = summary.stocks?.first(where: { $0.isTotal && $0.layer == SOCLayer.labels[SOCLayer.subsoil] }) {
-                note += String(format: "; subsoil (20-100 cm) stock %.1f Pg (bounds %.1f–%.1f)", total.stockPg, total.stockPgQ05, total.stockPgQ95)
+                note += String(format: "; subsoil (20-100 cm) stock %.1f Pg (bounds %.1f–%.1f)", total.stockPg, total.stockPgBoundLow, total.stockPgBoundHigh)
             }
             return (outputs, note)
         }
         // The NetCDF-CF cube of the maps (docs/METHOD.md §9b), its own step: rebuilt only when a map changed.
-        let mapFiles = plan.ecosystems.flatMap { e in MapProduct.all.map { layout.map(e.ecosystem, $0) } }
+        let mapFiles = plan.outputPaths()
         try ledger.step("cube", parameters: parameters, inputs: mapFiles) {
             let started = Date()
             guard let cube = try MapCube.write(plan: plan, fingerprint: MapCube.fingerprint(plan: plan)) else {

@@ -136,7 +136,7 @@ enum ProfileAndForestSteps {
             guard input.count >= config.minProfiles else {
                 for stale in [layout.path(.model(ecosystem)), layout.path(.forestSummary(ecosystem)), layout.path(.importance(ecosystem)), layout.path(.tuning(ecosystem)),
                               layout.path(.crossValidation(ecosystem, .random)), layout.path(.crossValidation(ecosystem, .spatial)),
-                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)),
+                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)), layout.path(.applicability(ecosystem)),
                               layout.path(.baselineCrossValidation(ecosystem, .random)), layout.path(.baselineCrossValidation(ecosystem, .spatial))] {
                     AtomicFile.removeQuietly(stale)
                 }
@@ -188,6 +188,17 @@ enum ProfileAndForestSteps {
             try RunDocument.write(CrossValidationDocument(random: ForestTables.scheme(random), spatial: ForestTables.scheme(spatial)),
                                   to: layout.path(.crossValidationSummary(ecosystem)))
             outputs.append(layout.path(.crossValidationSummary(ecosystem)))
+            // Area of applicability (docs/METHOD.md §8b): predictors weighted by the forest's permutation importance,
+            // the threshold from the training points' DI against the other folds of the random CV.
+            // No predictor with a positive importance: no AOA (logged); the map step then writes no DI/AOA maps.
+            do {
+                let applicability = try AreaOfApplicability(training: matrix, weights: forest.summary.permutationImportance, folds: random.foldOfRow)
+                try RunDocument.write(applicability, to: layout.path(.applicability(ecosystem)))
+                outputs.append(layout.path(.applicability(ecosystem)))
+            } catch let error as ForestError {
+                AtomicFile.removeQuietly(layout.path(.applicability(ecosystem)))
+                steps.ledger.log("\(name): no area of applicability: \(error)")
+            }
             outputs += try baseline(steps, ecosystem: ecosystem, input: input, results: [(.random, random), (.spatial, spatial)])
             let summary = String(format: "%d profiles; %@; OOB R² %.3f; CV R² random %.3f, spatial %.3f; RMSE random %.5f",
                                  input.count, tuningNote, forest.summary.oobR2, random.pooled.r2, spatial.pooled.r2,

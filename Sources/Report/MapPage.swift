@@ -74,6 +74,8 @@ public struct MapPage {
         case .betaQ95: ("beta_q95", "β 95 % quantile", "1", 4)
         case .areaHa: ("area", "area of the ecosystem", "ha", 0)
         case let .socDensity(layer): ("socd_\(SOCLayer.labels[layer])", "SOC density \(SOCLayer.labels[layer]) cm", "Mg C ha⁻¹", 1)
+        case .dissimilarity: ("di", "dissimilarity index (DI)", "1", 3)
+        case .applicability: ("aoa", "inside the area of applicability (1 yes, 0 no)", "1", 0)
         }
     }
 

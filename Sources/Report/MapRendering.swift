@@ -255,7 +255,11 @@ public enum MapPalette {
 /// transparent, or — when a `land` grid is given — "land without this ecosystem" where `land`
 /// is > 0 at the cell centre and ocean elsewhere. A quarter of the RGBA size, so that a report
 /// with six 1440 × 720 maps stays far below 20 MB even for noisy maps.
-public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: GeoGrid? = nil) -> [UInt8] {
+///
+/// With `hatchWhereBelowHalf` (a grid of the same shape, e.g. the share of a display cell inside the area of
+/// applicability), cells where it is < 0.5 are hatched: every fourth diagonal drawn in the land grey.
+public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: GeoGrid? = nil,
+                             hatchWhereBelowHalf hatch: GeoGrid? = nil) -> [UInt8] {
     var indices = [UInt8](repeating: MapPalette.transparentIndex, count: grid.columns * grid.rows)
     let low = range.lowerBound, span = max(range.upperBound - range.lowerBound, .leastNormalMagnitude)
     let columns = grid.columns, top = Double(MapPalette.viridisLevels - 1)
@@ -271,6 +275,9 @@ public func renderMapIndexed(_ grid: GeoGrid, range: ClosedRange<Double>, land: 
                     if !v.isNaN {
                         let f = min(max((Double(v) - low) / span, 0), 1)
                         target.pointer[index] = UInt8((f * top).rounded())
+                        if let hatch, hatch.values.count == grid.values.count, hatch.values[index] < 0.5, (row + column) % 4 == 0 {
+                            target.pointer[index] = MapPalette.landIndex
+                        }
                     } else if let land {
                         let l = land.value(lon: grid.west + (Double(column) + 0.5) * grid.cellWidth, lat: lat)
                         target.pointer[index] = (!l.isNaN && l > 0) ? MapPalette.landIndex : MapPalette.oceanIndex

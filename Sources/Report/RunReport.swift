@@ -399,6 +399,7 @@ public struct RunReport {
                 + "with the profile sites, and click a cell to read its values (docs/METHOD.md §9c).</p>"
         }
         body += try mapGroup(data, product: .beta, figurePrefix: "fig3-map", quantity: "β", unit: "–", land: land)
+        body += try applicabilitySection(data, land: land)
         body += "<h3>Uncertainty of β: width of the 5–95 % prediction interval</h3>"
         body += try mapGroup(data.betaIntervalWidth, source: { [layout] in
             "\(layout.relative(layout.map($0, .betaQ95))) − \((MapProduct.betaQ05.fileName($0)))"
@@ -406,6 +407,38 @@ public struct RunReport {
         body += "<p class=\"note\">The quantile regression forest's 90 % prediction interval of β for a profile dug in the cell "
             + "(Meinshausen 2006; docs/METHOD.md §7): wide where the training profiles disagree or are few. It is not the "
             + "uncertainty of the cell mean or of the stocks.</p>"
+        return body
+    }
+
+    // MARK: - Area of applicability
+
+    /// β hatched outside the area of applicability, and stocks and area inside and outside it (Table 1 split).
+    mutating func applicabilitySection(_ data: RunData, land: GeoGrid?) throws -> String {
+        guard let inside = data.maps[.applicability], !inside.isEmpty else { return "" }
+        var body = "<h3>Where the model applies: β with the area of applicability</h3>"
+        body += try mapGroup(data.maps[.beta] ?? [:], source: { [layout] in
+            "\(layout.relative(layout.map($0, .beta))), hatched where \(MapProduct.applicability.fileName($0)) = 0"
+        }, figurePrefix: "fig3-aoa", quantity: "β", unit: "–", land: land, hatch: inside)
+        body += "<p class=\"note\">Hatched: outside the area of applicability (AOA), where the cell's covariates are farther from every "
+            + "training site than the cross-validated training sites are from each other (dissimilarity index above the threshold; "
+            + "Meyer &amp; Pebesma 2021; docs/METHOD.md §8b). There the forest extrapolates and β is not supported by data. "
+            + "XX_DI.tif and XX_AOA.tif hold the index and the mask at full resolution.</p>"
+        if let stocks = data.stocks {
+            var rows: [[String]] = []
+            for row in stocks where row.layer == SOCLayer.labels[SOCLayer.subsoil] && row.area1e9HaInsideAOA.isFinite {
+                let share = row.area1e9Ha > 0 ? 100 * row.area1e9HaInsideAOA / row.area1e9Ha : .nan
+                rows.append([RunReport.ecosystemName(row.ecosystem), String(format: "%.3f", row.area1e9HaInsideAOA),
+                             String(format: "%.3f", row.area1e9Ha - row.area1e9HaInsideAOA), String(format: "%.1f", share),
+                             String(format: "%.1f", row.stockPgInsideAOA), String(format: "%.1f", row.stockPg - row.stockPgInsideAOA)])
+            }
+            if !rows.isEmpty {
+                body += "<div data-figure=\"table1-aoa\">" + htmlTable(header: ["Ecosystem", "Area inside AOA (10⁹ ha)", "Area outside (10⁹ ha)",
+                                                                          "Inside (% of area)", "Subsoil stock inside (Pg C)", "Subsoil stock outside (Pg C)"],
+                                                                 rows: rows, id: "table1-aoa") + "</div>"
+                body += "<p class=\"note\">Subsoil (20–100 cm) stock of Table 1 split by the area of applicability (maps/stocks.csv columns "
+                    + "area_1e9_ha_inside_aoa, stock_pg_inside_aoa).</p>"
+            }
+        }
         return body
     }
 
@@ -419,8 +452,9 @@ public struct RunReport {
     }
 
     /// Maps of one quantity per ecosystem on one colour scale; `source` names each map's file(s).
+    /// `hatch` gives, per ecosystem, a grid whose cells < 0.5 are hatched (outside the area of applicability).
     mutating func mapGroup(_ gridOfEcosystem: [Ecosystem: GeoGrid], source: (Ecosystem) -> String, figurePrefix: String, quantity: String,
-                           unit: String, land: GeoGrid?, compact: Bool = false) throws -> String {
+                           unit: String, land: GeoGrid?, compact: Bool = false, hatch: [Ecosystem: GeoGrid] = [:]) throws -> String {
         var grids: [(code: String, name: String, grid: GeoGrid, source: String)] = []
         var body = ""
         for ecosystem in Ecosystem.allCases {
@@ -442,7 +476,8 @@ public struct RunReport {
         let bar = colorBarSVG(range: low...high, title: "\(quantity) (\(unit))", width: 380)
         body += compact ? "<div class=\"maps compact\">" : "<div class=\"maps\">"
         for (code, name, grid, relative) in grids {
-            let indices = renderMapIndexed(grid, range: low...high, land: land)
+            let indices = renderMapIndexed(grid, range: low...high, land: land,
+                                           hatchWhereBelowHalf: Ecosystem(parsing: code).flatMap { hatch[$0] })
             let png = try encodeIndexedPNG(indices: indices, width: grid.columns, height: grid.rows, palette: MapPalette.colors)
             let valid = grid.values.filter { !$0.isNaN }
             let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
@@ -511,7 +546,7 @@ public struct RunReport {
         let ecosystems = stockRows.map { RunReport.ecosystemName($0.ecosystem) }
         let layers = stockRows.map(\.layer)
         let area = stockRows.map(\.area1e9Ha), stock = stockRows.map(\.stockPg)
-        let low: [Double]? = stockRows.map(\.stockPgQ05), high: [Double]? = stockRows.map(\.stockPgQ95)
+        let low: [Double]? = stockRows.map(\.stockPgBoundLow), high: [Double]? = stockRows.map(\.stockPgBoundHigh)
         let socd: [Double]? = stockRows.map(\.socdMeanMgPerHa)
         func cell(_ name: String, _ layer: String) -> String {
             guard let i = table.rows.indices.first(where: { ecosystems[$0] == name && layers[$0] == layer }) else { return "—" }

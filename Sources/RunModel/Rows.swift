@@ -320,18 +320,22 @@ public struct StockRow: TableRow, Equatable, Codable {
     public var socdMeanMgPerHa = Double.nan
     /// Stock from the mean β, Pg C.
     public var stockPg = Double.nan
-    /// Bounds, Pg C: every cell at its β 5 % (95 %) quantile at once.
-    public var stockPgQ05 = Double.nan, stockPgQ95 = Double.nan
+    /// Bounds, Pg C, not an interval: every cell at its β 5 % (95 %) quantile at once.
+    public var stockPgBoundLow = Double.nan, stockPgBoundHigh = Double.nan
+    /// Area inside the area of applicability (AOA) entering the stocks, 10⁹ ha (NaN without an AOA).
+    public var area1e9HaInsideAOA = Double.nan
+    /// Stock from the mean β of the cells inside the AOA, Pg C (NaN without an AOA); outside = `stockPg` − this.
+    public var stockPgInsideAOA = Double.nan
 
     /// An empty row.
     public init() {}
 
     /// A row.
     public init(ecosystem: String, layer: String, area1e9Ha: Double, socdMeanMgPerHa: Double, stockPg: Double,
-                stockPgQ05: Double, stockPgQ95: Double) {
+                stockPgBoundLow: Double, stockPgBoundHigh: Double, area1e9HaInsideAOA: Double = .nan, stockPgInsideAOA: Double = .nan) {
         (self.ecosystem, self.layer, self.area1e9Ha) = (ecosystem, layer, area1e9Ha)
-        (self.socdMeanMgPerHa, self.stockPg, self.stockPgQ05) = (socdMeanMgPerHa, stockPg, stockPgQ05)
-        self.stockPgQ95 = stockPgQ95
+        (self.socdMeanMgPerHa, self.stockPg, self.stockPgBoundLow) = (socdMeanMgPerHa, stockPg, stockPgBoundLow)
+        (self.stockPgBoundHigh, self.area1e9HaInsideAOA, self.stockPgInsideAOA) = (stockPgBoundHigh, area1e9HaInsideAOA, stockPgInsideAOA)
     }
 
     /// Is this the row of every ecosystem together?
@@ -341,8 +345,10 @@ public struct StockRow: TableRow, Equatable, Codable {
     public static var columns: [TableColumn<StockRow>] {
         [.text("ecosystem", \.ecosystem), .text("layer", \.layer),
          .number("area_1e9_ha", \.area1e9Ha, format: .digits17), .number("socd_mean_mg_ha", \.socdMeanMgPerHa, format: .digits17),
-         .number("stock_pg", \.stockPg, format: .digits17), .number("stock_pg_q05", \.stockPgQ05, format: .digits17),
-         .number("stock_pg_q95", \.stockPgQ95, format: .digits17)]
+         .number("stock_pg", \.stockPg, format: .digits17), .number("stock_pg_bound_lo", \.stockPgBoundLow, format: .digits17),
+         .number("stock_pg_bound_hi", \.stockPgBoundHigh, format: .digits17),
+         .number("area_1e9_ha_inside_aoa", \.area1e9HaInsideAOA, format: .digits17),
+         .number("stock_pg_inside_aoa", \.stockPgInsideAOA, format: .digits17)]
     }
 
     enum CodingKeys: String, CodingKey {
@@ -350,8 +356,10 @@ public struct StockRow: TableRow, Equatable, Codable {
         case area1e9Ha = "area_1e9_ha"
         case socdMeanMgPerHa = "socd_mean_mg_ha"
         case stockPg = "stock_pg"
-        case stockPgQ05 = "stock_pg_q05"
-        case stockPgQ95 = "stock_pg_q95"
+        case stockPgBoundLow = "stock_pg_bound_lo"
+        case stockPgBoundHigh = "stock_pg_bound_hi"
+        case area1e9HaInsideAOA = "area_1e9_ha_inside_aoa"
+        case stockPgInsideAOA = "stock_pg_inside_aoa"
     }
 }
 

@@ -65,6 +65,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             let key = "ecosystems.\(ecosystem.ecosystem.code)"
             entries.append(("\(key).area", ecosystem.area))
             if let model = ecosystem.model { entries.append(("\(key).model", model)) }
+            if let applicability = ecosystem.applicability { entries.append(("\(key).applicability", applicability)) }
             for name in ecosystem.covariates.keys.sorted() { entries.append(("\(key).covariates.\(name)", ecosystem.covariates[name] ?? "")) }
             topsoilEntries(ecosystem.topsoil, "\(key).topsoil")
         }
@@ -336,6 +337,9 @@ public struct EcosystemSettings: Sendable, Equatable, Codable {
     public var areaUnit: AreaUnit
     /// Model file (map-only configurations; a full run uses the model it trains).
     public var model: String?
+    /// Area-of-applicability file of the model (map-only configurations, optional; a full run uses the
+    /// `forest/XX/aoa.json` its forest step writes). With it, the map step writes `XX_DI.tif` and `XX_AOA.tif`.
+    public var applicability: String?
     /// Covariate rasters of this ecosystem only (merged over `[covariates]`).
     public var covariates: [String: String]
     /// Topsoil source of this ecosystem only (else `[topsoil]`).
@@ -395,9 +399,9 @@ struct ConfigDocument: Decodable {
         var topsoil: Topsoil?
         var covariates: [String: String]?
         var area: String
-        var areaUnit, model: String?
+        var areaUnit, model, applicability: String?
         enum CodingKeys: String, CodingKey {
-            case area, model, covariates, topsoil
+            case area, model, covariates, topsoil, applicability
             case areaUnit = "area_unit"
         }
     }
@@ -562,11 +566,15 @@ struct ConfigDocument: Decodable {
             if forest != nil, table.model != nil {
                 throw fail("\(key).model", "not allowed in a run with a [forest] section: the run maps the model it trains")
             }
+            if forest != nil, table.applicability != nil {
+                throw fail("\(key).applicability", "not allowed in a run with a [forest] section: the run maps with the area of applicability it learns")
+            }
             if forest == nil, table.model == nil {
                 throw fail("\(key).model", "required in a configuration without [forest]: the model file (`soilbeta forest train --quantiles`)")
             }
             ecosystemSettings.append(EcosystemSettings(ecosystem: ecosystem, area: try path(table.area, "\(key).area") ?? table.area,
                                                        areaUnit: unit, model: try path(table.model, "\(key).model"),
+                                                       applicability: try path(table.applicability, "\(key).applicability"),
                                                        covariates: own, topsoil: soil))
         }
         ecosystemSettings.sort { $0.ecosystem < $1.ecosystem }

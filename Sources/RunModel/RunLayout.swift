@@ -94,6 +94,8 @@ public enum RunFile: Sendable, Equatable {
     case baselineCrossValidation(Ecosystem, ValidationScheme)
     /// `forest/XX/baseline.json`: the mixed-model baseline fitted to every profile (`BaselineDocument`).
     case baseline(Ecosystem)
+    /// `forest/XX/aoa.json`: the area of applicability of the ecosystem's model (training points, weights, threshold).
+    case applicability(Ecosystem)
     /// `drivers/`.
     case driversFolder
     /// `drivers/beta_summary.csv` (`BetaSummaryRow`).
@@ -151,6 +153,7 @@ public enum RunFile: Sendable, Equatable {
         case let .notModelled(ecosystem): "forest/\(ecosystem.code)/NOT_MODELLED.txt"
         case let .baselineCrossValidation(ecosystem, scheme): "forest/\(ecosystem.code)/baseline_cv_\(scheme.rawValue).csv"
         case let .baseline(ecosystem): "forest/\(ecosystem.code)/baseline.json"
+        case let .applicability(ecosystem): "forest/\(ecosystem.code)/aoa.json"
         case .driversFolder: "drivers"
         case .betaSummary, .anova, .tukey, .contributions, .importanceAll: "drivers/\(driverTableName).csv"
         case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"
@@ -216,9 +219,17 @@ public enum MapProduct: Sendable, Equatable, Hashable {
     case areaHa
     /// SOC density of `SOCLayer` index `layer`, Mg C ha⁻¹.
     case socDensity(layer: Int)
+    /// Dissimilarity index of the cell's covariates to the training sites (Meyer & Pebesma 2021; METHOD.md §8b).
+    case dissimilarity
+    /// Area of applicability: 1 inside (DI ≤ threshold), 0 outside.
+    case applicability
 
-    /// Every product in slot order.
-    public static var all: [MapProduct] { [.beta, .betaQ05, .betaQ95, .areaHa] + (0..<SOCLayer.count).map { .socDensity(layer: $0) } }
+    /// The products every map run writes per ecosystem, in slot order: β mean, q05, q95, area, SOC densities.
+    public static var core: [MapProduct] { [.beta, .betaQ05, .betaQ95, .areaHa] + (0..<SOCLayer.count).map { .socDensity(layer: $0) } }
+    /// The products written when the ecosystem has an area of applicability (`forest/XX/aoa.json`).
+    public static let applicabilityProducts: [MapProduct] = [.dissimilarity, .applicability]
+    /// Every product a map run may write (for clean-up of stale files).
+    public static var all: [MapProduct] { core + applicabilityProducts }
 
     /// The file name for `ecosystem`, e.g. `CL_beta_q05.tif`, `GL_20-100_SOCD.tif`.
     public func fileName(_ ecosystem: Ecosystem) -> String {
@@ -228,6 +239,8 @@ public enum MapProduct: Sendable, Equatable, Hashable {
         case .betaQ95: "\(ecosystem.code)_beta_q95.tif"
         case .areaHa: "\(ecosystem.code)_area_ha.tif"
         case let .socDensity(layer): "\(ecosystem.code)_\(SOCLayer.labels[layer])_SOCD.tif"
+        case .dissimilarity: "\(ecosystem.code)_DI.tif"
+        case .applicability: "\(ecosystem.code)_AOA.tif"
         }
     }
 
@@ -239,13 +252,15 @@ public enum MapProduct: Sendable, Equatable, Hashable {
         case .betaQ95: "beta 95% quantile (quantile regression forest)"
         case .areaHa: "area in the cell"
         case let .socDensity(layer): "SOC density \(SOCLayer.labels[layer]) cm"
+        case .dissimilarity: "dissimilarity index to the training sites (DI)"
+        case .applicability: "area of applicability (1 inside, 0 outside)"
         }
     }
 
     /// Unit of the values.
     public var unit: String {
         switch self {
-        case .beta, .betaQ05, .betaQ95: "1"
+        case .beta, .betaQ05, .betaQ95, .dissimilarity, .applicability: "1"
         case .areaHa: "ha"
         case .socDensity: "Mg ha-1"
         }

@@ -96,7 +96,7 @@ struct MapCommand: ParsableCommand {
         print("ecosystem layer    area_1e9_ha  socd_Mg_ha  stock_Pg  [q05, q95]")
         for row in stocks where ["0-20", "20-100", "0-100"].contains(row.layer) {
             print(String(format: "%-9@ %-8@ %11.4f %11.2f %9.2f  [%.2f, %.2f]", row.ecosystem, row.layer, row.area1e9Ha,
-                         row.socdMeanMgPerHa, row.stockPg, row.stockPgQ05, row.stockPgQ95))
+                         row.socdMeanMgPerHa, row.stockPg, row.stockPgBoundLow, row.stockPgBoundHigh))
         }
     }
 }

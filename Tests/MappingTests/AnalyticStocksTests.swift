@@ -67,8 +67,8 @@ import Testing
             let density = try #require(expected[row.layer])
             #expect(abs(row.area1e9Ha - areaHa / 1e9) <= 1e-6 * areaHa / 1e9)
             #expect(abs(row.stockPg - density * areaHa / 1e9) <= 1e-6 * density * areaHa / 1e9, "layer \(row.layer)")
-            #expect(abs(row.stockPgQ05 - row.stockPg) <= 1e-9 * row.stockPg)
-            #expect(abs(row.stockPgQ95 - row.stockPg) <= 1e-9 * row.stockPg)
+            #expect(abs(row.stockPgBoundLow - row.stockPg) <= 1e-9 * row.stockPg)
+            #expect(abs(row.stockPgBoundHigh - row.stockPg) <= 1e-9 * row.stockPg)
             #expect(abs(row.socdMeanMgPerHa - density) <= 1e-6 * density)
         }
         // Layer stocks sum to the 0–100 stock.

@@ -148,7 +148,7 @@ let packageRoot: String = {
     @Test func table1ShowsStocksWithIntervals() throws {
         let folder = try TemporaryFolder()
         try """
-        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
+        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_bound_lo,stock_pg_bound_hi
         CL,0-20,1.56,50,78,70,90
         CL,20-100,1.56,62,96.72,80.5,110.25
         CL,0-100,1.56,112,174.72,150,200
@@ -245,7 +245,7 @@ let packageRoot: String = {
         let folder = try TemporaryFolder()
         // As the Mapping target writes it: short ecosystem names and an "all" row.
         try """
-        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95
+        ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_bound_lo,stock_pg_bound_hi
         CL,20-100,1.5,60,90,80,100
         GL,20-100,3,70,210,190,230
         all,20-100,4.5,66.67,300,280,320

@@ -170,7 +170,7 @@ func makeSyntheticRun(at root: String, cell: Double = 1.0) throws {
         }
         try write("forest/\(codes[eco])/tuning.csv", "mtry,trees,oob_mse,oob_r2,chosen\n1,500,3.1e-5,0.41,0\n2,500,2.9e-5,0.45,0\n1,1000,3.0e-5,0.43,0\n2,1000,2.8e-5,0.47,1\n")
     }
-    var stocks = "ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_q05,stock_pg_q95\n"
+    var stocks = "ecosystem,layer,area_1e9_ha,socd_mean_mg_ha,stock_pg,stock_pg_bound_lo,stock_pg_bound_hi\n"
     let areas = [1.56, 3.21, 4.02]
     for eco in 0..<3 {
         let top = 50.0 + 12 * Double(eco), b = 0.972 + 0.002 * Double(eco)
