@@ -347,8 +347,8 @@ public struct StockRow: TableRow, Equatable, Codable {
          .number("area_1e9_ha", \.area1e9Ha, format: .digits17), .number("socd_mean_mg_ha", \.socdMeanMgPerHa, format: .digits17),
          .number("stock_pg", \.stockPg, format: .digits17), .number("stock_pg_bound_lo", \.stockPgBoundLow, format: .digits17),
          .number("stock_pg_bound_hi", \.stockPgBoundHigh, format: .digits17),
-         .number("area_1e9_ha_inside_aoa", \.area1e9HaInsideAOA, format: .digits17),
-         .number("stock_pg_inside_aoa", \.stockPgInsideAOA, format: .digits17)]
+         .number("area_1e9_ha_inside_aoa", \.area1e9HaInsideAOA, format: .digits17, optional: true),
+         .number("stock_pg_inside_aoa", \.stockPgInsideAOA, format: .digits17, optional: true)]
     }
 
     enum CodingKeys: String, CodingKey {

@@ -69,13 +69,13 @@ let packageRoot: String = {
         _ = try report.html()
         let stocks = folder.file("maps/stocks.csv")
         let text = try String(contentsOfFile: stocks, encoding: .utf8)
-        try text.replacingOccurrences(of: "stock_pg_q95", with: "stock_pg_p95").write(toFile: stocks, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "stock_pg_bound_hi", with: "stock_pg_p95").write(toFile: stocks, atomically: true, encoding: .utf8)
         var broken = RunReport(configuration: try syntheticRunConfiguration(folder.path))
         #expect {
             try broken.html()
         } throws: { error in
             guard let error = error as? FileError else { return false }
-            return error.file == stocks && error.field == "stock_pg_q95" && error.message.contains("missing")
+            return error.file == stocks && error.field == "stock_pg_bound_hi" && error.message.contains("missing")
         }
     }
 
