@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["Essentials", "RunModel", "Statistics", "Rasters", "CGDAL"]),
         // DEMO inputs from real packaged land cover and climate zones (demo/README.md), synthetic profiles,
         // and synthetic map inputs with their trained models (benchmarks and tests).
-        .target(name: "DemoData", dependencies: ["Essentials", "SoilProfiles", "DepthFunctions", "Forest", "Rasters"]),
+        .target(name: "DemoData", dependencies: ["Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Forest", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
             "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",

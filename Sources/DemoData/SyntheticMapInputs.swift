@@ -3,6 +3,7 @@ import Essentials
 import Forest
 import Foundation
 import Rasters
+import RunModel
 
 /// Writes a complete, self-consistent set of synthetic inputs for `soilbeta map` on any
 /// WGS84 grid: 11 covariate rasters named like the paper's (SOC, CN, MAT, MBN, MAP, BD, MBC,
@@ -69,10 +70,11 @@ public enum SyntheticMapInputs {
     /// forest per ecosystem on its training table (`modelTrees` trees, seed `modelSeed`, all
     /// `featureNames` in order, QRF leaf data kept) with `threads` workers (nil = all cores),
     /// saved as `models/<ECO>.sbf`, which the config names. Every `missingEvery`-th land cell
-    /// gets a missing MAT value (nil = none), to exercise the missing-covariate count.
+    /// gets a missing MAT value (nil = none), to exercise the missing-covariate count. With `applicability`,
+    /// each model gets an area of applicability (`models/<ECO>.aoa.json`, equal weights, ten folds) for the DI/AOA maps.
     public static func write(folder: String, grid: RasterGrid, trainingRows: Int = 400, seed: UInt64 = 1,
                              modelTrees: Int = 500, modelSeed: UInt64 = 1, threads: Int? = nil,
-                             missingEvery: Int? = nil, tileRows: Int = 64) throws -> Written {
+                             missingEvery: Int? = nil, tileRows: Int = 64, applicability: Bool = true) throws -> Written {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: (folder as NSString).appendingPathComponent("models"), withIntermediateDirectories: true)
@@ -162,6 +164,12 @@ public enum SyntheticMapInputs {
             let modelPath = path("models/\(name).sbf")
             try ForestModelFile.write(forest, to: modelPath)
             models[name] = modelPath
+            if applicability {
+                // Equal predictor weights and ten interleaved folds (the synthetic model has no permutation importance).
+                let aoa = try AreaOfApplicability(training: features, weights: [Double](repeating: 1, count: featureCount),
+                                                  folds: (0..<trainingRows).map { $0 % 10 })
+                try RunDocument.write(aoa, to: path("models/\(name).aoa.json"))
+            }
         }
 
         // Config.
@@ -189,6 +197,7 @@ public enum SyntheticMapInputs {
         for name in ecosystems {
             toml += "\n[ecosystems.\(name)]\narea = \"area_\(name).tif\"\narea_unit = \"fraction\"\n"
             toml += "model = \"models/\(name).sbf\"\n"
+            if applicability { toml += "applicability = \"models/\(name).aoa.json\"\n" }
         }
         let configPath = path("run.toml")
         try AtomicFile.write(text: toml, to: configPath)

@@ -8,7 +8,7 @@ import Testing
 
 /// Round trip, shards, resumption and input checks of `MapRun` (issue 4 acceptance).
 @Suite struct MapRunTests {
-    static let outputNames = SyntheticMapInputs.ecosystems.compactMap(Ecosystem.init(parsing:)).flatMap { e in MapProduct.core.map { $0.fileName(e) } }
+    static let outputNames = SyntheticMapInputs.ecosystems.compactMap(Ecosystem.init(parsing:)).flatMap { e in MapProduct.all.map { $0.fileName(e) } }
 
     /// Every output is a valid COG (by `gdalinfo`) with the grid, nodata and metadata; an
     /// independent Σ SOCD × area over the written rasters equals stocks.csv to 0.1 %.
@@ -17,7 +17,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let summary = try MapRun.run(plan: config, options: MapRunOptions(threads: 2))
         let out = config.outputFolder
-        #expect(summary.outputs.count == 33)
+        #expect(summary.outputs.count == 39, "3 ecosystems × (11 core products + DI + AOA)")
         for name in Self.outputNames {
             let path = out + "/" + name
             let info = try #require(runTool("gdalinfo", ["-json", path]), "gdalinfo (gdal-bin) must be installed")
