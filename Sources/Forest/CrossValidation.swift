@@ -9,6 +9,8 @@ public enum FoldScheme: Sendable, Equatable {
     /// Rows grouped in blocks of `blockDegrees` × `blockDegrees` of longitude/latitude; whole blocks
     /// are assigned to folds (shuffled, then each to the currently smallest fold).
     case spatialBlocks(folds: Int, blockDegrees: Double, longitude: [Double], latitude: [Double])
+    /// Folds given per row (0-based), e.g. kNNDM's (`DistanceMatching.knndm`).
+    case given(folds: [Int])
 }
 
 /// Result of a cross-validation: pooled and per-fold figures and the observed-vs-predicted table.
@@ -30,6 +32,11 @@ extension RandomForest {
     public static func assignFolds(rowCount: Int, scheme: FoldScheme, seed: UInt64) throws -> [Int] {
         var rng = RandomStream(seed: seed, stream: 0, purpose: .folds)
         switch scheme {
+        case .given(let folds):
+            guard folds.count == rowCount, let highest = folds.max(), folds.allSatisfy({ $0 >= 0 }), highest >= 1 else {
+                throw ForestError.invalidInput("given folds: need one fold ≥ 0 per row and at least two folds (\(folds.count) for \(rowCount) rows)")
+            }
+            return folds
         case .random(let k):
             guard k >= 2 && k <= rowCount else { throw ForestError.invalidParameter("folds must be in 2…\(rowCount) (got \(k))") }
             var order = Array(0..<rowCount)

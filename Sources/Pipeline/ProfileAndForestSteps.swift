@@ -129,8 +129,9 @@ enum ProfileAndForestSteps {
         let name = "forest-\(ecosystem.code)"
         let parameters = "features=\(config.features) trees=\(config.trees) tune_trees=\(config.tuneTrees) "
             + "tune_mtry=\(config.tuneMtry) min_node=\(config.minNode) folds=\(config.folds) "
-            + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles)"
-        try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable), layout.path(.betaTable)]) {
+            + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles) knndm=\(config.knndm)"
+        let area = steps.configuration.ecosystems.first { $0.ecosystem == ecosystem }.map { [$0.area] } ?? []
+        try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable), layout.path(.betaTable)] + area) {
             let input = try SiteTable.read(path: layout.path(.sitesTable), features: config.features).complete(ecosystem: ecosystem)
             try FileManager.default.createDirectory(atPath: layout.path(.forestFolder(ecosystem)), withIntermediateDirectories: true)
             guard input.count >= config.minProfiles else {
@@ -181,11 +182,38 @@ enum ProfileAndForestSteps {
                 scheme: .spatialBlocks(folds: folds, blockDegrees: config.blockDegrees,
                                        longitude: input.longitude, latitude: input.latitude),
                 parameters: cvParameters, threads: steps.threads)
-            for (scheme, result) in [(ValidationScheme.random, random), (.spatial, spatial)] {
+            // Nearest-neighbour distances: mapped cells to sites, held-out sites to the other folds (METHOD.md §7b),
+            // and the kNNDM folds when asked for.
+            var results: [(ValidationScheme, CrossValidationResult)] = [(.random, random), (.spatial, spatial)]
+            var wasserstein: [String: Double] = [:]
+            var knndmClusters: Int?
+            AtomicFile.removeQuietly(layout.path(.crossValidation(ecosystem, .knndm)))
+            AtomicFile.removeQuietly(layout.path(.nearestDistances(ecosystem)))
+            if let matching = try distanceMatching(steps, ecosystem: ecosystem, input: input) {
+                var distances = [("prediction", matching.predictionToTraining)]
+                if config.knndm {
+                    let choice = try matching.knndm(folds: folds, randomFolds: random.foldOfRow)
+                    knndmClusters = choice.clusters
+                    results.append((.knndm, try RandomForest.crossValidate(features: matrix, responses: input.beta, scheme: .given(folds: choice.folds),
+                                                                           parameters: cvParameters, threads: steps.threads)))
+                }
+                for (scheme, result) in results {
+                    let heldOut = matching.heldOutToTraining(folds: result.foldOfRow)
+                    distances.append((scheme.rawValue, heldOut))
+                    wasserstein[scheme.rawValue] = DistanceMatching.wasserstein(heldOut, matching.predictionToTraining)
+                }
+                try RunTable.write(distances.flatMap { name, values in values.map { NearestDistanceRow(distribution: name, distanceKm: $0) } },
+                                   to: layout.path(.nearestDistances(ecosystem)))
+                outputs.append(layout.path(.nearestDistances(ecosystem)))
+            }
+            for (scheme, result) in results {
                 try RunTable.write(ForestTables.crossValidation(result, ids: input.ids, scheme: scheme), to: layout.path(.crossValidation(ecosystem, scheme)))
                 outputs.append(layout.path(.crossValidation(ecosystem, scheme)))
             }
-            try RunDocument.write(CrossValidationDocument(random: ForestTables.scheme(random), spatial: ForestTables.scheme(spatial)),
+            let knndmResult = results.first { $0.0 == .knndm }?.1
+            try RunDocument.write(CrossValidationDocument(random: ForestTables.scheme(random), spatial: ForestTables.scheme(spatial),
+                                                          knndm: knndmResult.map(ForestTables.scheme), knndmClusters: knndmClusters,
+                                                          wasserstein: wasserstein),
                                   to: layout.path(.crossValidationSummary(ecosystem)))
             outputs.append(layout.path(.crossValidationSummary(ecosystem)))
             // Area of applicability (docs/METHOD.md §8b): predictors weighted by the forest's permutation importance,
@@ -199,7 +227,7 @@ enum ProfileAndForestSteps {
                 AtomicFile.removeQuietly(layout.path(.applicability(ecosystem)))
                 steps.ledger.log("\(name): no area of applicability: \(error)")
             }
-            outputs += try baseline(steps, ecosystem: ecosystem, input: input, results: [(.random, random), (.spatial, spatial)])
+            outputs += try baseline(steps, ecosystem: ecosystem, input: input, results: results)
             let summary = String(format: "%d profiles; %@; OOB R² %.3f; CV R² random %.3f, spatial %.3f; RMSE random %.5f",
                                  input.count, tuningNote, forest.summary.oobR2, random.pooled.r2, spatial.pooled.r2,
                                  random.pooled.rmse)
@@ -222,7 +250,7 @@ extension ProfileAndForestSteps {
         for row in try RunTable.read(BetaRow.self, from: layout.path(.betaTable)) where !row.study.isEmpty { studyOf[row.id] = row.study }
         let studies = input.ids.map { studyOf[$0] ?? "" }
         let distinct = Set(studies)
-        for file in [RunFile.baseline(ecosystem), .baselineCrossValidation(ecosystem, .random), .baselineCrossValidation(ecosystem, .spatial)] {
+        for file in [RunFile.baseline(ecosystem)] + ValidationScheme.allCases.map({ RunFile.baselineCrossValidation(ecosystem, $0) }) {
             AtomicFile.removeQuietly(layout.path(file))
         }
         guard !distinct.contains(""), distinct.count >= 2 else {
@@ -245,9 +273,41 @@ extension ProfileAndForestSteps {
         guard let random = skills[.random], let spatial = skills[.spatial] else { return written }
         try RunDocument.write(BaselineDocument(terms: model.terms, coefficients: model.coefficients, standardErrors: model.standardErrors,
                                                studyVariance: model.groupVariance, residualVariance: model.residualVariance,
-                                               n: input.count, studies: distinct.count, random: random, spatial: spatial),
+                                               n: input.count, studies: distinct.count, random: random, spatial: spatial,
+                                               knndm: skills[.knndm]),
                               to: layout.path(.baseline(ecosystem)))
         return written + [layout.path(.baseline(ecosystem))]
+    }
+}
+
+extension ProfileAndForestSteps {
+    /// Cells sampled for the prediction-to-training distances: about this many, evenly spaced in row order.
+    static let predictionSample = 2000
+
+    /// The nearest-neighbour distances of `ecosystem`: its training sites against a regular sample of the cells
+    /// where its area raster is > 0 (the mapped domain). Nil when the run configures no area raster for it.
+    static func distanceMatching(_ steps: PipelineSteps, ecosystem: Ecosystem, input: SiteTable) throws -> DistanceMatching? {
+        guard let entry = steps.configuration.ecosystems.first(where: { $0.ecosystem == ecosystem }) else { return nil }
+        let raster = try Raster(path: entry.area)
+        let grid = raster.grid
+        guard grid.crs.isGeographicWGS84 else { return nil }
+        var cells: [Int] = []
+        var buffer: [Double] = []
+        let noData = try raster.noDataValue()
+        var row = 0
+        while row < grid.rows {
+            let count = min(256, grid.rows - row)
+            try raster.readRows(firstRow: row, rowCount: count, into: &buffer)
+            for (k, value) in buffer.enumerated() where value > 0 && !RasterNoData.isMissing(value, noData: noData ?? .nan) {
+                cells.append(row * grid.columns + k)
+            }
+            row += count
+        }
+        guard !cells.isEmpty else { return nil }
+        let step = max(1, cells.count / predictionSample)
+        let sample = stride(from: step / 2, to: cells.count, by: step).map { grid.cellCenter(column: cells[$0] % grid.columns, row: cells[$0] / grid.columns) }
+        return try DistanceMatching(trainingLongitude: input.longitude, trainingLatitude: input.latitude,
+                                    predictionLongitude: sample.map(\.x), predictionLatitude: sample.map(\.y))
     }
 }
 

@@ -34,6 +34,10 @@ struct RunData {
         var baseline: [ValidationScheme: [CrossValidationRow]] = [:]
         /// The baseline fitted to every profile.
         var baselineModel: BaselineDocument?
+        /// Nearest-neighbour distance distributions (prediction and per CV scheme), when written.
+        var distances: [NearestDistanceRow]?
+        /// The cross-validation summary (kNNDM clusters, Wasserstein distances).
+        var summary: CrossValidationDocument?
     }
 
     var manifest: RunManifest?
@@ -103,6 +107,11 @@ struct RunData {
             forest.tuning = try reader.rows(TuningRow.self, .tuning(ecosystem))
             for scheme in ValidationScheme.allCases {
                 forest.baseline[scheme] = try reader.rows(CrossValidationRow.self, .baselineCrossValidation(ecosystem, scheme))
+            }
+            forest.distances = try reader.rows(NearestDistanceRow.self, .nearestDistances(ecosystem))
+            if reader.exists(.crossValidationSummary(ecosystem)) {
+                reader.note(.crossValidationSummary(ecosystem))
+                forest.summary = try RunDocument.read(CrossValidationDocument.self, from: layout.path(.crossValidationSummary(ecosystem)))
             }
             if reader.exists(.baseline(ecosystem)) {
                 reader.note(.baseline(ecosystem))

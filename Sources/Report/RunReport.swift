@@ -365,6 +365,10 @@ public struct RunReport {
                                color: color, figureID: "fig3-cv-random-\(code)")
                 body += cvPlot(forest.crossValidation[.spatial] ?? nil, ecosystem: ecosystem, scheme: .spatial, title: "\(code): spatial CV",
                                color: color, figureID: "fig3-cv-spatial-\(code)")
+                if let rows = forest.crossValidation[.knndm] ?? nil {
+                    body += cvPlot(rows, ecosystem: ecosystem, scheme: .knndm, title: "\(code): kNNDM CV", color: color, figureID: "fig3-cv-knndm-\(code)")
+                }
+                body += distancePanel(forest, code: code)
                 for scheme in ValidationScheme.allCases {
                     guard let rows = forest.baseline[scheme] ?? nil else { continue }
                     body += observedVersusPredictedPlot(title: "\(code): mixed model, \(scheme.rawValue) CV", observed: rows.map(\.observed),
@@ -376,7 +380,7 @@ public struct RunReport {
                     for scheme in ValidationScheme.allCases {
                         let forestRows = forest.crossValidation[scheme] ?? nil
                         let skill = forestRows.map { PredictionSkill(observed: $0.map(\.observed), predicted: $0.map(\.predicted)) }
-                        let mixed = scheme == .random ? model.random : model.spatial
+                        guard let mixed = model.skill(scheme) else { continue }
                         rows.append([scheme.rawValue, skill.map { String(format: "%.3f", $0.r2) } ?? "—", String(format: "%.3f", mixed.r2),
                                      skill.map { String(format: "%.5f", $0.rmse) } ?? "—", String(format: "%.5f", mixed.rmse)])
                     }
@@ -408,6 +412,37 @@ public struct RunReport {
             + "(Meinshausen 2006; docs/METHOD.md §7): wide where the training profiles disagree or are few. It is not the "
             + "uncertainty of the cell mean or of the stocks.</p>"
         return body
+    }
+
+    // MARK: - Validation distances
+
+    /// Empirical distribution functions of the nearest-neighbour distances (prediction-to-training and per CV
+    /// scheme), with each scheme's Wasserstein distance to the prediction distribution (METHOD.md §7b).
+    func distancePanel(_ forest: RunData.ForestData, code: String) -> String {
+        guard let rows = forest.distances, !rows.isEmpty else { return "" }
+        let colors = ["prediction": "#000000", "random": "#1b9e77", "spatial": "#d95f02", "knndm": "#7570b3"]
+        var layers: [PlotLayer] = []
+        for name in ["prediction", "random", "spatial", "knndm"] {
+            let values = rows.filter { $0.distribution == name }.map(\.distanceKm).filter(\.isFinite).sorted()
+            guard !values.isEmpty else { continue }
+            var x: [Double] = [], y: [Double] = []
+            for (k, value) in values.enumerated() {
+                x += [value, value]
+                y += [Double(k) / Double(values.count), Double(k + 1) / Double(values.count)]
+            }
+            let w = forest.summary?.wasserstein[name].map { String(format: " (W %.0f km)", $0) } ?? ""
+            let label = name == "prediction" ? "cells → sites" : "\(name) CV\(w)"
+            layers.append(.line(x: x, y: y, color: colors[name] ?? "#888", label: label, width: name == "prediction" ? 2.5 : 1.5,
+                                dash: name == "prediction" ? nil : "5 3"))
+        }
+        let plot = XYPlot(title: "\(code): nearest-neighbour distances", xLabel: "Distance (km)", yLabel: "Cumulative share", layers: layers,
+                          width: 340, height: 290, yRange: 0...1, legendCorner: "bottom-right", figureID: "fig3-distances-\(code)")
+        var caption = "Black: each sampled mapped cell to its nearest training site; dashed: each held-out site to the nearest site of the "
+            + "other folds. The CV whose curve follows the black one tests at the distances the map is used at (W: area between the curves)."
+        if let summary = forest.summary, summary.knndm != nil {
+            caption += summary.knndmClusters.map { " kNNDM dealt \($0) Ward clusters into the folds." } ?? " kNNDM kept the random folds (they matched best)."
+        }
+        return "<figure>" + plot.svg() + "<figcaption>\(xmlEscaped(caption))</figcaption></figure>"
     }
 
     // MARK: - Area of applicability

@@ -198,11 +198,50 @@ public struct CrossValidationDocument: Codable, Sendable, Equatable {
     public var random: Scheme
     /// Spatial blocks (absent when only random folds were run).
     public var spatial: Scheme?
+    /// kNNDM folds (absent unless `[forest] knndm = true`).
+    public var knndm: Scheme?
+    /// Clusters the kNNDM folds were dealt from (nil: the random folds matched the prediction distances best).
+    public var knndmClusters: Int?
+    /// Wasserstein distance (km) between each scheme's held-out-to-training and the prediction-to-training
+    /// nearest-neighbour distances, by scheme name (METHOD.md §7b); empty without prediction points.
+    public var wasserstein: [String: Double]
 
     /// The document.
-    public init(random: Scheme, spatial: Scheme?) {
-        self.random = random
-        self.spatial = spatial
+    public init(random: Scheme, spatial: Scheme?, knndm: Scheme? = nil, knndmClusters: Int? = nil, wasserstein: [String: Double] = [:]) {
+        (self.random, self.spatial, self.knndm) = (random, spatial, knndm)
+        (self.knndmClusters, self.wasserstein) = (knndmClusters, wasserstein)
+    }
+
+    enum CodingKeys: String, CodingKey { case random, spatial, knndm, knndmClusters = "knndm_clusters", wasserstein }
+
+    /// Decodes the document; the kNNDM entries are optional (files of earlier runs lack them).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        random = try c.decode(Scheme.self, forKey: .random)
+        spatial = try c.decodeIfPresent(Scheme.self, forKey: .spatial)
+        knndm = try c.decodeIfPresent(Scheme.self, forKey: .knndm)
+        knndmClusters = try c.decodeIfPresent(Int.self, forKey: .knndmClusters)
+        wasserstein = try c.decodeIfPresent([String: Double].self, forKey: .wasserstein) ?? [:]
+    }
+}
+
+/// `forest/XX/distances.csv`: one nearest-neighbour distance (km) of a distribution: `prediction`
+/// (a mapped cell to the nearest training site), or a CV scheme (a held-out site to the nearest site of the
+/// other folds).
+public struct NearestDistanceRow: TableRow, Equatable {
+    /// `prediction`, `random`, `spatial` or `knndm`.
+    public var distribution = ""
+    /// Great-circle distance, km.
+    public var distanceKm = Double.nan
+
+    /// An empty row.
+    public init() {}
+    /// A row.
+    public init(distribution: String, distanceKm: Double) { (self.distribution, self.distanceKm) = (distribution, distanceKm) }
+
+    /// The columns.
+    public static var columns: [TableColumn<NearestDistanceRow>] {
+        [.text("distribution", \.distribution), .number("distance_km", \.distanceKm)]
     }
 }
 
@@ -514,17 +553,29 @@ public struct BaselineDocument: Codable, Sendable, Equatable {
     public var n: Int, studies: Int
     /// Random and spatial cross-validation skill (same folds as the forest).
     public var random: CrossValidationDocument.Skill, spatial: CrossValidationDocument.Skill
+    /// kNNDM cross-validation skill (same folds as the forest), when the run used kNNDM.
+    public var knndm: CrossValidationDocument.Skill?
 
     /// The document.
     public init(terms: [String], coefficients: [Double], standardErrors: [Double], studyVariance: Double, residualVariance: Double,
-                n: Int, studies: Int, random: CrossValidationDocument.Skill, spatial: CrossValidationDocument.Skill) {
+                n: Int, studies: Int, random: CrossValidationDocument.Skill, spatial: CrossValidationDocument.Skill,
+                knndm: CrossValidationDocument.Skill? = nil) {
         (self.terms, self.coefficients, self.standardErrors) = (terms, coefficients, standardErrors)
         (self.studyVariance, self.residualVariance, self.n) = (studyVariance, residualVariance, n)
-        (self.studies, self.random, self.spatial) = (studies, random, spatial)
+        (self.studies, self.random, self.spatial, self.knndm) = (studies, random, spatial, knndm)
+    }
+
+    /// The skill of `scheme`.
+    public func skill(_ scheme: ValidationScheme) -> CrossValidationDocument.Skill? {
+        switch scheme {
+        case .random: random
+        case .spatial: spatial
+        case .knndm: knndm
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case terms, coefficients, n, studies, random, spatial
+        case terms, coefficients, n, studies, random, spatial, knndm
         case standardErrors = "standard_errors", studyVariance = "study_variance", residualVariance = "residual_variance"
     }
 }

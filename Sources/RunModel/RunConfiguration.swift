@@ -278,6 +278,9 @@ public struct ForestSettings: Sendable, Equatable, Codable {
     public var quantiles: [Double]
     /// Minimum fitted profiles for an ecosystem to be modelled.
     public var minProfiles: Int
+    /// Also cross-validate with kNNDM folds (nearest-neighbour distance matching to the mapped cells;
+    /// METHOD.md §7b). The distance distributions are written either way.
+    public var knndm: Bool = false
 }
 
 /// `[grid]`: the target grid: a raster to copy (`like`) or a resolution and extent (degrees, WGS84).
@@ -378,8 +381,9 @@ struct ConfigDocument: Decodable {
         var blockDeg: FlexibleNumber?
         var quantiles: [FlexibleNumber]?
         var minProfiles: Int?
+        var knndm: Bool?
         enum CodingKeys: String, CodingKey {
-            case features, trees, folds, quantiles
+            case features, trees, folds, quantiles, knndm
             case tuneTrees = "tune_trees", tuneMtry = "tune_mtry", minNode = "min_node", blockDeg = "block_deg", minProfiles = "min_profiles"
         }
     }
@@ -502,7 +506,8 @@ struct ConfigDocument: Decodable {
                 minNode: try check(forest.minNode, "forest.min_node", 1...10_000) ?? 5,
                 folds: try check(forest.folds, "forest.folds", 2...1000) ?? 10,
                 blockDegrees: try check(forest.blockDeg?.value, "forest.block_deg", 0.01...180) ?? 5,
-                quantiles: quantiles, minProfiles: try check(forest.minProfiles, "forest.min_profiles", 5...1_000_000) ?? 20)
+                quantiles: quantiles, minProfiles: try check(forest.minProfiles, "forest.min_profiles", 5...1_000_000) ?? 20,
+                knndm: forest.knndm ?? false)
         }
 
         var gridSettings = GridSettings(resolution: 1.0 / 12, extent: [-180, -90, 180, 90], like: nil)

@@ -94,6 +94,8 @@ public enum RunFile: Sendable, Equatable {
     case baselineCrossValidation(Ecosystem, ValidationScheme)
     /// `forest/XX/baseline.json`: the mixed-model baseline fitted to every profile (`BaselineDocument`).
     case baseline(Ecosystem)
+    /// `forest/XX/distances.csv`: nearest-neighbour distances, prediction-to-training and per CV scheme (METHOD.md §7b).
+    case nearestDistances(Ecosystem)
     /// `forest/XX/aoa.json`: the area of applicability of the ecosystem's model (training points, weights, threshold).
     case applicability(Ecosystem)
     /// `drivers/`.
@@ -154,6 +156,7 @@ public enum RunFile: Sendable, Equatable {
         case let .baselineCrossValidation(ecosystem, scheme): "forest/\(ecosystem.code)/baseline_cv_\(scheme.rawValue).csv"
         case let .baseline(ecosystem): "forest/\(ecosystem.code)/baseline.json"
         case let .applicability(ecosystem): "forest/\(ecosystem.code)/aoa.json"
+        case let .nearestDistances(ecosystem): "forest/\(ecosystem.code)/distances.csv"
         case .driversFolder: "drivers"
         case .betaSummary, .anova, .tukey, .contributions, .importanceAll: "drivers/\(driverTableName).csv"
         case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"
@@ -190,6 +193,8 @@ public enum ValidationScheme: String, Sendable, CaseIterable, Codable {
     case random
     /// Spatial blocks of `block_deg` degrees.
     case spatial
+    /// k-fold nearest-neighbour distance matching to the mapped cells (`[forest] knndm = true`).
+    case knndm
 }
 
 /// The SOC density layers reported per ecosystem (METHOD.md §5): 0–20 … 80–100, 20–100 (subsoil), 0–100 cm.
