@@ -23,6 +23,10 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var map: MapSettings
     /// `[topsoil]`: topsoil (0–20 cm) SOC density source shared by the ecosystems.
     public var topsoil: TopsoilSource?
+    /// Standard-deviation rasters of the `[topsoil]` inputs (optional; METHOD.md §8d).
+    public var topsoilUncertainty: TopsoilUncertainty?
+    /// `[uncertainty]`: simulated stock intervals (METHOD.md §8d).
+    public var uncertainty: UncertaintySettings = UncertaintySettings()
     /// `[covariates]`: feature name → raster on the grid, shared by the ecosystems.
     public var covariates: [String: String]
     /// `[ecosystems.XX]`: what to map, in the paper's order (cropland, grassland, forestland).
@@ -60,6 +64,11 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             }
         }
         topsoilEntries(topsoil, "topsoil")
+        if let u = topsoilUncertainty {
+            for (key, path) in [("topsoil.soc_sd", u.socSD), ("topsoil.bd_sd", u.bulkDensitySD), ("topsoil.socd_sd", u.densitySD)] {
+                if let path { entries.append((key, path)) }
+            }
+        }
         for name in covariates.keys.sorted() { entries.append(("covariates.\(name)", covariates[name] ?? "")) }
         for ecosystem in ecosystems {
             let key = "ecosystems.\(ecosystem.ecosystem.code)"
@@ -330,6 +339,31 @@ public enum TopsoilSource: Sendable, Equatable, Codable {
     }
 }
 
+/// Standard deviations of the topsoil inputs, per cell (as SoilGrids publishes uncertainty): rasters of the SD of
+/// SOC (g kg⁻¹) and BD (g cm⁻³) with `soc` + `bd`, or of X₀₋₂₀ (Mg C ha⁻¹) with `socd`.
+public struct TopsoilUncertainty: Sendable, Equatable, Codable {
+    /// SD of SOC and of BD (with `soc` + `bd`).
+    public var socSD, bulkDensitySD: String?
+    /// SD of the topsoil density (with `socd`).
+    public var densitySD: String?
+
+    /// The raster paths read.
+    public var paths: [String] { [socSD, bulkDensitySD, densitySD].compactMap { $0 } }
+}
+
+/// `[uncertainty]`: the simulated intervals of the stocks (METHOD.md §8d).
+public struct UncertaintySettings: Sendable, Equatable, Codable {
+    /// Simulate the stock intervals (default on).
+    public var enabled = true
+    /// Realisations of the mean field.
+    public var realisations = 500
+    /// Range (km) of the correlation of the standard-error field z₁; nil: the fitted residual range.
+    public var standardErrorRangeKm: Double?
+
+    /// The defaults.
+    public init() {}
+}
+
 /// `[ecosystems.XX]`: one ecosystem to map.
 public struct EcosystemSettings: Sendable, Equatable, Codable {
     /// The ecosystem (the table may be named by any accepted spelling: `CL`, `cropland`, `crop`).
@@ -397,7 +431,14 @@ struct ConfigDocument: Decodable {
         enum CodingKeys: String, CodingKey { case tileRows = "tile_rows" }
     }
     struct Topsoil: Decodable {
-        var soc, bd, socd: String?
+        var soc, bd, socd, socSD, bdSD, socdSD: String?
+        enum CodingKeys: String, CodingKey { case soc, bd, socd, socSD = "soc_sd", bdSD = "bd_sd", socdSD = "socd_sd" }
+    }
+    struct Uncertainty: Decodable {
+        var enabled: Bool?
+        var realisations: Int?
+        var seRangeKm: FlexibleNumber?
+        enum CodingKeys: String, CodingKey { case enabled, realisations, seRangeKm = "se_range_km" }
     }
     struct EcosystemTable: Decodable {
         var topsoil: Topsoil?
@@ -419,6 +460,7 @@ struct ConfigDocument: Decodable {
     var grid: Grid?
     var map: Map?
     var topsoil: Topsoil?
+    var uncertainty: Uncertainty?
     var covariates: [String: String]?
     var ecosystems: [String: EcosystemTable]?
     var report: Report?
@@ -545,6 +587,21 @@ struct ConfigDocument: Decodable {
             return .socAndBulkDensity(socPath: try path(soc, "\(key).soc") ?? soc, bulkDensityPath: try path(bd, "\(key).bd") ?? bd)
         }
         let sharedTopsoil = try topsoilSource(topsoil, "topsoil")
+        var sharedUncertainty: TopsoilUncertainty?
+        if let table = topsoil, table.socSD != nil || table.bdSD != nil || table.socdSD != nil {
+            if table.socd != nil, table.socSD != nil || table.bdSD != nil {
+                throw fail("topsoil", "soc_sd and bd_sd go with soc + bd; with socd give socd_sd")
+            }
+            if table.socd == nil, table.socdSD != nil { throw fail("topsoil.socd_sd", "goes with socd; with soc + bd give soc_sd and bd_sd") }
+            sharedUncertainty = TopsoilUncertainty(socSD: try path(table.socSD, "topsoil.soc_sd"), bulkDensitySD: try path(table.bdSD, "topsoil.bd_sd"),
+                                                   densitySD: try path(table.socdSD, "topsoil.socd_sd"))
+        }
+        var uncertaintySettings = UncertaintySettings()
+        if let table = uncertainty {
+            uncertaintySettings.enabled = table.enabled ?? true
+            uncertaintySettings.realisations = try check(table.realisations, "uncertainty.realisations", 20...100_000) ?? 500
+            uncertaintySettings.standardErrorRangeKm = try check(table.seRangeKm?.value, "uncertainty.se_range_km", 0...40_000)
+        }
         var sharedCovariates: [String: String] = [:]
         for (name, raster) in covariates ?? [:] { sharedCovariates[name] = try path(raster, "covariates.\(name)") }
 
@@ -565,6 +622,9 @@ struct ConfigDocument: Decodable {
             var own: [String: String] = [:]
             for (feature, raster) in table.covariates ?? [:] { own[feature] = try path(raster, "\(key).covariates.\(feature)") }
             let soil = try topsoilSource(table.topsoil, "\(key).topsoil")
+            if let own = table.topsoil, own.socSD != nil || own.bdSD != nil || own.socdSD != nil {
+                throw fail("\(key).topsoil", "topsoil uncertainty rasters (soc_sd, bd_sd, socd_sd) are read from [topsoil] only")
+            }
             guard soil != nil || sharedTopsoil != nil else {
                 throw fail("topsoil", "required: topsoil soc + bd (or socd) rasters for \(ecosystem.name), in [topsoil] or [\(key).topsoil]")
             }
@@ -588,7 +648,8 @@ struct ConfigDocument: Decodable {
             throw fail("ecosystems", "nothing to do: give [profiles] and [forest] (a full run) or [ecosystems.XX] tables (a map run)")
         }
         return RunConfiguration(file: file, run: runSettings, profiles: profileSettings, forest: forestSettings, grid: gridSettings,
-                                map: mapSettings, topsoil: sharedTopsoil, covariates: sharedCovariates,
+                                map: mapSettings, topsoil: sharedTopsoil, topsoilUncertainty: sharedUncertainty,
+                                uncertainty: uncertaintySettings, covariates: sharedCovariates,
                                 ecosystems: ecosystemSettings, report: ReportSettings(land: try path(report?.land, "report.land")))
     }
 }
