@@ -301,8 +301,15 @@ extension DemoDataGenerator {
                                       description: "DEMO true beta, \(ecosystem.rawValue)", unit: "1",
                                       what: "true beta function of the covariates (demo/README.md)"))
         }
+        // Topsoil uncertainty as SoilGrids publishes it (a standard deviation per cell): DEMO values, a relative
+        // SD of SOC plus a floor, and a constant BD SD (demo/README.md).
+        writers.append(try writer("covariates/soc_sd.tif", description: "DEMO SD of topsoil SOC", unit: "g/kg",
+                                  what: "topsoil SOC uncertainty: \(DemoTopsoilUncertainty.socRelative) x SOC + \(DemoTopsoilUncertainty.socFloor) g/kg"))
+        writers.append(try writer("covariates/bd_sd.tif", description: "DEMO SD of topsoil BD", unit: "g/cm3",
+                                  what: "topsoil BD uncertainty: \(DemoTopsoilUncertainty.bulkDensity) g/cm3"))
         let featureCount = DemoCovariates.names.count
         let landIndex = ecosystems.count, firstFeature = landIndex + 1, firstTruth = firstFeature + featureCount
+        let firstUncertainty = firstTruth + ecosystems.count
         let columns = grid.columns
         let blockRows = max(1, min(grid.rows, (1 << 19) / max(1, columns)))
         let blockCells = blockRows * columns
@@ -364,8 +371,12 @@ extension DemoDataGenerator {
                                                                 latDeg: latitude) else {
                                 for f in 0..<featureCount { outputPointers[firstFeature + f].pointer[k] = .nan }
                                 for e in 0..<3 { outputPointers[firstTruth + e].pointer[k] = .nan }
+                                for u in 0..<2 { outputPointers[firstUncertainty + u].pointer[k] = .nan }
                                 continue
                             }
+                            outputPointers[firstUncertainty].pointer[k] = Float(DemoTopsoilUncertainty.socRelative * values.socGPerKg
+                                                                                 + DemoTopsoilUncertainty.socFloor)
+                            outputPointers[firstUncertainty + 1].pointer[k] = Float(DemoTopsoilUncertainty.bulkDensity)
                             outputPointers[firstFeature + 0].pointer[k] = Float(values.socGPerKg)
                             outputPointers[firstFeature + 1].pointer[k] = Float(values.carbonNitrogenRatio)
                             outputPointers[firstFeature + 2].pointer[k] = Float(values.meanAnnualTemperatureC)
@@ -431,4 +442,14 @@ extension DemoDataGenerator {
             throw error
         }
     }
+}
+
+/// The DEMO topsoil uncertainty (standard deviations): SOC SD = `socRelative` × SOC + `socFloor` g kg⁻¹, BD SD constant.
+public enum DemoTopsoilUncertainty {
+    /// Relative part of the SOC SD.
+    public static let socRelative = 0.08
+    /// Floor of the SOC SD, g kg⁻¹.
+    public static let socFloor = 0.5
+    /// BD SD, g cm⁻³.
+    public static let bulkDensity = 0.05
 }
