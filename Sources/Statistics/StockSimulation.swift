@@ -70,8 +70,8 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
     public private(set) var areaTimesSquaredStandardError = 0.0
     /// F_c(Δ_k) at index c·K + k.
     public private(set) var meanDensityResponse: [Double]
-    /// G_c(Δ_k) at index c·K + k.
-    public private(set) var densitySDResponse: [Double]
+    /// G_c(Δ_k) at index c·K + k; empty while every cell added had sX = 0 (saves half the memory).
+    public private(set) var densitySDResponse: [Double] = []
 
     /// An empty table for the unit centred at (longitude, latitude) in degrees.
     /// - Throws: `StatisticsError.invalidArgument` for C < 1, non-finite coordinates or bounds not
@@ -92,7 +92,6 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
         self.betaMinimum = betaMinimum
         self.betaMaximum = betaMaximum
         meanDensityResponse = [Double](repeating: 0, count: channelCount * grid.pointCount)
-        densitySDResponse = meanDensityResponse
     }
 
     /// The area-weighted RMS standard error se_u = √(ΣA_i se_i² / ΣA_i) of β (0 for an empty unit).
@@ -117,6 +116,7 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
         let k = grid.pointCount
         var responses = [Double](repeating: 0, count: channelCount)
         let meanWeight = cellArea * density, sdWeight = cellArea * densitySD
+        if sdWeight != 0 && densitySDResponse.isEmpty { densitySDResponse = [Double](repeating: 0, count: meanDensityResponse.count) }
         for point in 0..<k {
             response(clamped(meanBeta + grid.shift(point)), &responses)
             for channel in 0..<channelCount {
@@ -137,9 +137,10 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
             throw StatisticsError.invalidArgument(
                 "unit tables at (\(longitude), \(latitude)) and (\(other.longitude), \(other.latitude)) differ in centre, grid, channels or β bounds")
         }
-        for index in meanDensityResponse.indices {
-            meanDensityResponse[index] += other.meanDensityResponse[index]
-            densitySDResponse[index] += other.densitySDResponse[index]
+        for index in meanDensityResponse.indices { meanDensityResponse[index] += other.meanDensityResponse[index] }
+        if !other.densitySDResponse.isEmpty {
+            if densitySDResponse.isEmpty { densitySDResponse = [Double](repeating: 0, count: meanDensityResponse.count) }
+            for index in densitySDResponse.indices { densitySDResponse[index] += other.densitySDResponse[index] }
         }
         cellCount += other.cellCount
         area += other.area
