@@ -157,39 +157,53 @@ public enum TableInterpolation: String, Codable, Sendable {
     case monotoneCubic
 }
 
-/// A unit table made ready for evaluation: values and Hermite slopes (per unit step of the grid index).
-struct InterpolatedTable: Sendable {
-    let grid: ShiftGrid
+/// Unit tables made ready for evaluation: for every unit and channel, K values y_k interleaved with
+/// their Hermite slopes d_k (per grid step) as y₀, d₀, y₁, d₁, … (so one evaluation reads 32
+/// adjacent bytes), for F and, when the unit has density error, for G, in one contiguous array.
+struct InterpolatedTables: Sendable {
     let channelCount: Int
-    let mean: [Double], meanSlopes: [Double]
-    let sd: [Double], sdSlopes: [Double]
-    let hasDensityError: Bool
+    /// Per unit: start of its block in `storage`, K, grid step, half width, whether G is stored.
+    let offsets: [Int], pointCounts: [Int], steps: [Double], halfWidths: [Double], hasDensityError: [Bool]
+    /// Per unit: channel c's interleaved F values and slopes at offset + c·2K; then G likewise after C·2K.
+    let storage: [Double]
+    let cubic: Bool
 
-    init(_ table: UnitResponseTable, interpolation: TableInterpolation) {
-        grid = table.grid
-        channelCount = table.channelCount
-        mean = table.meanDensityResponse
-        sd = table.densitySDResponse
-        hasDensityError = sd.contains { $0 != 0 }
-        meanSlopes = Self.slopes(mean, pointCount: grid.pointCount, channels: channelCount, interpolation: interpolation)
-        sdSlopes = hasDensityError ? Self.slopes(sd, pointCount: grid.pointCount, channels: channelCount, interpolation: interpolation) : []
+    init(_ tables: [UnitResponseTable], interpolation: TableInterpolation) {
+        channelCount = tables.first?.channelCount ?? 0
+        cubic = interpolation == .monotoneCubic
+        var offsets: [Int] = [], storage: [Double] = []
+        for table in tables {
+            offsets.append(storage.count)
+            let k = table.grid.pointCount
+            for values in [table.meanDensityResponse, table.densitySDResponse] where !values.isEmpty {
+                for channel in 0..<table.channelCount {
+                    let block = Array(values[(channel * k)..<((channel + 1) * k)])
+                    let slopes = cubic ? Self.slopes(block) : [Double](repeating: 0, count: k)
+                    for point in 0..<k { storage.append(block[point]); storage.append(slopes[point]) }
+                }
+            }
+        }
+        self.offsets = offsets
+        self.storage = storage
+        pointCounts = tables.map(\.grid.pointCount)
+        steps = tables.map(\.grid.step)
+        halfWidths = tables.map(\.grid.halfWidth)
+        hasDensityError = tables.map { $0.densitySDResponse.contains { $0 != 0 } }
     }
 
-    /// PCHIP slopes d_k (in value per grid step) for every channel; nil-free zeros for linear interpolation.
-    static func slopes(_ values: [Double], pointCount k: Int, channels: Int, interpolation: TableInterpolation) -> [Double] {
-        var slopes = [Double](repeating: 0, count: values.count)
-        guard interpolation == .monotoneCubic else { return slopes }
-        for channel in 0..<channels {
-            let base = channel * k
-            func secant(_ i: Int) -> Double { values[base + i + 1] - values[base + i] }
-            if k == 2 { slopes[base] = secant(0); slopes[base + 1] = secant(0); continue }
-            for i in 1..<(k - 1) {
-                let left = secant(i - 1), right = secant(i)
-                slopes[base + i] = left * right <= 0 ? 0 : 2 / (1 / left + 1 / right)
-            }
-            slopes[base] = Self.endSlope(secant(0), secant(1))
-            slopes[base + k - 1] = Self.endSlope(secant(k - 2), secant(k - 3))
+    /// PCHIP slopes d_k (value per grid step) of equally spaced values y_0 … y_{K−1}: 0 at a local
+    /// extremum, else the harmonic mean 2/(1/δ_{k−1} + 1/δ_k) of the neighbouring secants δ.
+    static func slopes(_ values: [Double]) -> [Double] {
+        let k = values.count
+        var slopes = [Double](repeating: 0, count: k)
+        func secant(_ i: Int) -> Double { values[i + 1] - values[i] }
+        if k == 2 { return [secant(0), secant(0)] }
+        for i in 1..<(k - 1) {
+            let left = secant(i - 1), right = secant(i)
+            slopes[i] = left * right <= 0 ? 0 : 2 / (1 / left + 1 / right)
         }
+        slopes[0] = endSlope(secant(0), secant(1))
+        slopes[k - 1] = endSlope(secant(k - 2), secant(k - 3))
         return slopes
     }
 
@@ -201,39 +215,44 @@ struct InterpolatedTable: Sendable {
         return slope
     }
 
-    /// Grid interval index and fraction for Δ, and whether Δ lay outside the grid (then clamped to its end).
+    /// Adds F_c(Δ) + z₃·G_c(Δ) of unit `unit` to every channel of `totals`; returns whether Δ lay
+    /// outside the unit's grid (it is then read at the grid's end).
     @inline(__always)
-    func locate(_ shift: Double) -> (index: Int, fraction: Double, outside: Bool) {
-        let u = (shift + grid.halfWidth) / grid.step
-        if !(u > 0) { return (0, 0, u < 0) }
-        let last = Double(grid.pointCount - 1)
-        if u >= last { return (grid.pointCount - 2, 1, u > last) }
-        let index = Int(u)
-        return (index, u - Double(index), false)
-    }
-
-    @inline(__always)
-    static func hermite(_ values: [Double], _ slopes: [Double], base: Int, index: Int, t: Double, cubic: Bool) -> Double {
-        let y0 = values[base + index], y1 = values[base + index + 1]
-        if !cubic { return y0 + t * (y1 - y0) }
+    func accumulate(unit: Int, shift: Double, densityDeviate: Double, into totals: UnsafeMutableBufferPointer<Double>,
+                    storage values: UnsafeBufferPointer<Double>) -> Bool {
+        let k = pointCounts[unit]
+        let u = (shift + halfWidths[unit]) / steps[unit]
+        var index = 0, t = 0.0, outside = false
+        if !(u > 0) {
+            outside = u < 0
+        } else if u >= Double(k - 1) {
+            index = k - 2; t = 1; outside = u > Double(k - 1)
+        } else {
+            index = Int(u); t = u - Double(index)
+        }
         let t2 = t * t, t3 = t2 * t
-        return (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * slopes[base + index]
-            + (-2 * t3 + 3 * t2) * y1 + (t3 - t2) * slopes[base + index + 1]
-    }
-
-    /// Adds F_c(Δ) + z₃·G_c(Δ) of every channel to `totals`.
-    @inline(__always)
-    func accumulate(shift: Double, densityDeviate: Double, cubic: Bool, into totals: inout [Double]) -> Bool {
-        let (index, t, outside) = locate(shift)
-        let k = grid.pointCount
-        for channel in 0..<channelCount {
-            var value = Self.hermite(mean, meanSlopes, base: channel * k, index: index, t: t, cubic: cubic)
-            if hasDensityError {
-                value += densityDeviate * Self.hermite(sd, sdSlopes, base: channel * k, index: index, t: t, cubic: cubic)
+        // Hermite basis on [0, 1]; with zero slopes and cubic = false this is linear interpolation.
+        let h00 = cubic ? 2 * t3 - 3 * t2 + 1 : 1 - t, h01 = cubic ? -2 * t3 + 3 * t2 : t
+        let h10 = cubic ? t3 - 2 * t2 + t : 0, h11 = cubic ? t3 - t2 : 0
+        let blocks = hasDensityError[unit] ? 2 : 1
+        var base = offsets[unit]
+        for block in 0..<blocks {
+            let factor = block == 0 ? 1 : densityDeviate
+            for channel in 0..<channelCount {
+                let at = base + 2 * index
+                let value = h00 * values[at] + h10 * values[at + 1] + h01 * values[at + 2] + h11 * values[at + 3]
+                totals[channel] += factor * value
+                base += 2 * k
             }
-            totals[channel] += value
         }
         return outside
+    }
+
+    /// `accumulate(unit:…)` on a plain array (tests and single evaluations).
+    func accumulate(unit: Int, shift: Double, densityDeviate: Double, into totals: inout [Double]) -> Bool {
+        storage.withUnsafeBufferPointer { values in
+            totals.withUnsafeMutableBufferPointer { accumulate(unit: unit, shift: shift, densityDeviate: densityDeviate, into: $0, storage: values) }
+        }
     }
 }
 
@@ -368,12 +387,11 @@ public struct StockSimulation: Sendable {
               let densityField = fieldsByRange[model.densityRangeKilometres] else {
             throw StatisticsError.invalidArgument("stock simulation: a field range is NaN")
         }
-        let tables = units.map { InterpolatedTable($0, interpolation: options.interpolation) }
+        let tables = InterpolatedTables(units, interpolation: options.interpolation)
         let standardErrors = units.map(\.standardError)
-        let needsDensity = tables.contains(where: \.hasDensityError)
+        let needsDensity = tables.hasDensityError.contains(true)
         let afterPrecompute = clock.now
         let realisations = options.realisations
-        let cubic = options.interpolation == .monotoneCubic
         let sigma = model.residualSD
         let results = ResultSlots<([Double], Int)>(count: realisations)
         let workers = max(1, min(resolvedThreadCount(options.threads), realisations))
@@ -392,9 +410,15 @@ public struct StockSimulation: Sendable {
                 }
                 var totals = [Double](repeating: 0, count: channels)
                 var outside = 0
-                for unit in tables.indices {
-                    let shift = standardErrors[unit] * z1[unit] + sigma * z2[unit]
-                    if tables[unit].accumulate(shift: shift, densityDeviate: z3[unit], cubic: cubic, into: &totals) { outside += 1 }
+                tables.storage.withUnsafeBufferPointer { values in
+                    totals.withUnsafeMutableBufferPointer { sums in
+                        for unit in 0..<units.count {
+                            let shift = standardErrors[unit] * z1[unit] + sigma * z2[unit]
+                            if tables.accumulate(unit: unit, shift: shift, densityDeviate: z3[unit], into: sums, storage: values) {
+                                outside += 1
+                            }
+                        }
+                    }
                 }
                 results.set(realisation, (totals, outside))
                 realisation += workers

@@ -236,12 +236,12 @@ struct StockSimulationTests {
             }
             var report = "table \(name) K = \(points) (step \(grid.step)):"
             for interpolation in [TableInterpolation.linear, .monotoneCubic] {
-                let ready = InterpolatedTable(table, interpolation: interpolation)
+                let ready = InterpolatedTables([table], interpolation: interpolation)
                 var central = 0.0, tails = 0.0
                 for _ in 0..<1000 {
                     let shift = generator.uniform(-4 * sd, 4 * sd)   // ±4 sd holds 99.994 % of draws
                     var interpolated = [Double](repeating: 0, count: layers.count)
-                    _ = ready.accumulate(shift: shift, densityDeviate: 0, cubic: interpolation == .monotoneCubic, into: &interpolated)
+                    _ = ready.accumulate(unit: 0, shift: shift, densityDeviate: 0, into: &interpolated)
                     let exact = exactTotals(cells, shift)
                     for c in exact.indices {
                         let error = abs(interpolated[c] - exact[c]) / exact[c]
