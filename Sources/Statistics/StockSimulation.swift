@@ -68,6 +68,8 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
     public private(set) var area = 0.0
     /// ΣA_i se_i² in ha.
     public private(set) var areaTimesSquaredStandardError = 0.0
+    /// ΣA_i se_i in ha.
+    public private(set) var areaTimesStandardError = 0.0
     /// F_c(Δ_k) at index c·K + k.
     public private(set) var meanDensityResponse: [Double]
     /// G_c(Δ_k) at index c·K + k; empty while every cell added had sX = 0 (saves half the memory).
@@ -96,6 +98,16 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
 
     /// The area-weighted RMS standard error se_u = √(ΣA_i se_i² / ΣA_i) of β (0 for an empty unit).
     public var standardError: Double { area > 0 ? (areaTimesSquaredStandardError / area).squareRoot() : 0 }
+
+    /// The area-weighted mean standard error ΣA_i se_i / ΣA_i of β (0 for an empty unit). With z₁
+    /// shared by the unit's cells and a linear response this, not the RMS, gives the exact spread of
+    /// the unit's total; the RMS exceeds it by the factor √(1 + CV²) of the cells' se.
+    public var meanStandardError: Double { area > 0 ? areaTimesStandardError / area : 0 }
+
+    /// se_u by the chosen averaging.
+    public func standardError(_ averaging: StandardErrorAveraging) -> Double {
+        averaging == .rootMeanSquare ? standardError : meanStandardError
+    }
 
     /// clamp(β) = min(max(β, βmin), βmax).
     public func clamped(_ beta: Double) -> Double { min(max(beta, betaMinimum), betaMaximum) }
@@ -127,6 +139,7 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
         cellCount += 1
         area += cellArea
         areaTimesSquaredStandardError += cellArea * betaStandardError * betaStandardError
+        areaTimesStandardError += cellArea * betaStandardError
     }
 
     /// Adds the cells of `other`, a table of the same unit (same centre, grid, channels, bounds).
@@ -145,7 +158,16 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
         cellCount += other.cellCount
         area += other.area
         areaTimesSquaredStandardError += other.areaTimesSquaredStandardError
+        areaTimesStandardError += other.areaTimesStandardError
     }
+}
+
+/// How the standard errors se_i of a unit's cells are combined into the unit's se_u.
+public enum StandardErrorAveraging: String, Codable, Sendable {
+    /// se_u = √(ΣA_i se_i² / ΣA_i) (the default; conservative when z₁ is shared within a unit).
+    case rootMeanSquare
+    /// se_u = ΣA_i se_i / ΣA_i (exact for a linear response when z₁ is shared within a unit).
+    case areaWeightedMean
 }
 
 /// How a table is read between its grid shifts.
@@ -300,10 +322,12 @@ public struct StockSimulationOptions: Codable, Sendable, Equatable {
     public var neighbourCount = 25
     /// Reading of the tables between grid shifts.
     public var interpolation = TableInterpolation.monotoneCubic
+    /// Combination of the cells' se into the unit's se_u.
+    public var standardErrorAveraging = StandardErrorAveraging.rootMeanSquare
     /// Worker threads (nil: all processors); results do not depend on it.
     public var threads: Int?
 
-    /// Default settings: R = 500, seed 1, stream 0, m = 25, monotone cubic tables.
+    /// Default settings: R = 500, seed 1, stream 0, m = 25, monotone cubic tables, RMS se_u.
     public init() {}
 }
 
@@ -388,7 +412,7 @@ public struct StockSimulation: Sendable {
             throw StatisticsError.invalidArgument("stock simulation: a field range is NaN")
         }
         let tables = InterpolatedTables(units, interpolation: options.interpolation)
-        let standardErrors = units.map(\.standardError)
+        let standardErrors = units.map { $0.standardError(options.standardErrorAveraging) }
         let needsDensity = tables.hasDensityError.contains(true)
         let afterPrecompute = clock.now
         let realisations = options.realisations

@@ -168,6 +168,29 @@ struct StockSimulationTests {
         }
     }
 
+    /// Cells of one unit share z₁: with a linear response the total's SD is Σ A_i se_i exactly, which
+    /// the area-weighted mean se reproduces; the RMS se overstates it by √(1 + CV²).
+    @Test func unitStandardErrorAveraging() throws {
+        let grid = try ShiftGrid(halfWidth: 0.2, pointCount: 41)
+        var table = try UnitResponseTable(longitude: 5, latitude: 5, grid: grid, channelCount: 1, betaMinimum: 0.01, betaMaximum: 0.99)
+        let errors = [0.005, 0.01, 0.02, 0.03]
+        for se in errors { try table.addCell(area: 1, meanBeta: 0.5, betaStandardError: se, density: 1, response: linear) }
+        let exactSD = errors.reduce(0, +)
+        var options = StockSimulationOptions()
+        options.realisations = 4000
+        let model = SpatialErrorModel(residualSD: 0, residualRangeKilometres: 100)
+        options.standardErrorAveraging = .areaWeightedMean
+        let mean = try StockSimulation.run(units: [table], model: model, options: options).summaries[0]
+        options.standardErrorAveraging = .rootMeanSquare
+        let rms = try StockSimulation.run(units: [table], model: model, options: options).summaries[0]
+        let sdError = exactSD / (2 * Double(options.realisations - 1)).squareRoot()
+        print("unit se: exact SD \(exactSD), mean-se SD \(mean.standardDeviation), RMS-se SD \(rms.standardDeviation) "
+              + "(ratio \(table.standardError / table.meanStandardError))")
+        #expect(abs(mean.standardDeviation - exactSD) < 4 * sdError)
+        #expect(close(rms.standardDeviation / mean.standardDeviation, table.standardError / table.meanStandardError,
+                      absolute: 1e-9))   // same deviates: the ratio is exact
+    }
+
     @Test func clampingKeepsBetaWithinBounds() throws {
         let bounds = 0.6...0.995
         var seen: [Double] = []
@@ -281,6 +304,8 @@ struct StockSimulationTests {
             #expect(close(a, b, absolute: 0, relative: 1e-13))
         }
         #expect(close(merged.standardError, whole.standardError, absolute: 0, relative: 1e-13))
+        #expect(close(merged.meanStandardError, whole.meanStandardError, absolute: 0, relative: 1e-13))
+        #expect(merged.standardError(.areaWeightedMean) <= merged.standardError(.rootMeanSquare))
         var again = first
         try again.merge(second)
         #expect(again == merged)   // a fixed merge order gives identical bits
