@@ -279,6 +279,51 @@ struct StockSimulationTests {
         }
     }
 
+    /// The effect of table interpolation on the simulated mean and percentiles: the same units and
+    /// seeds with K = 41 and K = 121 against a reference table of K = 1601, where many cells reach
+    /// βmax (the worst case for interpolation, see above). Errors are relative to the reference value.
+    @Test func tableResolutionBarelyMovesSimulatedPercentiles() throws {
+        let bounds = 0.5...0.999
+        let layers: [(Double, Double)] = [(20, 40), (20, 100), (80, 100)]
+        let response: CellResponse = { beta, out in
+            for (c, layer) in layers.enumerated() { out[c] = layerFactor(beta, top: layer.0, bottom: layer.1) }
+        }
+        let sites = randomSites(200, longitudes: 0...20, latitudes: 40...55, seed: 61)
+        let sigma = 0.02
+        var options = StockSimulationOptions()
+        options.realisations = 400
+        let model = SpatialErrorModel(residualSD: sigma, residualRangeKilometres: 300)
+        func simulate(points: Int) throws -> [StockSummary] {
+            var generator = SplitMix64(seed: 62)
+            let grid = try ShiftGrid(halfWidth: 6 * (0.03 * 0.03 + sigma * sigma).squareRoot(), pointCount: points)
+            var units: [UnitResponseTable] = []
+            for i in sites.longitudes.indices {
+                var table = try UnitResponseTable(longitude: sites.longitudes[i], latitude: sites.latitudes[i], grid: grid,
+                                                  channelCount: layers.count, betaMinimum: bounds.lowerBound, betaMaximum: bounds.upperBound)
+                for _ in 0..<10 {
+                    try table.addCell(area: generator.uniform(100, 900), meanBeta: generator.uniform(0.85, 0.99),
+                                      betaStandardError: generator.uniform(0.01, 0.03), density: generator.uniform(20, 80), response: response)
+                }
+                units.append(table)
+            }
+            return try StockSimulation.run(units: units, model: model, options: options).summaries
+        }
+        let reference = try simulate(points: 1601)
+        for (points, tolerance) in [(41, 1.5e-2), (121, 1e-3)] {
+            let summaries = try simulate(points: points)
+            var worst = 0.0
+            for (summary, exact) in zip(summaries, reference) {
+                for (value, truth) in [(summary.mean, exact.mean), (summary.lower, exact.lower), (summary.upper, exact.upper)] {
+                    worst = max(worst, abs(value - truth) / truth)
+                }
+            }
+            let widths = reference.map { ($0.upper - $0.lower) / 2 / $0.mean }
+            print("simulated with K = \(points): largest relative change of mean and percentiles \(worst) "
+                  + "(relative half widths \(widths))")
+            #expect(worst < tolerance, "K = \(points)")
+        }
+    }
+
     @Test func tablesMergeAndRoundTripThroughCodable() throws {
         let grid = try ShiftGrid(halfWidth: 0.1, pointCount: 21)
         let response: CellResponse = { beta, out in out[0] = layerFactor(beta, top: 20, bottom: 40); out[1] = 1 }
