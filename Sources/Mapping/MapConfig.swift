@@ -74,10 +74,21 @@ public struct EcosystemSpec: Sendable, Equatable {
     /// Area-of-applicability file of the model (`forest/XX/aoa.json` of a full run, or the ecosystem's
     /// `applicability` key); nil: no DI/AOA maps.
     public var applicabilityPath: String?
+    /// Residual variogram (`forest/XX/variogram.json` of a full run, or the ecosystem's `variogram` key); nil:
+    /// no simulated intervals.
+    public var variogramPath: String?
+    /// Standard deviations of the topsoil inputs (`[topsoil]` soc_sd, bd_sd, socd_sd), when given.
+    public var topsoilUncertainty: TopsoilUncertainty?
+    /// Whether the map step simulates this ecosystem's stock intervals (`[uncertainty]` on and a variogram).
+    public var simulatesIntervals = false
 
     /// The rasters written for this ecosystem, in slot order: the core products, then DI and AOA when the
-    /// ecosystem has an area of applicability.
-    public var products: [MapProduct] { MapProduct.core + (applicabilityPath == nil ? [] : MapProduct.applicabilityProducts) }
+    /// ecosystem has an area of applicability, then β's standard error and the subsoil SOCD quantiles when
+    /// its intervals are simulated.
+    public var products: [MapProduct] {
+        MapProduct.core + (applicabilityPath == nil ? [] : MapProduct.applicabilityProducts)
+            + (simulatesIntervals ? MapProduct.uncertaintyProducts : [])
+    }
 
     /// The code used in file names and tables (`CL`, `GL`, `FL`).
     public var name: String { ecosystem.code }
@@ -122,7 +133,8 @@ public struct MapPlan: Sendable {
     public var rasterPaths: [String] {
         var paths: [String] = []
         for ecosystem in ecosystems {
-            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted() where !paths.contains(path) {
+            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + (ecosystem.topsoilUncertainty?.paths ?? []) + ecosystem.covariates.values.sorted()
+            where !paths.contains(path) {
                 paths.append(path)
             }
         }
@@ -197,14 +209,17 @@ public struct MapPlan: Sendable {
             guard let topsoil = entry.topsoil ?? configuration.topsoil else {
                 throw ConfigError(file: configuration.file, key: "topsoil", message: "required for \(entry.ecosystem.name)")
             }
-            var applicability = entry.applicability
+            var applicability = entry.applicability, variogram = entry.variogram
             if models != nil {
-                let learnt = layout.path(.applicability(entry.ecosystem))
+                let learnt = layout.path(.applicability(entry.ecosystem)), fitted = layout.path(.residualVariogram(entry.ecosystem))
                 applicability = FileManager.default.fileExists(atPath: learnt) ? learnt : nil
+                variogram = FileManager.default.fileExists(atPath: fitted) ? fitted : nil
             }
             specs.append(EcosystemSpec(ecosystem: entry.ecosystem, modelPath: model, areaPath: entry.area, areaUnit: entry.areaUnit,
                                        covariates: configuration.covariates.merging(entry.covariates) { _, own in own },
-                                       topsoil: topsoil, applicabilityPath: applicability))
+                                       topsoil: topsoil, applicabilityPath: applicability, variogramPath: variogram,
+                                       topsoilUncertainty: entry.topsoil == nil ? configuration.topsoilUncertainty : nil,
+                                       simulatesIntervals: configuration.uncertainty.enabled && variogram != nil))
         }
         ecosystems = specs
     }

@@ -365,6 +365,8 @@ public struct StockRow: TableRow, Equatable, Codable {
     public var area1e9HaInsideAOA = Double.nan
     /// Stock from the mean β of the cells inside the AOA, Pg C (NaN without an AOA); outside = `stockPg` − this.
     public var stockPgInsideAOA = Double.nan
+    /// Mean and 2.5 % / 97.5 % percentiles of the simulated stock, Pg C (METHOD.md §8d; NaN when not simulated).
+    public var stockPgSimulatedMean = Double.nan, stockPgLow95 = Double.nan, stockPgHigh95 = Double.nan
 
     /// An empty row.
     public init() {}
@@ -387,7 +389,10 @@ public struct StockRow: TableRow, Equatable, Codable {
          .number("stock_pg", \.stockPg, format: .digits17), .number("stock_pg_bound_lo", \.stockPgBoundLow, format: .digits17),
          .number("stock_pg_bound_hi", \.stockPgBoundHigh, format: .digits17),
          .number("area_1e9_ha_inside_aoa", \.area1e9HaInsideAOA, format: .digits17, optional: true),
-         .number("stock_pg_inside_aoa", \.stockPgInsideAOA, format: .digits17, optional: true)]
+         .number("stock_pg_inside_aoa", \.stockPgInsideAOA, format: .digits17, optional: true),
+         .number("stock_pg_sim_mean", \.stockPgSimulatedMean, format: .digits17, optional: true),
+         .number("stock_pg_lo95", \.stockPgLow95, format: .digits17, optional: true),
+         .number("stock_pg_hi95", \.stockPgHigh95, format: .digits17, optional: true)]
     }
 
     enum CodingKeys: String, CodingKey {
@@ -399,6 +404,7 @@ public struct StockRow: TableRow, Equatable, Codable {
         case stockPgBoundHigh = "stock_pg_bound_hi"
         case area1e9HaInsideAOA = "area_1e9_ha_inside_aoa"
         case stockPgInsideAOA = "stock_pg_inside_aoa"
+        case stockPgSimulatedMean = "stock_pg_sim_mean", stockPgLow95 = "stock_pg_lo95", stockPgHigh95 = "stock_pg_hi95"
     }
 }
 

@@ -75,6 +75,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             entries.append(("\(key).area", ecosystem.area))
             if let model = ecosystem.model { entries.append(("\(key).model", model)) }
             if let applicability = ecosystem.applicability { entries.append(("\(key).applicability", applicability)) }
+            if let variogram = ecosystem.variogram { entries.append(("\(key).variogram", variogram)) }
             for name in ecosystem.covariates.keys.sorted() { entries.append(("\(key).covariates.\(name)", ecosystem.covariates[name] ?? "")) }
             topsoilEntries(ecosystem.topsoil, "\(key).topsoil")
         }
@@ -377,6 +378,9 @@ public struct EcosystemSettings: Sendable, Equatable, Codable {
     /// Area-of-applicability file of the model (map-only configurations, optional; a full run uses the
     /// `forest/XX/aoa.json` its forest step writes). With it, the map step writes `XX_DI.tif` and `XX_AOA.tif`.
     public var applicability: String?
+    /// Residual variogram of the model (map-only configurations, optional; a full run uses the `forest/XX/variogram.json`
+    /// its forest step fits). With it (and `[uncertainty]` on), the map step simulates the stock intervals.
+    public var variogram: String?
     /// Covariate rasters of this ecosystem only (merged over `[covariates]`).
     public var covariates: [String: String]
     /// Topsoil source of this ecosystem only (else `[topsoil]`).
@@ -444,9 +448,9 @@ struct ConfigDocument: Decodable {
         var topsoil: Topsoil?
         var covariates: [String: String]?
         var area: String
-        var areaUnit, model, applicability: String?
+        var areaUnit, model, applicability, variogram: String?
         enum CodingKeys: String, CodingKey {
-            case area, model, covariates, topsoil, applicability
+            case area, model, covariates, topsoil, applicability, variogram
             case areaUnit = "area_unit"
         }
     }
@@ -631,6 +635,9 @@ struct ConfigDocument: Decodable {
             if forest != nil, table.model != nil {
                 throw fail("\(key).model", "not allowed in a run with a [forest] section: the run maps the model it trains")
             }
+            if forest != nil, table.variogram != nil {
+                throw fail("\(key).variogram", "not allowed in a run with a [forest] section: the run fits the variogram of its own residuals")
+            }
             if forest != nil, table.applicability != nil {
                 throw fail("\(key).applicability", "not allowed in a run with a [forest] section: the run maps with the area of applicability it learns")
             }
@@ -640,6 +647,7 @@ struct ConfigDocument: Decodable {
             ecosystemSettings.append(EcosystemSettings(ecosystem: ecosystem, area: try path(table.area, "\(key).area") ?? table.area,
                                                        areaUnit: unit, model: try path(table.model, "\(key).model"),
                                                        applicability: try path(table.applicability, "\(key).applicability"),
+                                                       variogram: try path(table.variogram, "\(key).variogram"),
                                                        covariates: own, topsoil: soil))
         }
         ecosystemSettings.sort { $0.ecosystem < $1.ecosystem }

@@ -94,6 +94,8 @@ public enum RunFile: Sendable, Equatable {
     case baselineCrossValidation(Ecosystem, ValidationScheme)
     /// `forest/XX/baseline.json`: the mixed-model baseline fitted to every profile (`BaselineDocument`).
     case baseline(Ecosystem)
+    /// `forest/XX/variogram.json`: nugget + exponential variogram of the random-CV residuals (METHOD.md §8d).
+    case residualVariogram(Ecosystem)
     /// `forest/XX/distances.csv`: nearest-neighbour distances, prediction-to-training and per CV scheme (METHOD.md §7b).
     case nearestDistances(Ecosystem)
     /// `forest/XX/aoa.json`: the area of applicability of the ecosystem's model (training points, weights, threshold).
@@ -157,6 +159,7 @@ public enum RunFile: Sendable, Equatable {
         case let .baseline(ecosystem): "forest/\(ecosystem.code)/baseline.json"
         case let .applicability(ecosystem): "forest/\(ecosystem.code)/aoa.json"
         case let .nearestDistances(ecosystem): "forest/\(ecosystem.code)/distances.csv"
+        case let .residualVariogram(ecosystem): "forest/\(ecosystem.code)/variogram.json"
         case .driversFolder: "drivers"
         case .betaSummary, .anova, .tukey, .contributions, .importanceAll: "drivers/\(driverTableName).csv"
         case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"
@@ -228,13 +231,20 @@ public enum MapProduct: Sendable, Equatable, Hashable {
     case dissimilarity
     /// Area of applicability: 1 inside (DI ≤ threshold), 0 outside.
     case applicability
+    /// Infinitesimal-jackknife standard error of the forest mean β (Wager et al. 2014; METHOD.md §7).
+    case betaStandardError
+    /// 5 % (`high` false) or 95 % quantile of the SOC density of a layer under the mean-field model (METHOD.md §8d), Mg C ha⁻¹.
+    case socDensityQuantile(layer: Int, high: Bool)
 
     /// The products every map run writes per ecosystem, in slot order: β mean, q05, q95, area, SOC densities.
     public static var core: [MapProduct] { [.beta, .betaQ05, .betaQ95, .areaHa] + (0..<SOCLayer.count).map { .socDensity(layer: $0) } }
     /// The products written when the ecosystem has an area of applicability (`forest/XX/aoa.json`).
     public static let applicabilityProducts: [MapProduct] = [.dissimilarity, .applicability]
+    /// The products written when the stock intervals are simulated: β's standard error and the subsoil SOCD 5 %/95 %.
+    public static let uncertaintyProducts: [MapProduct] = [.betaStandardError, .socDensityQuantile(layer: SOCLayer.subsoil, high: false),
+                                                           .socDensityQuantile(layer: SOCLayer.subsoil, high: true)]
     /// Every product a map run may write (for clean-up of stale files).
-    public static var all: [MapProduct] { core + applicabilityProducts }
+    public static var all: [MapProduct] { core + applicabilityProducts + uncertaintyProducts }
 
     /// The file name for `ecosystem`, e.g. `CL_beta_q05.tif`, `GL_20-100_SOCD.tif`.
     public func fileName(_ ecosystem: Ecosystem) -> String {
@@ -246,6 +256,8 @@ public enum MapProduct: Sendable, Equatable, Hashable {
         case let .socDensity(layer): "\(ecosystem.code)_\(SOCLayer.labels[layer])_SOCD.tif"
         case .dissimilarity: "\(ecosystem.code)_DI.tif"
         case .applicability: "\(ecosystem.code)_AOA.tif"
+        case .betaStandardError: "\(ecosystem.code)_beta_se.tif"
+        case let .socDensityQuantile(layer, high): "\(ecosystem.code)_\(SOCLayer.labels[layer])_SOCD_\(high ? "q95" : "q05").tif"
         }
     }
 
@@ -259,15 +271,17 @@ public enum MapProduct: Sendable, Equatable, Hashable {
         case let .socDensity(layer): "SOC density \(SOCLayer.labels[layer]) cm"
         case .dissimilarity: "dissimilarity index to the training sites (DI)"
         case .applicability: "area of applicability (1 inside, 0 outside)"
+        case .betaStandardError: "beta standard error of the forest mean (infinitesimal jackknife)"
+        case let .socDensityQuantile(layer, high): "SOC density \(SOCLayer.labels[layer]) cm, \(high ? "95" : "5")% quantile of the mean field"
         }
     }
 
     /// Unit of the values.
     public var unit: String {
         switch self {
-        case .beta, .betaQ05, .betaQ95, .dissimilarity, .applicability: "1"
+        case .beta, .betaQ05, .betaQ95, .dissimilarity, .applicability, .betaStandardError: "1"
         case .areaHa: "ha"
-        case .socDensity: "Mg ha-1"
+        case .socDensity, .socDensityQuantile: "Mg ha-1"
         }
     }
 }

@@ -127,9 +127,27 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
             throw StatisticsError.invalidArgument(
                 "unit table: area \(cellArea), se \(betaStandardError) and density SD \(densitySD) must be ≥ 0")
         }
+        try addCells(meanBeta: meanBeta, cellCount: 1, area: cellArea, areaTimesDensity: cellArea * density,
+                     areaTimesDensitySD: cellArea * densitySD, areaTimesSquaredStandardError: cellArea * betaStandardError * betaStandardError,
+                     areaTimesStandardError: cellArea * betaStandardError, response: response)
+    }
+
+    /// Adds a group of cells that share the forest mean μ (e.g. the cells of a unit whose μ falls in one
+    /// narrow bin), given by their sums: count, ΣA (ha), ΣA X̂ and ΣA sX (Mg C), ΣA se² and ΣA se (ha).
+    /// `response` is called K times, with β = clamp(μ + Δ_k).
+    /// - Throws: `StatisticsError` for non-finite or negative sums.
+    public mutating func addCells(meanBeta: Double, cellCount cells: Int, area cellArea: Double, areaTimesDensity: Double,
+                                  areaTimesDensitySD: Double, areaTimesSquaredStandardError squared: Double,
+                                  areaTimesStandardError linear: Double, response: CellResponse) throws {
+        guard [meanBeta, cellArea, areaTimesDensity, areaTimesDensitySD, squared, linear].allSatisfy(\.isFinite) else {
+            throw StatisticsError.nonFiniteValue("unit table: cells with a NaN or infinite β, area, density, density SD or se")
+        }
+        guard cells >= 0, cellArea >= 0, areaTimesDensitySD >= 0, squared >= 0, linear >= 0 else {
+            throw StatisticsError.invalidArgument("unit table: cell count, area, density SD and se sums must be ≥ 0")
+        }
         let k = grid.pointCount
         var responses = [Double](repeating: 0, count: channelCount)
-        let meanWeight = cellArea * density, sdWeight = cellArea * densitySD
+        let meanWeight = areaTimesDensity, sdWeight = areaTimesDensitySD
         if sdWeight != 0 && densitySDResponse.isEmpty { densitySDResponse = [Double](repeating: 0, count: meanDensityResponse.count) }
         for point in 0..<k {
             response(clamped(meanBeta + grid.shift(point)), &responses)
@@ -138,10 +156,10 @@ public struct UnitResponseTable: Codable, Sendable, Equatable {
                 if sdWeight != 0 { densitySDResponse[channel * k + point] += sdWeight * responses[channel] }
             }
         }
-        cellCount += 1
+        cellCount += cells
         area += cellArea
-        areaTimesSquaredStandardError += cellArea * betaStandardError * betaStandardError
-        areaTimesStandardError += cellArea * betaStandardError
+        areaTimesSquaredStandardError += squared
+        areaTimesStandardError += linear
     }
 
     /// Adds the cells of `other`, a table of the same unit (same centre, grid, channels, bounds).
@@ -555,6 +573,16 @@ public struct SimulationUnitGrid: Codable, Sendable, Equatable {
         let cellsPerSide = max(1, (side / fineCellDegrees).rounded())
         sideDegrees = cellsPerSide * fineCellDegrees
         columns = Int((360 / sideDegrees).rounded(.up))
+    }
+
+    /// Units of side `sideDegrees` in `columns` columns over 360° (as read back from a saved grid).
+    /// - Throws: `StatisticsError.invalidArgument` unless the side is positive and the columns cover 360°.
+    public init(sideDegrees: Double, columns: Int) throws {
+        guard sideDegrees > 0, sideDegrees.isFinite, columns >= 1, Double(columns) * sideDegrees >= 360 - 1e-9 else {
+            throw StatisticsError.invalidArgument("unit grid: side \(sideDegrees)° and \(columns) columns do not cover 360°")
+        }
+        self.sideDegrees = sideDegrees
+        self.columns = columns
     }
 
     /// The unit index of the point (longitude, latitude) in degrees.
