@@ -150,7 +150,7 @@ public enum ForestModelFile {
             let sorted = try r.f64s()
             let offsets = try r.i32s()
             let ranks = try r.i32s()
-            guard sorted.count == n, offsets.count == nodes + 1, offsets.first == 0, Int(offsets.last!) == ranks.count,
+            guard sorted.count == n, offsets.count == nodes + 1, offsets.first == 0, offsets.last.map({ Int($0) }) == ranks.count,
                   zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
                   ranks.allSatisfy({ $0 >= 0 && Int($0) < n }) else { throw fail("inconsistent quantile data") }
             quantileData = QuantileLeafData(sortedResponses: sorted, leafOffset: offsets, leafRanks: ranks)

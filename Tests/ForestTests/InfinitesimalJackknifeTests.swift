@@ -212,6 +212,10 @@ import Testing
         } catch let ForestError.invalidInput(message) {
             #expect(message.contains("retrain"))
         }
+        // The quantile-only entry point still demands quantile data.
+        #expect(throws: ForestError.self) {
+            try decoded.predictCells(columnMajor: x, rowCount: 10, probabilities: [0.5], threads: 1)
+        }
         // A format-1 header may not claim the in-bag section.
         var flagged = ForestModelFile.encode(forest)
         flagged[8] = 1
