@@ -3,17 +3,29 @@ import Dispatch
 import Foundation
 
 /// A fixed-size set of result slots written by parallel workers, one slot per work item.
-/// Each slot is written by exactly one worker, so no locking is needed.
+/// Each slot is written by exactly one worker, so no locking is needed. The slots live in a fixed
+/// allocation: concurrent `Array.withUnsafeMutableBufferPointer` calls on one shared array race
+/// (each moves the array's buffer out for the call), which crashed multi-threaded training.
 public final class ResultSlots<Element>: @unchecked Sendable {
-    private var storage: [Element?]
+    private let storage: UnsafeMutablePointer<Element?>
+    private let count: Int
     /// `count` empty slots.
-    public init(count: Int) { storage = Array(repeating: nil, count: count) }
+    public init(count: Int) {
+        self.count = max(0, count)
+        storage = .allocate(capacity: max(1, count))
+        storage.initialize(repeating: nil, count: self.count)
+    }
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
     /// Stores the result of item `index` (each index from exactly one worker).
     public func set(_ index: Int, _ value: Element) {
-        storage.withUnsafeMutableBufferPointer { $0[index] = value }
+        precondition(index >= 0 && index < count, "result slot \(index) outside 0..<\(count)")
+        storage[index] = value
     }
     /// The results in item order; call after every worker has finished and filled its slots.
-    public func values() -> [Element] { storage.compactMap { $0 } }
+    public func values() -> [Element] { (0..<count).compactMap { storage[$0] } }
 }
 
 /// The number of worker threads to use: `requested` if given (≥ 1), otherwise the active processor count.

@@ -1,5 +1,5 @@
-// β mean and quantile-regression-forest quantiles for many grid cells in one pass over the trees
-// (METHOD.md §7 intervals, §8 grid prediction).
+// β mean, quantile-regression-forest quantiles and infinitesimal-jackknife standard errors for many
+// grid cells in one pass over the trees (METHOD.md §7 intervals, §8 grid prediction).
 import Essentials
 
 /// Cells per block of `predictCells`: the leaves of a block (`cellBlockSize × trees` Int32) stay in L2 cache.
@@ -32,7 +32,47 @@ extension RandomForest {
     ///   are not ascending within [0, 1], or the matrix size does not match.
     public func predictCells(columnMajor: [Double], rowCount: Int, probabilities: [Double],
                              threads: Int) throws -> (mean: [Double], quantiles: [[Double]]) {
-        guard let qrf = quantileData else {
+        guard quantileData != nil else {
+            throw ForestError.invalidInput("the model has no quantile data; retrain it with `soilbeta forest train --quantiles`")
+        }
+        let result = try predictCells(columnMajor: columnMajor, rowCount: rowCount, probabilities: probabilities,
+                                      standardError: false, threads: threads)
+        return (result.mean, result.quantiles)
+    }
+
+    /// Predicts, for `rowCount` cells and in one descent per tree and cell, the forest mean, the
+    /// quantile regression forest quantiles (as `predictCells(columnMajor:rowCount:probabilities:threads:)`)
+    /// and, if `standardError`, the infinitesimal-jackknife standard error of the mean
+    /// (Wager, Hastie & Efron 2014, JMLR 15: 1625–1651, Eq. 5 with the bias correction of Eq. 7;
+    /// ranger's `se.method = "infjack"` without its empirical-Bayes calibration):
+    /// SE(x) = √max(V_IJ-U(x), 0) with V_IJ-U = λ (Σᵢ Cov_t(N_ti, T_t(x))² − (n ν / B²) Σ_t (T_t(x) − T̄(x))²),
+    /// N_ti the in-bag count of training row i in tree t, T_t(x) tree t's prediction, B trees,
+    /// ν the mean over rows of the in-bag counts' variance across trees (≈ 1 for the bootstrap),
+    /// λ = 1 with replacement and (n / (n − s))² for samples of s rows without replacement.
+    /// Negative corrected variances (Monte Carlo noise exceeding the signal, typical for few
+    /// trees or nearly constant predictions) give SE 0. See `JackknifeOperator` for the
+    /// precomputed quadratic form (built on the first call per model, then cached).
+    ///
+    /// Results do not depend on `threads` (bit for bit); mean and quantiles equal the
+    /// quantile-only call bit for bit.
+    ///
+    /// - Parameters:
+    ///   - columnMajor: `rowCount × featureNames.count` finite feature values, column-major, in the
+    ///     order of `featureNames` and the units the model was trained with.
+    ///   - rowCount: number of cells.
+    ///   - probabilities: quantile levels, ascending within [0, 1]; may be empty (then the model
+    ///     needs no quantile data).
+    ///   - standardError: whether to compute the standard errors.
+    ///   - threads: worker threads (≥ 1).
+    /// - Returns: mean, quantiles and (if requested, else empty) standard errors per cell, in the
+    ///   units of the training response.
+    /// - Throws: `ForestError.invalidInput` if quantiles are asked of a model without quantile data,
+    ///   standard errors of a model without in-bag counts (retrain it), the probabilities are not
+    ///   ascending within [0, 1], or the matrix size does not match.
+    public func predictCells(columnMajor: [Double], rowCount: Int, probabilities: [Double], standardError: Bool,
+                             threads: Int) throws -> CellPredictions {
+        let qrf = quantileData ?? QuantileLeafData(sortedResponses: [], leafOffset: [], leafRanks: [])
+        guard probabilities.isEmpty || quantileData != nil else {
             throw ForestError.invalidInput("the model has no quantile data; retrain it with `soilbeta forest train --quantiles`")
         }
         guard probabilities == probabilities.sorted(), probabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
@@ -42,15 +82,18 @@ extension RandomForest {
         guard rowCount >= 0, columnMajor.count == rowCount * featureCount else {
             throw ForestError.invalidInput("prediction matrix holds \(columnMajor.count) values, \(rowCount) cells × \(featureCount) features need \(rowCount * featureCount)")
         }
+        let jackknife = standardError ? try jackknifeOperator(threads: max(1, threads)) : nil
         let q = probabilities.count
-        if rowCount == 0 { return ([], Array(repeating: [], count: q)) }
+        if rowCount == 0 { return CellPredictions(mean: [], quantiles: Array(repeating: [], count: q), standardError: []) }
         var mean = [Double](repeating: .nan, count: rowCount)
         var quantiles = [Double](repeating: .nan, count: q * rowCount)
+        var standardErrors = [Double](repeating: .nan, count: standardError ? rowCount : 0)
         let treeCount = self.treeCount
         let blocks = (rowCount + cellBlockSize - 1) / cellBlockSize
         var modelError: ForestError? = nil
         mean.withUnsafeMutableBufferPointer { meanOut in
         quantiles.withUnsafeMutableBufferPointer { quantileOut in
+        standardErrors.withUnsafeMutableBufferPointer { errorOut in
         columnMajor.withUnsafeBufferPointer { x in
         treeRoot.withUnsafeBufferPointer { roots in
         nodeFeature.withUnsafeBufferPointer { feature in
@@ -61,114 +104,153 @@ extension RandomForest {
         qrf.sortedResponses.withUnsafeBufferPointer { sortedResponses in
         probabilities.withUnsafeBufferPointer { probability in
             // Base pointers: the compiler then keeps them in registers across the weight stores
-            // (which it cannot prove do not alias the model arrays).
+            // (which it cannot prove do not alias the model arrays). Without quantiles the QRF
+            // arrays are not read (and may be empty).
             guard let feature = feature.baseAddress, let value = value.baseAddress, let left = left.baseAddress,
-                  let leafOffset = leafOffset.baseAddress, let leafRanks = leafRanks.baseAddress else {
+                  q == 0 || (leafOffset.baseAddress != nil && leafRanks.baseAddress != nil) else {
                 modelError = .invalidInput("the model has no nodes or no quantile leaf data")
                 return
             }
             let shared = UncheckedBox(CellKernelPointers(
-                meanOut: meanOut, quantileOut: quantileOut, x: x, sortedResponses: sortedResponses, probability: probability,
-                roots: roots, feature: feature, left: left, leafOffset: leafOffset, leafRanks: leafRanks, value: value))
+                meanOut: meanOut, quantileOut: quantileOut, errorOut: errorOut, x: x, sortedResponses: sortedResponses,
+                probability: probability, roots: roots, feature: feature, left: left, leafOffset: leafOffset.baseAddress,
+                leafRanks: leafRanks.baseAddress, value: value, jackknife: jackknife))
             parallelForRanges(count: blocks, threads: max(1, threads)) { blockRange in
-                let p = shared.value
-                let feature = p.feature, value = p.value, left = p.left
-                let leafOffset = p.leafOffset, leafRanks = p.leafRanks
-                let trainingCount = p.sortedResponses.count
-                let weight = UnsafeMutablePointer<Double>.allocate(capacity: trainingCount)
-                weight.initialize(repeating: 0, count: trainingCount)
-                let leaves = UnsafeMutablePointer<Int32>.allocate(capacity: cellBlockSize * treeCount)
-                // The block's features, cell-major: cells[j * featureCount + f].
-                let cells = UnsafeMutablePointer<Double>.allocate(capacity: cellBlockSize * max(1, featureCount))
-                defer { weight.deallocate(); leaves.deallocate(); cells.deallocate() }
-                @inline(__always) func descend(_ start: Int, _ base: Int) -> Int {
-                    var n = start
-                    while true {
-                        let f = Int(feature[n])
-                        if f < 0 { return n }
-                        n = Int(left[n]) + (cells[base + f] <= value[n] ? 0 : 1)
-                    }
-                }
-                let inverseTrees = 1.0 / Double(treeCount)
-                let treeWeight = 1.0 / Double(treeCount)
-                for block in blockRange {
-                    let first = block * cellBlockSize
-                    let count = min(cellBlockSize, rowCount - first)
-                    for f in 0..<featureCount {
-                        for j in 0..<count { cells[j * featureCount + f] = p.x[f * rowCount + first + j] }
-                    }
-                    // Descents, tree-major: leaves[cell * treeCount + tree].
-                    for t in 0..<treeCount {
-                        let root = Int(p.roots[t])
-                        var j = 0
-                        while j + 4 <= count {
-                            var n0 = root, n1 = root, n2 = root, n3 = root
-                            let b0 = j * featureCount, b1 = b0 + featureCount, b2 = b1 + featureCount, b3 = b2 + featureCount
-                            while true {
-                                let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
-                                if (f0 | f1 | f2 | f3) < 0 { break }
-                                n0 = Int(left[n0]) + (cells[b0 + f0] <= value[n0] ? 0 : 1)
-                                n1 = Int(left[n1]) + (cells[b1 + f1] <= value[n1] ? 0 : 1)
-                                n2 = Int(left[n2]) + (cells[b2 + f2] <= value[n2] ? 0 : 1)
-                                n3 = Int(left[n3]) + (cells[b3 + f3] <= value[n3] ? 0 : 1)
-                            }
-                            leaves[j * treeCount + t] = Int32(descend(n0, b0))
-                            leaves[(j + 1) * treeCount + t] = Int32(descend(n1, b1))
-                            leaves[(j + 2) * treeCount + t] = Int32(descend(n2, b2))
-                            leaves[(j + 3) * treeCount + t] = Int32(descend(n3, b3))
-                            j += 4
-                        }
-                        while j < count {
-                            leaves[j * treeCount + t] = Int32(descend(root, j * featureCount))
-                            j += 1
-                        }
-                    }
-                    // Per cell: mean of leaf values (tree order) and QRF weights.
-                    for j in 0..<count {
-                        let row = first + j
-                        let cellLeaves = leaves + j * treeCount
-                        var sum = 0.0
-                        for t in 0..<treeCount {
-                            let leaf = Int(cellLeaves[t])
-                            sum += value[leaf]
-                            let start = Int(leafOffset[leaf]), end = Int(leafOffset[leaf + 1])
-                            if end == start { continue }
-                            let share = treeWeight / Double(end - start)
-                            for k in start..<end { weight[Int(leafRanks[k])] += share }
-                        }
-                        p.meanOut[row] = sum * inverseTrees
-                        var totalWeight = 0.0
-                        for rank in 0..<trainingCount where weight[rank] != 0 { totalWeight += weight[rank] }
-                        var cumulative = 0.0
-                        var next = 0
-                        for rank in 0..<trainingCount where weight[rank] != 0 {
-                            cumulative += weight[rank]
-                            while next < q && cumulative >= p.probability[next] * totalWeight * (1 - 1e-12) {
-                                p.quantileOut[next * rowCount + row] = p.sortedResponses[rank]
-                                next += 1
-                            }
-                            weight[rank] = 0
-                        }
-                    }
-                }
+                shared.value.predictBlocks(blockRange, rowCount: rowCount, treeCount: treeCount, featureCount: featureCount,
+                                           quantileCount: q)
             }
-        }}}}}}}}}}}
+        }}}}}}}}}}}}
         if let modelError { throw modelError }
-        return (mean, (0..<q).map { Array(quantiles[($0 * rowCount)..<(($0 + 1) * rowCount)]) })
+        return CellPredictions(mean: mean, quantiles: (0..<q).map { Array(quantiles[($0 * rowCount)..<(($0 + 1) * rowCount)]) },
+                               standardError: standardErrors)
     }
+}
+
+/// Per-cell outputs of `RandomForest.predictCells(columnMajor:rowCount:probabilities:standardError:threads:)`,
+/// all in the units of the training response.
+public struct CellPredictions: Sendable, Equatable {
+    /// Forest mean per cell.
+    public var mean: [Double]
+    /// `quantiles[q][cell]`: the quantile regression forest quantile of probability q.
+    public var quantiles: [[Double]]
+    /// Infinitesimal-jackknife standard error of the forest mean per cell (empty if not requested).
+    public var standardError: [Double]
 }
 
 /// Read-only model and input pointers plus the output buffers (disjoint rows per worker) of
 /// `predictCells`, handed to the workers in an `UncheckedBox`.
 struct CellKernelPointers {
-    /// Outputs: mean per cell, quantiles `[q * rows + row]`.
-    let meanOut, quantileOut: UnsafeMutableBufferPointer<Double>
+    /// Outputs: mean per cell, quantiles `[q * rows + row]`, standard error per cell (empty if not asked).
+    let meanOut, quantileOut, errorOut: UnsafeMutableBufferPointer<Double>
     /// Features (column-major), sorted training responses, quantile probabilities.
     let x, sortedResponses, probability: UnsafeBufferPointer<Double>
     /// Root node of every tree.
     let roots: UnsafeBufferPointer<Int32>
-    /// Node split feature, left child, QRF leaf offsets and ranks.
-    let feature, left, leafOffset, leafRanks: UnsafePointer<Int32>
+    /// Node split feature and left child.
+    let feature, left: UnsafePointer<Int32>
+    /// QRF leaf offsets and ranks (nil only when no quantiles are asked).
+    let leafOffset, leafRanks: UnsafePointer<Int32>?
     /// Node split value (or leaf mean).
     let value: UnsafePointer<Double>
+    /// The model's IJ operator when standard errors are asked.
+    let jackknife: JackknifeOperator?
+
+    /// Predicts the cells of blocks `blockRange` (each `cellBlockSize` cells): all cells of a block
+    /// descend one tree after the other; then per cell the mean (tree order), the QRF weights
+    /// (scanned in ascending rank order) and the deviations T_t − T̄ for the block's IJ variances.
+    func predictBlocks(_ blockRange: Range<Int>, rowCount: Int, treeCount: Int, featureCount: Int, quantileCount q: Int) {
+        let trainingCount = q > 0 ? sortedResponses.count : 0
+        let weight = UnsafeMutablePointer<Double>.allocate(capacity: max(1, trainingCount))
+        weight.initialize(repeating: 0, count: max(1, trainingCount))
+        let leaves = UnsafeMutablePointer<Int32>.allocate(capacity: cellBlockSize * treeCount)
+        // The block's features, cell-major: cells[j * featureCount + f].
+        let cells = UnsafeMutablePointer<Double>.allocate(capacity: cellBlockSize * max(1, featureCount))
+        // Per cell, its trees' deviations from the cell mean in SIMD chunks (padding stays 0), and the variances.
+        let chunks = jackknife?.chunkCount ?? 0
+        let deviations = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(1, cellBlockSize * chunks))
+        deviations.initialize(repeating: SIMD8(), count: max(1, cellBlockSize * chunks))
+        let variances = UnsafeMutablePointer<Double>.allocate(capacity: cellBlockSize)
+        defer { weight.deallocate(); leaves.deallocate(); cells.deallocate(); deviations.deallocate(); variances.deallocate() }
+        let deviationScalars = UnsafeMutableRawPointer(deviations).assumingMemoryBound(to: Float.self)
+        @inline(__always) func descend(_ start: Int, _ base: Int) -> Int {
+            var n = start
+            while true {
+                let f = Int(feature[n])
+                if f < 0 { return n }
+                n = Int(left[n]) + (cells[base + f] <= value[n] ? 0 : 1)
+            }
+        }
+        let inverseTrees = 1.0 / Double(treeCount)
+        let treeWeight = 1.0 / Double(treeCount)
+        for block in blockRange {
+            let first = block * cellBlockSize
+            let count = min(cellBlockSize, rowCount - first)
+            for f in 0..<featureCount {
+                for j in 0..<count { cells[j * featureCount + f] = x[f * rowCount + first + j] }
+            }
+            // Descents, tree-major: leaves[cell * treeCount + tree].
+            for t in 0..<treeCount {
+                let root = Int(roots[t])
+                var j = 0
+                while j + 4 <= count {
+                    var n0 = root, n1 = root, n2 = root, n3 = root
+                    let b0 = j * featureCount, b1 = b0 + featureCount, b2 = b1 + featureCount, b3 = b2 + featureCount
+                    while true {
+                        let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
+                        if (f0 | f1 | f2 | f3) < 0 { break }
+                        n0 = Int(left[n0]) + (cells[b0 + f0] <= value[n0] ? 0 : 1)
+                        n1 = Int(left[n1]) + (cells[b1 + f1] <= value[n1] ? 0 : 1)
+                        n2 = Int(left[n2]) + (cells[b2 + f2] <= value[n2] ? 0 : 1)
+                        n3 = Int(left[n3]) + (cells[b3 + f3] <= value[n3] ? 0 : 1)
+                    }
+                    leaves[j * treeCount + t] = Int32(descend(n0, b0))
+                    leaves[(j + 1) * treeCount + t] = Int32(descend(n1, b1))
+                    leaves[(j + 2) * treeCount + t] = Int32(descend(n2, b2))
+                    leaves[(j + 3) * treeCount + t] = Int32(descend(n3, b3))
+                    j += 4
+                }
+                while j < count {
+                    leaves[j * treeCount + t] = Int32(descend(root, j * featureCount))
+                    j += 1
+                }
+            }
+            // Per cell: mean of leaf values (tree order), QRF weights, IJ deviations.
+            for j in 0..<count {
+                let row = first + j
+                let cellLeaves = leaves + j * treeCount
+                var sum = 0.0
+                for t in 0..<treeCount { sum += value[Int(cellLeaves[t])] }
+                let cellMean = sum * inverseTrees
+                meanOut[row] = cellMean
+                if jackknife != nil {
+                    let d = deviationScalars + j * chunks * 8
+                    for t in 0..<treeCount { d[t] = Float(value[Int(cellLeaves[t])] - cellMean) }
+                }
+                guard q > 0, let leafOffset, let leafRanks else { continue }
+                for t in 0..<treeCount {
+                    let leaf = Int(cellLeaves[t])
+                    let start = Int(leafOffset[leaf]), end = Int(leafOffset[leaf + 1])
+                    if end == start { continue }
+                    let share = treeWeight / Double(end - start)
+                    for k in start..<end { weight[Int(leafRanks[k])] += share }
+                }
+                var totalWeight = 0.0
+                for rank in 0..<trainingCount where weight[rank] != 0 { totalWeight += weight[rank] }
+                var cumulative = 0.0
+                var next = 0
+                for rank in 0..<trainingCount where weight[rank] != 0 {
+                    cumulative += weight[rank]
+                    while next < q && cumulative >= probability[next] * totalWeight * (1 - 1e-12) {
+                        quantileOut[next * rowCount + row] = sortedResponses[rank]
+                        next += 1
+                    }
+                    weight[rank] = 0
+                }
+            }
+            if let jackknife {
+                jackknife.variances(deviations: deviations, count: count, into: variances)
+                for j in 0..<count { errorOut[first + j] = variances[j] > 0 ? variances[j].squareRoot() : 0 }
+            }
+        }
+    }
 }

@@ -5,15 +5,25 @@ import Essentials
 /// The binary model format: little-endian, header then a checksummed payload.
 ///
 /// Header (32 bytes): magic `SBFOREST` (8), format version UInt32, flags UInt32 (bit 0 = quantile
-/// data present), payload length UInt64, FNV-1a 64-bit checksum of the payload UInt64.
+/// data present, bit 1 = in-bag counts present), payload length UInt64, FNV-1a 64-bit checksum of
+/// the payload UInt64.
 /// Payload: feature names, target name, hyper-parameters, training summary (n, OOB MSE and R²,
-/// observed and OOB-predicted responses, importances), flat tree arrays, optional quantile data.
+/// observed and OOB-predicted responses, importances), flat tree arrays, optional quantile data,
+/// optional in-bag counts (UInt64 length trees × n, then one byte per tree and training row,
+/// tree-major; needed for infinitesimal-jackknife standard errors).
 /// Files contain no timestamps, so the same forest always gives the same bytes.
+///
+/// Version history: 1 = without the in-bag section (still read; such models predict, but
+/// standard-error calls throw and ask for retraining); 2 = adds flag bit 1 and the in-bag section.
 public enum ForestModelFile {
     /// The 8-byte magic at the start of every model file.
     public static let magic: [UInt8] = Array("SBFOREST".utf8)
-    /// The format version written by this build; files of another version are rejected.
-    public static let formatVersion: UInt32 = 1
+    /// The format version written by this build.
+    public static let formatVersion: UInt32 = 2
+    /// Versions this build reads (older ones lack optional sections); any other version is rejected.
+    public static let readableVersions: ClosedRange<UInt32> = 1...2
+    /// Header flag bits.
+    static let quantileFlag: UInt32 = 1, inBagFlag: UInt32 = 2
     static let headerSize = 32
 
     /// Serialises `forest` to bytes (deterministic).
@@ -51,10 +61,11 @@ public enum ForestModelFile {
             w.i32s(q.leafOffset)
             w.i32s(q.leafRanks)
         }
+        if let inBag = forest.inBagCounts { w.u8s(inBag) }
         var header = ByteWriter()
         header.bytes.append(contentsOf: magic)
         header.u32(formatVersion)
-        header.u32(forest.quantileData == nil ? 0 : 1)
+        header.u32((forest.quantileData == nil ? 0 : quantileFlag) | (forest.inBagCounts == nil ? 0 : inBagFlag))
         header.u64(UInt64(w.bytes.count))
         header.u64(fnv1a64(w.bytes))
         return header.bytes + w.bytes
@@ -70,10 +81,13 @@ public enum ForestModelFile {
         guard data.count >= headerSize else { throw fail("truncated header (\(data.count) bytes)") }
         var h = ByteReader(bytes: data, position: magic.count, path: path)
         let version = try h.u32()
-        guard version == formatVersion else {
-            throw fail("format version \(version) is not supported by this build (expects \(formatVersion))")
+        guard readableVersions.contains(version) else {
+            throw fail("format version \(version) is not supported by this build (expects \(readableVersions.lowerBound)…\(formatVersion))")
         }
         let flags = try h.u32()
+        guard flags & ~(quantileFlag | inBagFlag) == 0, version >= 2 || flags & inBagFlag == 0 else {
+            throw fail("unknown header flags \(flags) for format version \(version)")
+        }
         let payloadLength = try h.u64()
         let checksum = try h.u64()
         guard UInt64(data.count - headerSize) == payloadLength else {
@@ -132,18 +146,25 @@ public enum ForestModelFile {
             }
         }
         var quantileData: QuantileLeafData? = nil
-        if flags & 1 == 1 {
+        if flags & quantileFlag != 0 {
             let sorted = try r.f64s()
             let offsets = try r.i32s()
             let ranks = try r.i32s()
-            guard sorted.count == n, offsets.count == nodes + 1, offsets.first == 0, Int(offsets.last!) == ranks.count,
+            guard sorted.count == n, offsets.count == nodes + 1, offsets.first == 0, offsets.last.map({ Int($0) }) == ranks.count,
                   zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
                   ranks.allSatisfy({ $0 >= 0 && Int($0) < n }) else { throw fail("inconsistent quantile data") }
             quantileData = QuantileLeafData(sortedResponses: sorted, leafOffset: offsets, leafRanks: ranks)
         }
+        var inBag: [UInt8]? = nil
+        if flags & inBagFlag != 0 {
+            let counts = try r.u8s()
+            guard counts.count == treeCount * n else { throw fail("inconsistent in-bag counts") }
+            inBag = counts
+        }
         guard r.position == payload.count else { throw fail("unexpected bytes after the model data") }
         return RandomForest(featureNames: names, parameters: parameters, summary: summary, treeRoot: roots,
-                            nodeFeature: feature, nodeValue: value, nodeLeft: left, quantileData: quantileData)
+                            nodeFeature: feature, nodeValue: value, nodeLeft: left, quantileData: quantileData,
+                            inBagCounts: inBag)
     }
 
     /// Writes `forest` to `path` atomically (temporary file in the same folder, then rename).
@@ -184,6 +205,10 @@ struct ByteWriter {
         u64(UInt64(values.count))
         bytes.reserveCapacity(bytes.count + values.count * 8)
         for v in values { f64(v) }
+    }
+    mutating func u8s(_ values: [UInt8]) {
+        u64(UInt64(values.count))
+        bytes.append(contentsOf: values)
     }
     mutating func i32s(_ values: [Int32]) {
         u64(UInt64(values.count))
@@ -237,6 +262,7 @@ struct ByteReader {
             (0..<count).map { convert(Stored(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * size, as: Stored.self))) }
         }
     }
+    mutating func u8s() throws -> [UInt8] { Array(try take(try count(elementSize: 1))) }
     mutating func f64s() throws -> [Double] { try array(of: UInt64.self) { Double(bitPattern: $0) } }
     mutating func i32s() throws -> [Int32] { try array(of: UInt32.self) { Int32(bitPattern: $0) } }
 }

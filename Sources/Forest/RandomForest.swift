@@ -23,6 +23,12 @@ public struct RandomForest: Sendable, Equatable {
     let nodeLeft: [Int32]
     /// Quantile-regression data, present when trained with `keepQuantileData` (`hasQuantileData`).
     let quantileData: QuantileLeafData?
+    /// In-bag multiplicity of every training row in every tree, `inBagCounts[tree * n + row]`
+    /// (n = `summary.sampleCount`), for infinitesimal-jackknife standard errors (`hasInBagCounts`).
+    /// Nil for models read from format-1 files, or if a tree drew a row more than 255 times.
+    let inBagCounts: [UInt8]?
+    /// The lazily built infinitesimal-jackknife operator (derived from `inBagCounts`; not compared).
+    let jackknifeCache = JackknifeCache()
 
     /// Number of trees.
     public var treeCount: Int { treeRoot.count }
@@ -30,10 +36,11 @@ public struct RandomForest: Sendable, Equatable {
     public var nodeCount: Int { nodeFeature.count }
 
     init(featureNames: [String], parameters: ForestParameters, summary: TrainingSummary, treeRoot: [Int32],
-         nodeFeature: [Int32], nodeValue: [Double], nodeLeft: [Int32], quantileData: QuantileLeafData?) {
+         nodeFeature: [Int32], nodeValue: [Double], nodeLeft: [Int32], quantileData: QuantileLeafData?,
+         inBagCounts: [UInt8]?) {
         (self.featureNames, self.parameters, self.summary) = (featureNames, parameters, summary)
         (self.treeRoot, self.nodeFeature, self.nodeValue) = (treeRoot, nodeFeature, nodeValue)
-        (self.nodeLeft, self.quantileData) = (nodeLeft, quantileData)
+        (self.nodeLeft, self.quantileData, self.inBagCounts) = (nodeLeft, quantileData, inBagCounts)
     }
 
     /// Trains a forest of `parameters.treeCount` trees on `features` → `responses` with `threads`
@@ -122,7 +129,12 @@ public struct RandomForest: Sendable, Equatable {
         var impurity = [Double](repeating: 0, count: p)
         var permutationSum = [Double](repeating: 0, count: p)
         var permutationSquares = [Double](repeating: 0, count: p)
+        var inBag: [UInt8]? = []
+        inBag?.reserveCapacity(trees.count * data.rowCount)
         for tree in trees {
+            // UInt8 holds every count a tree can draw unless the sample fraction is huge; then keep none.
+            if tree.inBagCount.contains(where: { $0 > Int32(UInt8.max) }) { inBag = nil }
+            inBag?.append(contentsOf: tree.inBagCount.map { UInt8(clamping: $0) })
             let base = Int32(feature.count)
             roots.append(base)
             feature.append(contentsOf: tree.nodeFeature)
@@ -151,6 +163,7 @@ public struct RandomForest: Sendable, Equatable {
             quantileData = QuantileLeafData(trees: trees, responses: data.responses)
         }
         return RandomForest(featureNames: featureNames, parameters: parameters, summary: summary, treeRoot: roots,
-                            nodeFeature: feature, nodeValue: value, nodeLeft: left, quantileData: quantileData)
+                            nodeFeature: feature, nodeValue: value, nodeLeft: left, quantileData: quantileData,
+                            inBagCounts: inBag)
     }
 }

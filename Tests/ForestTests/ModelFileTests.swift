@@ -62,8 +62,8 @@ import Foundation
 
     @Test func otherVersionAndWrongMagicAreRejected() throws {
         var bytes = ForestModelFile.encode(try Self.smallForest())
-        bytes[8] = 2
-        #expect(throws: ForestError.invalidModelFile(path: "m", reason: "format version 2 is not supported by this build (expects 1)")) {
+        bytes[8] = 3
+        #expect(throws: ForestError.invalidModelFile(path: "m", reason: "format version 3 is not supported by this build (expects 1…2)")) {
             try ForestModelFile.decode(bytes, path: "m")
         }
         #expect(throws: ForestError.invalidModelFile(path: "m", reason: "wrong magic (not a soilbeta forest model file)")) {

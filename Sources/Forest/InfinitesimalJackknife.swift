@@ -1,0 +1,247 @@
+// Infinitesimal-jackknife standard error of the forest mean (Wager, Hastie & Efron 2014,
+// "Confidence Intervals for Random Forests: The Jackknife and the Infinitesimal Jackknife",
+// JMLR 15: 1625–1651; as ranger's `se.method = "infjack"`; METHOD.md §7 intervals).
+import Essentials
+
+extension RandomForest {
+    /// Whether the model carries the per-tree in-bag counts that infinitesimal-jackknife standard
+    /// errors need (every model trained by this build, unless a tree drew a row more than 255 times;
+    /// not models read from format-1 files).
+    public var hasInBagCounts: Bool { inBagCounts != nil }
+
+    /// The forest mean and its infinitesimal-jackknife standard error for every row of `matrix`
+    /// (columns matched by name), both in the units of the training response; see
+    /// `predictCells(columnMajor:rowCount:probabilities:standardError:threads:)` for the estimator.
+    /// `threads` workers (nil = all cores); results do not depend on the thread count.
+    /// Throws `ForestError.missingFeatures`, or `.invalidInput` for non-finite features or a model
+    /// without in-bag counts.
+    public func predictWithStandardError(_ matrix: FeatureMatrix, threads: Int? = nil) throws
+        -> (mean: [Double], standardError: [Double]) {
+        let columns = try columnMapping(for: matrix)
+        try validatePredictionInput(matrix, columns: columns)
+        let rowCount = matrix.rowCount
+        var ordered = [Double](repeating: 0, count: rowCount * columns.count)
+        for (f, column) in columns.enumerated() {
+            ordered.replaceSubrange((f * rowCount)..<((f + 1) * rowCount),
+                                    with: matrix.values[(column * rowCount)..<((column + 1) * rowCount)])
+        }
+        let result = try predictCells(columnMajor: ordered, rowCount: rowCount, probabilities: [],
+                                      standardError: true, threads: resolvedThreadCount(threads))
+        return (result.mean, result.standardError)
+    }
+
+    /// The model's infinitesimal-jackknife operator, built on first use (with `threads` workers)
+    /// and cached for the model's lifetime. Throws `ForestError.invalidInput` if the model has no
+    /// in-bag counts or its sampling makes the estimator undefined.
+    func jackknifeOperator(threads: Int) throws -> JackknifeOperator {
+        guard let inBag = inBagCounts else {
+            throw ForestError.invalidInput("the model has no in-bag counts for standard errors (written by an older soilbeta, or a tree drew a training row more than 255 times); retrain it with this build")
+        }
+        return try jackknifeCache.slot.withLock { cached in
+            if let cached { return cached }
+            let built = try JackknifeOperator(inBag: inBag, treeCount: treeCount, rowCount: summary.sampleCount,
+                                              withReplacement: parameters.sampleWithReplacement, threads: threads)
+            cached = built
+            return built
+        }
+    }
+
+    /// Prediction of every tree for every cell, `[cell * treeCount + tree]` (features column-major in
+    /// model order, as `predictCells`). For tests and brute-force checks; not tuned for speed.
+    func treePredictions(columnMajor: [Double], rowCount: Int) -> [Double] {
+        var output = [Double](repeating: 0, count: rowCount * treeCount)
+        for cell in 0..<rowCount {
+            for t in 0..<treeCount {
+                var node = Int(treeRoot[t])
+                while nodeFeature[node] >= 0 {
+                    let x = columnMajor[Int(nodeFeature[node]) * rowCount + cell]
+                    node = Int(nodeLeft[node]) + (x <= nodeValue[node] ? 0 : 1)
+                }
+                output[cell * treeCount + t] = nodeValue[node]
+            }
+        }
+        return output
+    }
+}
+
+/// The lazily built infinitesimal-jackknife operator of one model, shared by its copies.
+/// Derived data: two caches always compare equal, so `RandomForest` equality ignores it.
+final class JackknifeCache: Sendable, Equatable {
+    /// The operator once built.
+    let slot = Locked<JackknifeOperator?>(nil)
+    static func == (lhs: JackknifeCache, rhs: JackknifeCache) -> Bool { true }
+}
+
+/// The bias-corrected infinitesimal-jackknife variance of the forest mean as a quadratic form in
+/// the per-tree deviations D_t = T_t(x) − T̄(x) (T_t = tree t's prediction, T̄ their mean over the
+/// B trees), precomputed once per model from the in-bag counts N_ti (tree t, training row i).
+///
+/// With N_c the counts centred per training row (N_ti − N̄_i), the covariance of Wager et al.
+/// (2014, Eq. 5 / Theorem 1) is Cov_i = (1/B) Σ_t N_c,ti D_t (centring does not change it, since
+/// Σ_t D_t = 0), and
+///
+///     V_IJ   = Σ_i Cov_i² = Dᵀ M D / B²,          M = N_cᵀ N_c (B × B),
+///     V_IJ-U = λ · (V_IJ − (n ν / B²) Σ_t D_t²),   ν = (1/n) Σ_i var_t(N_ti),
+///
+/// the Monte Carlo bias correction of their Eq. 7 (for the bootstrap ν ≈ 1 and the correction is
+/// exactly (n / B²) Σ_t (T_t − T̄)²; like ranger / randomForestCI, ν is the empirical count
+/// variance, which also covers subsampling). λ = 1 for the bootstrap; for sampling s of n rows
+/// without replacement the IJ is inflated by λ = (n / (n − s))² (ranger's finite-sample
+/// correction, cf. Wager & Athey 2018, JASA 113: 1228–1242, Eq. 8 without its (n − 1)/n).
+///
+/// Two equivalent forms, chosen by cost per cell:
+/// - gram (cost ≈ B²/2): A = λ (M − n ν I) / B², V = Dᵀ A D, with the bias correction folded
+///   into the diagonal and only the upper triangle stored;
+/// - direct (cost n · B, cheaper when n < B/2): V = λ (Σ_i (N_c,i · D)² − n ν DᵀD) / B².
+/// Stored as `Float` in chunks of 8 trees (SIMD), summed per row in `Float` and across rows in `Double`.
+struct JackknifeOperator: Sendable {
+    /// Which quadratic form `rows` holds.
+    enum Form: Sendable { case gram, direct }
+    let form: Form
+    /// Number of trees B.
+    let treeCount: Int
+    /// ⌈B / 8⌉: SIMD chunks per deviation vector (zero padded).
+    let chunkCount: Int
+    /// Number of stored rows: B (gram) or n (direct).
+    let rowCount: Int
+    /// Row r holds chunks `firstChunk(r) ..< chunkCount` at `rows[rowOffset[r]...]`.
+    let rowOffset: [Int]
+    let rows: [SIMD8<Float>]
+    /// Direct form only: λ / B² and n ν.
+    let scale: Double
+    let diagonalCorrection: Double
+
+    /// First stored chunk of row r: the chunk holding column r (gram, upper triangle) or 0 (direct).
+    @inline(__always) func firstChunk(_ r: Int) -> Int { form == .gram ? r >> 3 : 0 }
+
+    /// Builds the operator from tree-major in-bag counts `inBag[t * rowCount + i]` of `treeCount`
+    /// trees on `rowCount` training rows. Throws if sampling without replacement took every row
+    /// (all trees see the same data: the estimator is undefined).
+    init(inBag: [UInt8], treeCount: Int, rowCount n: Int, withReplacement: Bool, threads: Int) throws {
+        let b = treeCount
+        var rowMean = [Double](repeating: 0, count: n)
+        var rowSquares = [Double](repeating: 0, count: n)
+        var total = 0.0
+        for t in 0..<b {
+            for i in 0..<n {
+                let count = Double(inBag[t * n + i])
+                rowMean[i] += count
+                rowSquares[i] += count * count
+            }
+        }
+        var nu = 0.0
+        for i in 0..<n {
+            total += rowMean[i]
+            rowMean[i] /= Double(b)
+            nu += rowSquares[i] / Double(b) - rowMean[i] * rowMean[i]
+        }
+        nu /= Double(n)
+        var inflation = 1.0
+        if !withReplacement {
+            let fraction = total / (Double(n) * Double(b))
+            guard fraction < 1 else {
+                throw ForestError.invalidInput("infinitesimal-jackknife standard errors are undefined when every tree is grown on all training rows (sampling without replacement with sample fraction 1); retrain with a smaller sample fraction or with replacement")
+            }
+            inflation = 1 / ((1 - fraction) * (1 - fraction))
+        }
+        let chunks = (b + 7) / 8
+        let gramCost = (0..<b).reduce(0) { $0 + chunks - ($1 >> 3) }
+        let form: Form = gramCost <= n * chunks ? .gram : .direct
+        let stored = form == .gram ? b : n
+        var offsets = [Int](repeating: 0, count: stored + 1)
+        for r in 0..<stored { offsets[r + 1] = offsets[r] + chunks - (form == .gram ? r >> 3 : 0) }
+        // Centred counts, tree-major.
+        var centred = [Double](repeating: 0, count: b * n)
+        for t in 0..<b { for i in 0..<n { centred[t * n + i] = Double(inBag[t * n + i]) - rowMean[i] } }
+        var rows = [SIMD8<Float>](repeating: SIMD8(), count: offsets[stored])
+        let scale = inflation / (Double(b) * Double(b))
+        let correction = Double(n) * nu
+        rows.withUnsafeMutableBufferPointer { rowBuffer in
+        centred.withUnsafeBufferPointer { nc in
+            let shared = UncheckedBox((rowBuffer, nc))
+            parallelForEach(itemCount: stored, threads: threads) { r in
+                let (out, nc) = shared.value
+                let row = out.baseAddress.map { $0 + offsets[r] }
+                guard let row, let ncBase = nc.baseAddress else { return }
+                let raw = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
+                if form == .direct {
+                    // Row i: N_c,ti for every tree t (padding stays 0).
+                    for t in 0..<b { raw[t] = Float(ncBase[t * n + r]) }
+                    return
+                }
+                // Row r of A from column 8·⌊r/8⌋: 0 below the diagonal, A_rr / 2 on it, A_ru above.
+                let start = (r >> 3) * 8
+                let a = ncBase + r * n
+                for u in r..<b {
+                    let c = ncBase + u * n
+                    var dot = 0.0
+                    for i in 0..<n { dot += a[i] * c[i] }
+                    var entry = scale * (dot - (u == r ? correction : 0))
+                    if u == r { entry *= 0.5 }
+                    raw[u - start] = Float(entry)
+                }
+            }
+        }}
+        (self.form, self.treeCount, self.chunkCount, self.rowCount) = (form, b, chunks, stored)
+        (self.rowOffset, self.rows, self.scale, self.diagonalCorrection) = (offsets, rows, scale, correction)
+    }
+
+    /// Bias-corrected IJ variances (not clamped; may be negative) of `count` cells whose deviations
+    /// D_t (zero padded to `chunkCount` chunks) lie at `deviations + cell * chunkCount`, written to
+    /// `out[cell]`. Four cells share each pass over `rows`; every cell's arithmetic is the same
+    /// whatever its neighbours, so results do not depend on blocking or threads.
+    func variances(deviations: UnsafePointer<SIMD8<Float>>, count: Int, into out: UnsafeMutablePointer<Double>) {
+        let k = chunkCount
+        rows.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else {
+                for c in 0..<count { out[c] = 0 }
+                return
+            }
+            var c = 0
+            while c < count {
+                let lanes = min(4, count - c)
+                // Unused lanes repeat the last cell; their results are not written.
+                let d0 = deviations + c * k
+                let d1 = deviations + (c + min(1, lanes - 1)) * k
+                let d2 = deviations + (c + min(2, lanes - 1)) * k
+                let d3 = deviations + (c + min(3, lanes - 1)) * k
+                var t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0
+                for r in 0..<rowCount {
+                    let first = firstChunk(r)
+                    let row = base + rowOffset[r] - first
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    var j = first
+                    while j < k {
+                        let a = row[j]
+                        a0 += a * d0[j]; a1 += a * d1[j]; a2 += a * d2[j]; a3 += a * d3[j]
+                        j += 1
+                    }
+                    let y0 = Double(a0.sum()), y1 = Double(a1.sum()), y2 = Double(a2.sum()), y3 = Double(a3.sum())
+                    if form == .gram {
+                        let chunk = r >> 3, lane = r & 7
+                        t0 += Double(d0[chunk][lane]) * y0; t1 += Double(d1[chunk][lane]) * y1
+                        t2 += Double(d2[chunk][lane]) * y2; t3 += Double(d3[chunk][lane]) * y3
+                    } else {
+                        t0 += y0 * y0; t1 += y1 * y1; t2 += y2 * y2; t3 += y3 * y3
+                    }
+                }
+                out[c] = finish(t0, deviations: d0)
+                if lanes > 1 { out[c + 1] = finish(t1, deviations: d1) }
+                if lanes > 2 { out[c + 2] = finish(t2, deviations: d2) }
+                if lanes > 3 { out[c + 3] = finish(t3, deviations: d3) }
+                c += lanes
+            }
+        }
+    }
+
+    /// The variance from a cell's accumulated quadratic form.
+    @inline(__always) private func finish(_ sum: Double, deviations d: UnsafePointer<SIMD8<Float>>) -> Double {
+        if form == .gram { return 2 * sum }
+        var squares = 0.0
+        for j in 0..<chunkCount {
+            let chunk = d[j]
+            for lane in 0..<8 { squares += Double(chunk[lane]) * Double(chunk[lane]) }
+        }
+        return scale * (sum - diagonalCorrection * squares)
+    }
+}
