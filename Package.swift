@@ -47,12 +47,12 @@ let package = Package(
         // Rasters: GDAL wrapper, grids, cell areas (METHOD.md §8).
         .target(name: "Rasters", dependencies: ["Essentials", "CGDAL"]),
         // Grid prediction of β with trained models, SOC density layers and stocks (METHOD.md §8–§9).
-        .target(name: "Mapping", dependencies: ["Essentials", "RunModel", "DepthFunctions", "Forest", "Rasters"]),
+        .target(name: "Mapping", dependencies: ["Essentials", "RunModel", "DepthFunctions", "Forest", "Rasters", "Statistics"]),
         // Plots, maps and the HTML report, read through the run model.
         .target(name: "Report", dependencies: ["Essentials", "RunModel", "Statistics", "Rasters", "CGDAL"]),
         // DEMO inputs from real packaged land cover and climate zones (demo/README.md), synthetic profiles,
         // and synthetic map inputs with their trained models (benchmarks and tests).
-        .target(name: "DemoData", dependencies: ["Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Forest", "Rasters"]),
+        .target(name: "DemoData", dependencies: ["Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters"]),
         // The whole pipeline from a run configuration: steps, content-hash skipping, logs, provenance.
         .target(name: "Pipeline", dependencies: [
             "Essentials", "RunModel", "SoilProfiles", "DepthFunctions", "Statistics", "Forest", "Rasters", "Mapping", "Report",

@@ -4,6 +4,7 @@ import Forest
 import Foundation
 import Rasters
 import RunModel
+import Statistics
 
 /// Writes a complete, self-consistent set of synthetic inputs for `soilbeta map` on any
 /// WGS84 grid: 11 covariate rasters named like the paper's (SOC, CN, MAT, MBN, MAP, BD, MBC,
@@ -71,7 +72,8 @@ public enum SyntheticMapInputs {
     /// `featureNames` in order, QRF leaf data kept) with `threads` workers (nil = all cores),
     /// saved as `models/<ECO>.sbf`, which the config names. Every `missingEvery`-th land cell
     /// gets a missing MAT value (nil = none), to exercise the missing-covariate count. With `applicability`,
-    /// each model gets an area of applicability (`models/<ECO>.aoa.json`, equal weights, ten folds) for the DI/AOA maps.
+    /// each model gets an area of applicability (`models/<ECO>.aoa.json`, equal weights, ten folds) for the DI/AOA maps
+    /// and a fixed residual variogram (`models/<ECO>.variogram.json`) for the simulated stock intervals.
     public static func write(folder: String, grid: RasterGrid, trainingRows: Int = 400, seed: UInt64 = 1,
                              modelTrees: Int = 500, modelSeed: UInt64 = 1, threads: Int? = nil,
                              missingEvery: Int? = nil, tileRows: Int = 64, applicability: Bool = true) throws -> Written {
@@ -170,6 +172,11 @@ public enum SyntheticMapInputs {
                                                   folds: (0..<trainingRows).map { $0 % 10 })
                 try RunDocument.write(aoa, to: path("models/\(name).aoa.json"))
             }
+            if applicability {
+                // A fixed residual variogram (σ = 0.005, range 800 km) for the simulated stock intervals.
+                try RunDocument.write(ExponentialVariogram(nugget: 1e-5, partialSill: 2.5e-5, rangeKilometres: 800),
+                                      to: path("models/\(name).variogram.json"))
+            }
         }
 
         // Config.
@@ -197,7 +204,7 @@ public enum SyntheticMapInputs {
         for name in ecosystems {
             toml += "\n[ecosystems.\(name)]\narea = \"area_\(name).tif\"\narea_unit = \"fraction\"\n"
             toml += "model = \"models/\(name).sbf\"\n"
-            if applicability { toml += "applicability = \"models/\(name).aoa.json\"\n" }
+            if applicability { toml += "applicability = \"models/\(name).aoa.json\"\nvariogram = \"models/\(name).variogram.json\"\n" }
         }
         let configPath = path("run.toml")
         try AtomicFile.write(text: toml, to: configPath)

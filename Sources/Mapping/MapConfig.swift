@@ -8,6 +8,8 @@ import RunModel
 public enum MappingError: SoilBetaError, Equatable {
     /// The model of an ecosystem needs features for which the configuration names no raster.
     case missingFeatures(ecosystem: String, features: [String], configPath: String)
+    /// A model file without the in-bag counts the standard errors of β need (simulated intervals).
+    case modelWithoutInBagCounts(path: String, ecosystem: String)
     /// A model file without the quantile data the β q05/q95 maps need.
     case modelWithoutQuantileData(path: String, ecosystem: String)
     /// `--tile i/N` outside 1 ≤ i ≤ N ≤ grid rows.
@@ -32,6 +34,9 @@ public enum MappingError: SoilBetaError, Equatable {
                 + "as NAME = \"path.tif\""
         case let .modelWithoutQuantileData(path, ecosystem):
             return "\(path): the \(ecosystem) model has no quantile data for the β q05/q95 maps; retrain it with `soilbeta forest train --quantiles`"
+        case let .modelWithoutInBagCounts(path, ecosystem):
+            return "\(path): the \(ecosystem) model has no in-bag counts for the standard errors of the simulated stock intervals; "
+                + "retrain it with this soilbeta, or switch the intervals off ([uncertainty] enabled = false)"
         case let .invalidTile(index, count, rows):
             return "--tile \(index)/\(count): give i/N with 1 ≤ i ≤ N ≤ \(rows) (the grid's rows)"
         case let .shardsRejected(missing, otherConfiguration, corrupted, count, folder, configPath):

@@ -39,7 +39,9 @@ public enum MapMosaic {
                   state.outputsIntact(folder: folder, expected: names.map { (folder as NSString).appendingPathComponent($0) }),
                   let sums = DoubleFile.read((folder as NSString).appendingPathComponent(".row-sums.bin")),
                   sums.header.count == 3, sums.header[0] == Int64(expected.lowerBound), sums.header[2] == Int64(config.ecosystems.count),
-                  RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count).count == expected.count
+                  RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count).count == expected.count,
+                  zip(SimulationBinsFile.read(folder: folder, count: config.ecosystems.count), config.ecosystems)
+                    .allSatisfy({ bins, spec in bins != nil || !spec.simulatesIntervals })
             else { return .corrupted }
             return .done
         }
@@ -72,6 +74,7 @@ public enum MapMosaic {
         let fingerprint = try MapCube.fingerprint(plan: config)
         let names = config.ecosystems.flatMap { e in e.products.map { $0.fileName(e.ecosystem) } }
         var rowSums: [[Double]] = []
+        var bins: [SimulationBins?] = config.ecosystems.map { _ in nil }
         for index in 1...count {
             let folder = config.layout.shardFolder(index: index, count: count)
             guard let sums = DoubleFile.read((folder as NSString).appendingPathComponent(".row-sums.bin")) else {
@@ -79,6 +82,11 @@ public enum MapMosaic {
                                                   folder: folder, configPath: config.path)
             }
             rowSums += RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
+            // The shards' simulation bins add exactly (fixed point), in any order.
+            for (e, shardBins) in SimulationBinsFile.read(folder: folder, count: config.ecosystems.count).enumerated() {
+                guard let shardBins else { continue }
+                if bins[e] == nil { bins[e] = shardBins } else { bins[e]?.merge(shardBins) }
+            }
         }
         try StockTable.requireSomethingMapped(StockTable.build(plan: config, rowSums: rowSums).counts,
                                               plan: config)
@@ -104,10 +112,12 @@ public enum MapMosaic {
         }
         if let error = errors.values().first { throw error }
         for (stage, output) in zip(staged, outputs) { try AtomicFile.publish(stage, as: output) }
-        let built = StockTable.build(plan: config, rowSums: rowSums)
+        var built = StockTable.build(plan: config, rowSums: rowSums)
+        built.rows = StockIntervals.apply(try StockIntervals.simulate(plan: config, bins: bins, threads: threads), to: built.rows, plan: config)
         try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         try DoubleFile.write(rowSums.flatMap { $0 }, header: [0, Int64(grid.rows), Int64(config.ecosystems.count)],
                              to: (folder as NSString).appendingPathComponent(".row-sums.bin"))
+        try SimulationBinsFile.write(bins, folder: folder)
         var hashes: [String: String] = [:]
         for output in outputs { hashes[(output as NSString).lastPathComponent] = try ContentHash.hex(ofFile: output) }
         try RunDocument.write(MapState(fingerprint: fingerprint, firstRow: 0, rowCount: grid.rows, counts: built.counts, outputs: hashes),

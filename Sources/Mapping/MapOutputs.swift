@@ -28,6 +28,13 @@ public enum MapOutputOptions {
         case .applicability:
             metadata["VARIABLE"] = "AOA"
             metadata["METHOD"] = "1 where DI <= the cross-validated training threshold, METHOD.md section 8b"
+        case .betaStandardError:
+            metadata["VARIABLE"] = "beta_se"
+            metadata["METHOD"] = "infinitesimal jackknife with bias correction (Wager, Hastie and Efron 2014), METHOD.md section 7"
+        case let .socDensityQuantile(layer, high):
+            metadata["VARIABLE"] = high ? "SOCD_q95" : "SOCD_q05"
+            metadata["LAYER_CM"] = SOCLayer.labels[layer]
+            metadata["METHOD"] = "beta ~ N(mean, se^2 + sigma^2) of the mean field, topsoil density with its SD, METHOD.md section 8d"
         }
         return RasterOutputOptions(dataType: .float32, noDataValue: .nan, bandDescriptions: [description],
                                    bandUnits: [product.unit], metadata: metadata, compressionThreads: threads)

@@ -7,6 +7,7 @@ import Dispatch
 import Forest
 import Foundation
 import Rasters
+import Statistics
 
 
 /// Progress of a run, reported after every tile.
@@ -91,6 +92,7 @@ public enum MapRun {
         // 1. Models: each must cover its features with rasters and carry quantile data (before any work).
         var models: [RandomForest] = []
         var applicability: [AreaOfApplicability?] = []
+        var intervals: [(sigma: Double, units: SimulationUnitGrid)?] = []
         for ecosystem in config.ecosystems {
             let forest = try ForestModelFile.read(from: ecosystem.modelPath)
             let missing = forest.featureNames.filter { ecosystem.covariates[$0] == nil }
@@ -106,6 +108,12 @@ public enum MapRun {
                 applicability.append(aoa)
             } else {
                 applicability.append(nil)
+            }
+            if ecosystem.simulatesIntervals, let variogram = try StockIntervals.variogram(ecosystem) {
+                guard forest.hasInBagCounts else { throw MappingError.modelWithoutInBagCounts(path: ecosystem.modelPath, ecosystem: ecosystem.name) }
+                intervals.append((variogram.partialSill.squareRoot(), try StockIntervals.units(variogram, cellDegrees: grid.cellWidth)))
+            } else {
+                intervals.append(nil)
             }
         }
         // 2. Every raster must be on the grid.
@@ -123,7 +131,11 @@ public enum MapRun {
         if !options.force, let state = MapState.readIfValid(statePath), state.fingerprint == fingerprint,
            state.outputsIntact(folder: folder, expected: outputs), let sums = DoubleFile.read(rowSumsPath) {
             let rowSums = RowSumsFile.unpack(sums, ecosystems: config.ecosystems.count)
-            let built = StockTable.build(plan: config, rowSums: rowSums)
+            var built = StockTable.build(plan: config, rowSums: rowSums)
+            if options.tile == nil {
+                let bins = SimulationBinsFile.read(folder: folder, count: config.ecosystems.count)
+                built.rows = StockIntervals.apply(try StockIntervals.simulate(plan: config, bins: bins, threads: threads), to: built.rows, plan: config)
+            }
             // The stocks tables are derived from the recorded row sums: rewrite them when they are missing
             // or differ (a deleted or edited stocks.csv repairs itself).
             if options.tile == nil {
@@ -150,7 +162,8 @@ public enum MapRun {
         }
         try? fm.createDirectory(atPath: checkpointFolder, withIntermediateDirectories: true)
 
-        var engine = try TileEngine(config: config, models: models, applicability: applicability, rows: rows, threads: threads)
+        var engine = try TileEngine(config: config, models: models, applicability: applicability, intervals: intervals, rows: rows, threads: threads)
+        var runBins = intervals.map { $0.map { SimulationBins(units: $0.units) } }
         let subgrid = grid.subgrid(rows: rows)
         var writers: [RasterWriter] = []
         for ecosystem in config.ecosystems {
@@ -184,6 +197,7 @@ public enum MapRun {
                 }
             }
             rowSums += result.rowSums
+            for (e, bins) in result.bins.enumerated() where e < runBins.count { if let bins { runBins[e]?.merge(bins) } }
             tileStart = tileRows.upperBound
             if let progress = options.progress {
                 let done = (tileStart - rows.lowerBound) * grid.columns
@@ -202,8 +216,10 @@ public enum MapRun {
         try RasterWriter.finishAll(writers, maxConcurrent: 2)
         try DoubleFile.write(rowSums.flatMap { $0 }, header: [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)],
                              to: rowSumsPath)
-        let built = StockTable.build(plan: config, rowSums: rowSums)
+        try SimulationBinsFile.write(runBins, folder: folder)
+        var built = StockTable.build(plan: config, rowSums: rowSums)
         if options.tile == nil {
+            built.rows = StockIntervals.apply(try StockIntervals.simulate(plan: config, bins: runBins, threads: threads), to: built.rows, plan: config)
             try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         }
         var hashes: [String: String] = [:]
@@ -241,6 +257,24 @@ extension StockTable {
     public static func write(rows: [StockRow], counts: [EcosystemCounts], layout: RunLayout) throws {
         try RunTable.write(rows, to: layout.path(.stocksTable))
         try RunDocument.write(StocksDocument(stocks: rows, counts: counts), to: layout.path(.stocksDocument))
+    }
+}
+
+/// The simulation bins of a run or shard folder (`.simulation-bins-<e>.bin`, one per ecosystem index; absent
+/// for ecosystems without simulated intervals).
+enum SimulationBinsFile {
+    static func path(folder: String, ecosystem e: Int) -> String { (folder as NSString).appendingPathComponent(".simulation-bins-\(e).bin") }
+
+    static func write(_ bins: [SimulationBins?], folder: String) throws {
+        for (e, entry) in bins.enumerated() {
+            if let entry { try AtomicFile.write(entry.encoded(), to: path(folder: folder, ecosystem: e)) } else {
+                AtomicFile.removeQuietly(path(folder: folder, ecosystem: e))
+            }
+        }
+    }
+
+    static func read(folder: String, count: Int) -> [SimulationBins?] {
+        (0..<count).map { e in FileManager.default.contents(atPath: path(folder: folder, ecosystem: e)).flatMap(SimulationBins.decode) }
     }
 }
 
@@ -283,6 +317,7 @@ enum Fingerprint {
         for ecosystem in plan.ecosystems { hash.update(text: "\(ecosystem.name)=\(ecosystem.modelPath)\n") }
         for path in rasterPaths { hash.update(text: "\(path) \(try ContentHash.hex(ofFile: path))\n") }
         for path in plan.ecosystems.compactMap(\.applicabilityPath) { hash.update(text: "aoa \(try ContentHash.hex(ofFile: path))\n") }
+        for path in plan.ecosystems.compactMap(\.variogramPath) { hash.update(text: "variogram \(try ContentHash.hex(ofFile: path))\n") }
         for model in models { hash.update(ForestModelFile.encode(model)) }
         return String(hash.finalizeHex().prefix(32))
     }

@@ -153,7 +153,7 @@ public enum StockIntervals {
 
     /// The simulation units of an ecosystem with `variogram` on a grid of `cellDegrees`.
     public static func units(_ variogram: ExponentialVariogram, cellDegrees: Double) throws -> SimulationUnitGrid {
-        try SimulationUnitGrid(rangeKilometres: variogram.rangeKilometres, fineCellDegrees: cellDegrees)
+        try SimulationUnitGrid(rangeKilometres: variogram.rangeKilometres, fineCellDegrees: cellDegrees, maximumSideDegrees: max(2, cellDegrees))
     }
 
     /// Simulates the stocks of every ecosystem with bins (and their sum over ecosystems): per ecosystem (nil

@@ -5,11 +5,14 @@ import Dispatch
 import Forest
 import Foundation
 import Rasters
+import Statistics
 import RunModel
 
 /// The result of one tile: Float32 output rows (ecosystem-major, slot order of
 /// `MapOutputNames`), per-row sums, and the β predictions to checkpoint.
 struct TileResult {
+    /// The cells of each ecosystem whose intervals are simulated, by simulation unit and β bin.
+    var bins: [SimulationBins?] = []
     var outputs: [[Float]]
     var rowSums: [[Double]]
     var predictions: (header: [Int64], values: [Double])
@@ -23,6 +26,8 @@ struct TileEngine {
     let models: [RandomForest]
     /// The area of applicability of each ecosystem's model (nil: no DI/AOA maps).
     let applicability: [AreaOfApplicability?]
+    /// The residual SD σ and simulation units of each ecosystem whose intervals are simulated (nil: none).
+    let intervals: [(sigma: Double, units: SimulationUnitGrid)?]
     let threads: Int
     let columns: Int
     private var rasters: [String: Raster] = [:]
@@ -30,14 +35,17 @@ struct TileEngine {
     private var buffers: [String: [Double]] = [:]
     private let cellAreaHaPerRow: [Double]
 
-    init(config: MapPlan, models: [RandomForest], applicability: [AreaOfApplicability?], rows: Range<Int>, threads: Int) throws {
+    init(config: MapPlan, models: [RandomForest], applicability: [AreaOfApplicability?],
+         intervals: [(sigma: Double, units: SimulationUnitGrid)?], rows: Range<Int>, threads: Int) throws {
         self.config = config
         self.models = models
         self.applicability = applicability
+        self.intervals = intervals
         self.threads = threads
         self.columns = config.grid.columns
         for ecosystem in config.ecosystems {
-            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + ecosystem.covariates.values.sorted() where rasters[path] == nil {
+            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + (ecosystem.topsoilUncertainty?.paths ?? []) + ecosystem.covariates.values.sorted()
+            where rasters[path] == nil {
                 let raster = try Raster(path: path)
                 rasters[path] = raster
                 noData[path] = try raster.noDataValue() ?? .nan
@@ -65,12 +73,14 @@ struct TileEngine {
         let cellCount = rows.count * columns
         var needed: [String] = []
         for (e, ecosystem) in config.ecosystems.enumerated() {
-            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + models[e].featureNames.map({ ecosystem.covariates[$0]! })
-            where !needed.contains(path) { needed.append(path) }
+            let features = models[e].featureNames.compactMap { ecosystem.covariates[$0] }
+            let uncertainty = intervals[e] == nil ? [] : (ecosystem.topsoilUncertainty?.paths ?? [])
+            for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + uncertainty + features where !needed.contains(path) { needed.append(path) }
         }
         for path in needed { try load(path, rows: rows) }
 
         var outputs: [[Float]] = []
+        var tileBins: [SimulationBins?] = []
         var rowSums = [[Double]](repeating: [Double](repeating: 0, count: config.ecosystems.count * RowSumField.count), count: rows.count)
         var header: [Int64] = [Int64(rows.lowerBound), Int64(rows.count), Int64(config.ecosystems.count)]
         var predictionValues: [Double] = []
@@ -104,8 +114,26 @@ struct TileEngine {
                                                         thicknessCentimetres: 20)
                 }
             }
+            // Standard deviation of the topsoil density (Mg C ha⁻¹) where the intervals are simulated and it is given:
+            // for X = k·SOC·BD (Eq. 1), sX = k·√((BD·sSOC)² + (SOC·sBD)²), independent errors; a missing SD counts as 0.
+            var topsoilSD: [Double] = []
+            if intervals[e] != nil, let uncertainty = ecosystem.topsoilUncertainty {
+                topsoilSD = [Double](repeating: 0, count: cellCount)
+                switch ecosystem.topsoil {
+                case let .socAndBulkDensity(socPath, bulkDensityPath):
+                    let soc = buffers[socPath] ?? [], bd = buffers[bulkDensityPath] ?? []
+                    let socSD = uncertainty.socSD.flatMap { buffers[$0] }, bdSD = uncertainty.bulkDensitySD.flatMap { buffers[$0] }
+                    let k = layerSOCDensityMgPerHa(socGramsPerKilogram: 1, bulkDensityGramsPerCubicCentimetre: 1, thicknessCentimetres: 20)
+                    for i in 0..<cellCount {
+                        let a = socSD.map { $0[i].isFinite ? bd[i] * $0[i] : 0 } ?? 0, b = bdSD.map { $0[i].isFinite ? soc[i] * $0[i] : 0 } ?? 0
+                        topsoilSD[i] = k * (a * a + b * b).squareRoot()
+                    }
+                case .density:
+                    if let path = uncertainty.densitySD, let sd = buffers[path] { for i in 0..<cellCount { topsoilSD[i] = sd[i].isFinite ? sd[i] : 0 } }
+                }
+            }
             // Cells to predict: area > 0 and every model feature present.
-            let featureBuffers = model.featureNames.map { buffers[ecosystem.covariates[$0]!]! }
+            let featureBuffers = model.featureNames.map { buffers[ecosystem.covariates[$0] ?? ""] ?? [] }
             var mask: [Int32] = []
             mask.reserveCapacity(cellCount / 2)
             for i in 0..<cellCount where areaHa[i] > 0 {
@@ -115,12 +143,13 @@ struct TileEngine {
             }
             let predictedCount = mask.count
             header.append(Int64(predictedCount))
-            var mean: [Double], q05: [Double], q95: [Double]
+            var mean: [Double], q05: [Double], q95: [Double], se: [Double] = []
+            let withSE = intervals[e] != nil, savedArrays = withSE ? 4 : 3
             if !usedSaved || saved == nil { usedSaved = false }
             var resumable = false
             if usedSaved, let saved {
                 resumable = saved.header.count > 3 + e && Array(saved.header.prefix(3)) == Array(header.prefix(3))
-                    && saved.header[3 + e] == Int64(predictedCount) && savedOffset + 3 * predictedCount <= saved.values.count
+                    && saved.header[3 + e] == Int64(predictedCount) && savedOffset + savedArrays * predictedCount <= saved.values.count
             }
             // The predicted cells' features, column-major in model order (for the forest and the DI).
             var matrixValues: [Double] = []
@@ -135,14 +164,16 @@ struct TileEngine {
                 mean = Array(saved.values[savedOffset..<(savedOffset + predictedCount)])
                 q05 = Array(saved.values[(savedOffset + predictedCount)..<(savedOffset + 2 * predictedCount)])
                 q95 = Array(saved.values[(savedOffset + 2 * predictedCount)..<(savedOffset + 3 * predictedCount)])
-                savedOffset += 3 * predictedCount
+                if withSE { se = Array(saved.values[(savedOffset + 3 * predictedCount)..<(savedOffset + 4 * predictedCount)]) }
+                savedOffset += savedArrays * predictedCount
             } else if predictedCount > 0 {
                 usedSaved = false
                 let predicted = try model.predictCells(columnMajor: matrixValues, rowCount: predictedCount,
-                                                       probabilities: [0.05, 0.95], threads: threads)
+                                                       probabilities: [0.05, 0.95], standardError: withSE, threads: threads)
                 mean = predicted.mean
                 q05 = predicted.quantiles[0]
                 q95 = predicted.quantiles[1]
+                se = predicted.standardError
             } else {
                 usedSaved = false
                 mean = []; q05 = []; q95 = []
@@ -153,9 +184,13 @@ struct TileEngine {
             let threshold = applicability[e]?.threshold ?? .nan
             let products = ecosystem.products
             let slots = products.count, diSlot = products.firstIndex(of: .dissimilarity) ?? -1
+            let seSlot = products.firstIndex(of: .betaStandardError) ?? -1
+            let sigma = intervals[e]?.sigma ?? 0, units = intervals[e]?.units
+            let grid = config.grid, firstRow = rows.lowerBound
             predictionValues += mean
             predictionValues += q05
             predictionValues += q95
+            predictionValues += se
 
             // Outputs and per-row sums, rows in parallel (each row is summed in column order).
             let outPointers = (0..<slots).map { _ -> UnsafeMutableBufferPointer<Float> in
@@ -184,6 +219,8 @@ struct TileEngine {
             defer { sumsFlat.deallocate() }
             let shared = SharedBuffer(pointer: sumsFlat)
             let outShared = outPointers.map { SharedBuffer(pointer: $0) }
+            let chunks = max(1, min(threads * 4, rowCount))
+            let chunkBins = ResultSlots<SimulationBins?>(count: chunks)
             areaHa.withUnsafeBufferPointer { area in
             topsoil.withUnsafeBufferPointer { topsoilDensity in
             mask.withUnsafeBufferPointer { maskCells in
@@ -191,12 +228,17 @@ struct TileEngine {
             q05.withUnsafeBufferPointer { betaLow in
             q95.withUnsafeBufferPointer { betaHigh in
             di.withUnsafeBufferPointer { dissimilarity in
+            se.withUnsafeBufferPointer { standardError in
+            topsoilSD.withUnsafeBufferPointer { topsoilError in
                 let areaBox = UncheckedBox(TileInputPointers(area: area, topsoil: topsoilDensity, mask: maskCells, mean: betaMean, low: betaLow,
-                                                             high: betaHigh, dissimilarity: dissimilarity))
-                let chunks = max(1, min(threads * 4, rowCount))
+                                                             high: betaHigh, dissimilarity: dissimilarity, standardError: standardError,
+                                                             topsoilSD: topsoilError))
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                     let p = areaBox.value
+                    var bins = units.map { SimulationBins(units: $0) }
+                    defer { chunkBins.set(chunk, bins) }
                     for r in (rowCount * chunk / chunks)..<(rowCount * (chunk + 1) / chunks) {
+                        let latitude = grid.north - (Double(firstRow + r) + 0.5) * grid.cellHeight
                         let sums = shared.pointer.baseAddress! + r * RowSumField.count
                         let rowStart = r * columns
                         for i in rowStart..<(rowStart + columns) where p.area[i] > 0 {
@@ -224,10 +266,22 @@ struct TileEngine {
                                 outShared[diSlot + 1].pointer[i] = inside ? 1 : 0
                             }
                             let x = p.topsoil[i]
+                            if seSlot >= 0 { outShared[seSlot].pointer[i] = Float(p.standardError[k]) }
                             if x.isFinite {
                                 let a = p.area[i]
                                 sums[RowSumField.areaUsedHa] += a
                                 if inside { sums[RowSumField.areaInsideHa] += a }
+                                if seSlot >= 0 {
+                                    let standardError = p.standardError[k].isFinite ? p.standardError[k] : 0
+                                    let sdX = p.topsoilSD.isEmpty ? 0 : p.topsoilSD[i]
+                                    let longitude = grid.west + (Double(i - rowStart) + 0.5) * grid.cellWidth
+                                    bins?.add(longitude: longitude, latitude: latitude, area: a, meanBeta: betas.0, standardError: standardError,
+                                              density: x, densitySD: sdX)
+                                    let q = MeanFieldQuantiles.subsoil(topsoil: x, topsoilSD: sdX, mean: betas.0,
+                                                                      sd: (standardError * standardError + sigma * sigma).squareRoot())
+                                    outShared[seSlot + 1].pointer[i] = Float(q.low)
+                                    outShared[seSlot + 2].pointer[i] = Float(q.high)
+                                }
                                 for (l, depth) in layerDepths.enumerated() {
                                     let dMean = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: betas.0,
                                                                                    upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
@@ -249,13 +303,16 @@ struct TileEngine {
                         }
                     }
                 }
-            }}}}}}}
+            }}}}}}}}}
+            var merged = units.map { SimulationBins(units: $0) }
+            for chunkResult in chunkBins.values() { if let chunkResult { merged?.merge(chunkResult) } }
+            tileBins.append(merged)
             for r in 0..<rows.count {
                 for f in 0..<RowSumField.count { rowSums[r][fieldBase + f] = sumsFlat[r * RowSumField.count + f] }
             }
             for s in 0..<slots { outputs.append(Array(outPointers[s])) }
         }
-        return TileResult(outputs: outputs, rowSums: rowSums, predictions: (header, predictionValues),
+        return TileResult(bins: tileBins, outputs: outputs, rowSums: rowSums, predictions: (header, predictionValues),
                           usedSaved: usedSaved && saved != nil)
     }
 }
@@ -266,6 +323,32 @@ struct TileInputPointers {
     let area, topsoil: UnsafeBufferPointer<Double>
     /// Cells predicted (indices into the tile).
     let mask: UnsafeBufferPointer<Int32>
-    /// β mean, 5 % and 95 % quantile and dissimilarity index (empty without an AOA) of the predicted cells.
-    let mean, low, high, dissimilarity: UnsafeBufferPointer<Double>
+    /// β mean, 5 % and 95 % quantile, dissimilarity index (empty without an AOA) and standard error (empty
+    /// unless the intervals are simulated) of the predicted cells.
+    let mean, low, high, dissimilarity, standardError: UnsafeBufferPointer<Double>
+    /// Standard deviation of the topsoil density of every cell of the tile (empty when not given).
+    let topsoilSD: UnsafeBufferPointer<Double>
+}
+
+/// The 5 % and 95 % subsoil (20–100 cm) SOC density of a cell under the mean-field model of METHOD.md §8d:
+/// β ~ N(μ, se² + σ²), clamped to the bounds of `StockIntervals`, and X₀₋₂₀ with standard deviation sX.
+/// With sX = 0 the quantiles are X·g(β₀.₀₅) and X·g(β₀.₉₅) exactly (g increases with β); otherwise the two
+/// relative spreads are combined on the log scale (log-normal approximation).
+enum MeanFieldQuantiles {
+    static let z95 = 1.6448536269514722
+
+    static func subsoil(topsoil x: Double, topsoilSD: Double, mean: Double, sd: Double) -> (low: Double, high: Double) {
+        let bounds = StockIntervals.betaBounds
+        let depth = SOCLayer.depthsCentimetres[SOCLayer.subsoil]
+        func g(_ beta: Double) -> Double {
+            layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: 1, beta: min(max(beta, bounds.minimum), bounds.maximum),
+                                              upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
+        }
+        let low = g(mean - z95 * sd), high = g(mean + z95 * sd)
+        guard topsoilSD > 0, x > 0, low > 0, high > 0 else { return (x * low, x * high) }
+        let spreadBeta = log(high / low) / (2 * z95), spreadX = topsoilSD / x
+        let spread = (spreadBeta * spreadBeta + spreadX * spreadX).squareRoot()
+        let centre = x * g(mean)
+        return (centre * exp(-z95 * spread), centre * exp(z95 * spread))
+    }
 }

@@ -137,7 +137,7 @@ enum ProfileAndForestSteps {
             guard input.count >= config.minProfiles else {
                 for stale in [layout.path(.model(ecosystem)), layout.path(.forestSummary(ecosystem)), layout.path(.importance(ecosystem)), layout.path(.tuning(ecosystem)),
                               layout.path(.crossValidation(ecosystem, .random)), layout.path(.crossValidation(ecosystem, .spatial)),
-                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)), layout.path(.applicability(ecosystem)),
+                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)), layout.path(.applicability(ecosystem)), layout.path(.residualVariogram(ecosystem)),
                               layout.path(.baselineCrossValidation(ecosystem, .random)), layout.path(.baselineCrossValidation(ecosystem, .spatial))] {
                     AtomicFile.removeQuietly(stale)
                 }
@@ -216,6 +216,17 @@ enum ProfileAndForestSteps {
                                                           wasserstein: wasserstein),
                                   to: layout.path(.crossValidationSummary(ecosystem)))
             outputs.append(layout.path(.crossValidationSummary(ecosystem)))
+            // Residual variogram for the simulated stock intervals (docs/METHOD.md §8d): nugget + exponential model of
+            // the random-CV residuals (observed − out-of-fold prediction) at the sites.
+            AtomicFile.removeQuietly(layout.path(.residualVariogram(ecosystem)))
+            do {
+                let residuals = zip(random.observed, random.predicted).map { $0 - $1 }
+                let variogram = try ExponentialVariogram.fit(longitudes: input.longitude, latitudes: input.latitude, residuals: residuals)
+                try RunDocument.write(variogram, to: layout.path(.residualVariogram(ecosystem)))
+                outputs.append(layout.path(.residualVariogram(ecosystem)))
+            } catch let error as StatisticsError {
+                steps.ledger.log("\(name): no residual variogram, so no simulated stock intervals: \(error)")
+            }
             // Area of applicability (docs/METHOD.md §8b): predictors weighted by the forest's permutation importance,
             // the threshold from the training points' DI against the other folds of the random CV.
             // No predictor with a positive importance: no AOA (logged); the map step then writes no DI/AOA maps.

@@ -76,6 +76,9 @@ public struct MapPage {
         case let .socDensity(layer): ("socd_\(SOCLayer.labels[layer])", "SOC density \(SOCLayer.labels[layer]) cm", "Mg C ha⁻¹", 1)
         case .dissimilarity: ("di", "dissimilarity index (DI)", "1", 3)
         case .applicability: ("aoa", "inside the area of applicability (1 yes, 0 no)", "1", 0)
+        case .betaStandardError: ("beta_se", "standard error of the forest mean β", "1", 4)
+        case let .socDensityQuantile(layer, high):
+            ("socd_\(SOCLayer.labels[layer])_\(high ? "q95" : "q05")", "SOC density \(SOCLayer.labels[layer]) cm, \(high ? "95" : "5") % (mean field)", "Mg C ha⁻¹", 1)
         }
     }
 

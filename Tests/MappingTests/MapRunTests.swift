@@ -17,7 +17,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let summary = try MapRun.run(plan: config, options: MapRunOptions(threads: 2))
         let out = config.outputFolder
-        #expect(summary.outputs.count == 39, "3 ecosystems × (11 core products + DI + AOA)")
+        #expect(summary.outputs.count == 48, "3 ecosystems × (11 core products + DI + AOA + β SE + subsoil SOCD q05, q95)")
         for name in Self.outputNames {
             let path = out + "/" + name
             let info = try #require(runTool("gdalinfo", ["-json", path]), "gdalinfo (gdal-bin) must be installed")
