@@ -26,10 +26,12 @@ echo "==> [3/3] pipeline: soilbeta run --config demo/run.toml"
 
 echo
 if [ -f demo-run/maps/stocks.csv ]; then
-  echo "Table 1 — SOC stocks, Pg C (bounds: every cell at its β 5 % / 95 % quantile); DEMO data (demo-run/maps/stocks.csv):"
+  echo "Table 1 — SOC stocks, Pg C (simulated 95 % interval, docs/METHOD.md §8d); DEMO data (demo-run/maps/stocks.csv):"
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     { key = $c["ecosystem"] SUBSEP $c["layer"]; area[$c["ecosystem"]] = $c["area_1e9_ha"]
-      cell[key] = sprintf("%7.1f (%6.1f-%6.1f)", $c["stock_pg"], $c["stock_pg_bound_lo"], $c["stock_pg_bound_hi"])
+      lo = ("stock_pg_lo95" in c && $c["stock_pg_lo95"] != "") ? $c["stock_pg_lo95"] : $c["stock_pg_bound_lo"]
+      hi = ("stock_pg_hi95" in c && $c["stock_pg_hi95"] != "") ? $c["stock_pg_hi95"] : $c["stock_pg_bound_hi"]
+      cell[key] = sprintf("%7.1f (%6.1f-%6.1f)", $c["stock_pg"], lo, hi)
       if (!($c["ecosystem"] in seen)) { seen[$c["ecosystem"]] = 1; order[++n] = $c["ecosystem"] } }
     END { printf "%-10s %12s %23s %23s %23s\n", "ecosystem", "area 1e9 ha", "topsoil 0-20", "subsoil 20-100", "total 0-100"
           for (i = 1; i <= n; i++) { e = order[i]

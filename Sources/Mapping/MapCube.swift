@@ -116,6 +116,15 @@ public enum MapCube {
                 "long_name": "area of applicability of the model (DI not above the cross-validated training threshold)",
                 "flag_meanings": "outside_area_of_applicability inside_area_of_applicability"], flags: [0, 1]))
         }
+        if ecosystems.allSatisfy(\.simulatesIntervals) {
+            entries.append(CubeVariable(name: "beta_se", layerDimension: nil, products: [.betaStandardError], scale: 1, attributes: [
+                "long_name": "standard error of the forest mean beta (infinitesimal jackknife)", "units": "1"]))
+            for high in [false, true] {
+                entries.append(CubeVariable(name: "socd_20_100_\(high ? "q95" : "q05")", layerDimension: nil,
+                                            products: [.socDensityQuantile(layer: SOCLayer.subsoil, high: high)], scale: 1, attributes: [
+                    "long_name": "SOC density 20-100 cm, \(high ? "95" : "5")% quantile of the mean-field model", "units": "Mg ha-1"]))
+            }
+        }
         let layerProducts = (0..<5).map { MapProduct.socDensity(layer: $0) }
         let sumProducts = SumLayer.all.map { MapProduct.socDensity(layer: $0.socLayer) }
         for (suffix, dimension, products) in [("", depthDimension, layerProducts), ("_sum", sumDimension, sumProducts)] {

@@ -65,7 +65,8 @@ struct RunData {
 
     /// The map products the report draws, with the largest width each is shown at (fraction of `maxMapColumns`).
     static let mappedProducts: [(product: MapProduct, scale: Int)] = [(.beta, 1), (.betaQ05, 1), (.betaQ95, 1),
-                                                                      (.socDensity(layer: SOCLayer.subsoil), 1), (.applicability, 1)]
+                                                                      (.socDensity(layer: SOCLayer.subsoil), 1), (.applicability, 1),
+                                                                      (.betaStandardError, 1)]
         + (0..<SOCLayer.count).filter { $0 != SOCLayer.subsoil }.map { (.socDensity(layer: $0), 2) }
 
     /// Reads the run of `configuration`.

@@ -411,6 +411,14 @@ public struct RunReport {
         body += "<p class=\"note\">The quantile regression forest's 90 % prediction interval of β for a profile dug in the cell "
             + "(Meinshausen 2006; docs/METHOD.md §7): wide where the training profiles disagree or are few. It is not the "
             + "uncertainty of the cell mean or of the stocks.</p>"
+        if let standardErrors = data.maps[.betaStandardError], !standardErrors.isEmpty {
+            body += "<h3>Uncertainty of the forest mean: standard error of β</h3>"
+            body += try mapGroup(data, product: .betaStandardError, figurePrefix: "fig3-se", quantity: "SE of mean β", unit: "–", land: land)
+            body += "<p class=\"note\">Infinitesimal-jackknife standard error of the forest's mean prediction (Wager, Hastie &amp; Efron 2014; "
+                + "docs/METHOD.md §7): how much the mapped mean would move with another sample of profiles. With the spatially correlated "
+                + "residual of the variogram it drives the simulated stock intervals (§8d); XX_20-100_SOCD_q05/q95.tif hold each cell's "
+                + "5–95 % subsoil density under that model.</p>"
+        }
         return body
     }
 
@@ -581,7 +589,10 @@ public struct RunReport {
         let ecosystems = stockRows.map { RunReport.ecosystemName($0.ecosystem) }
         let layers = stockRows.map(\.layer)
         let area = stockRows.map(\.area1e9Ha), stock = stockRows.map(\.stockPg)
-        let low: [Double]? = stockRows.map(\.stockPgBoundLow), high: [Double]? = stockRows.map(\.stockPgBoundHigh)
+        let simulated = stockRows.contains { $0.stockPgLow95.isFinite }
+        // The simulated 95 % interval when the run has one, else the bounds (labelled as such below).
+        let low: [Double]? = stockRows.map { simulated ? $0.stockPgLow95 : $0.stockPgBoundLow }
+        let high: [Double]? = stockRows.map { simulated ? $0.stockPgHigh95 : $0.stockPgBoundHigh }
         let socd: [Double]? = stockRows.map(\.socdMeanMgPerHa)
         func cell(_ name: String, _ layer: String) -> String {
             guard let i = table.rows.indices.first(where: { ecosystems[$0] == name && layers[$0] == layer }) else { return "—" }
@@ -604,7 +615,15 @@ public struct RunReport {
         }
         var body = "<div data-figure=\"table1\">" + htmlTable(header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil 0–20 (Pg C)", "Subsoil 20–100 (Pg C)",
                                                                   "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
-        body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8). In brackets: bounds, every cell at its β 5 % (95 %) quantile at once — the spread if all cells erred together, not a confidence interval of the total.</p>"
+        if simulated {
+            body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8). In brackets: the 95 % confidence interval of the "
+                + "total, from \(configuration.uncertainty.realisations) simulated realisations of the mean field — the forest's standard error and the "
+                + "spatially correlated residual of β (variogram of the cross-validation residuals) and, where given, the topsoil density's "
+                + "standard deviation (docs/METHOD.md §8d; maps/stocks.csv columns stock_pg_lo95, stock_pg_hi95). The columns stock_pg_bound_lo/hi "
+                + "keep the old bound, every cell at its β 5 % (95 %) quantile at once: much wider, not a confidence interval.</p>"
+        } else {
+            body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8). In brackets: bounds, every cell at its β 5 % (95 %) quantile at once — the spread if all cells erred together, not a confidence interval of the total.</p>"
+        }
         body += "<h3>Published estimates, for comparison</h3>"
         body += "<div data-figure=\"table1-comparison\">" + htmlTable(
             header: ["Ecosystem", "Area (10⁹ ha)", "Topsoil (Pg C)", "Subsoil (Pg C)", "Total 0–100 (Pg C)", "Source"],
