@@ -67,7 +67,7 @@ let package = Package(
         ]),
         // Benchmark tooling (forest-bench, map-synthetic-inputs) for `make bench`, kept out of the product CLI.
         .executableTarget(name: "soilbeta-bench", dependencies: [
-            "Essentials", "Forest", "Rasters", "DemoData",
+            "Essentials", "RunModel", "DepthFunctions", "Statistics", "Forest", "Rasters", "DemoData", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),

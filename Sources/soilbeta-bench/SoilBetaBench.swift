@@ -9,7 +9,7 @@ struct SoilBetaBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soilbeta-bench",
         abstract: "Benchmark tooling for soilbeta (used by scripts/bench-forest.sh and scripts/bench-map.sh).",
-        subcommands: [ForestBenchCommand.self, MapSyntheticInputsCommand.self]
+        subcommands: [ForestBenchCommand.self, MapSyntheticInputsCommand.self, IntervalCalibrationCommand.self]
     )
 }
 
