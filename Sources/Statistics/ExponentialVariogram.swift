@@ -45,7 +45,10 @@ public struct ExponentialVariogram: Codable, Sendable, Equatable {
         let empirical = try EmpiricalSemivariogram(longitudes: longitudes, latitudes: latitudes, values: residuals,
                                                    binCount: binCount, cutoffKilometres: cutoffKilometres,
                                                    minimumPairsPerBin: minimumPairsPerBin)
-        return try fit(to: empirical)
+        // The sill of a stationary field cannot exceed the variance of the values themselves.
+        let mean = residuals.reduce(0, +) / Double(residuals.count)
+        let variance = residuals.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, residuals.count - 1))
+        return try fit(to: empirical, maximumSill: variance)
     }
 
     /// Weighted least-squares fit of c₀, c₁, a to an empirical semivariogram, with gstat's
@@ -55,11 +58,13 @@ public struct ExponentialVariogram: Codable, Sendable, Equatable {
     ///
     /// For fixed a the model is linear in (c₀, c₁): the non-negative least-squares solution is
     /// found exactly (unconstrained 2 × 2 normal equations, else the best one-parameter fit on the
-    /// boundary). The profile S(a) is scanned on 81 log-spaced values of a in
-    /// [cutoff/1000, 10·cutoff] and refined by Brent's method around the best one. A fit at the
-    /// upper end means no plateau within the cutoff (the caller may treat the field as a trend).
+    /// boundary). The profile S(a) is scanned on 81 log-spaced values of a in [cutoff/1000, cutoff]
+    /// and refined by Brent's method around the best one. The range is kept within the cutoff and,
+    /// with `maximumSill` (the variance of the values), c₀ + c₁ within that variance: without a
+    /// plateau inside the cutoff a longer range and a larger sill cannot be told apart, and an
+    /// extrapolated sill would make every cell err together by more than the data vary.
     /// - Throws: `StatisticsError.tooFewObservations` with fewer than 2 bins of positive distance.
-    public static func fit(to empirical: EmpiricalSemivariogram) throws -> ExponentialVariogram {
+    public static func fit(to empirical: EmpiricalSemivariogram, maximumSill: Double? = nil) throws -> ExponentialVariogram {
         var bins: [(h: Double, gamma: Double, weight: Double)] = []
         for k in empirical.distances.indices where empirical.distances[k] > 0 && empirical.pairCounts[k] > 0 {
             let h = empirical.distances[k]
@@ -70,10 +75,10 @@ public struct ExponentialVariogram: Codable, Sendable, Equatable {
                 "a variogram fit needs at least 2 distance bins with pairs, got \(bins.count)")
         }
         let upper = max(empirical.cutoffKilometres, bins.map(\.h).max() ?? 1)
-        let logLow = log(upper / 1000), logHigh = log(10 * upper)
+        let logLow = log(upper / 1000), logHigh = log(upper)
         let scanCount = 81
         func profile(_ logRange: Double) -> (sill: (Double, Double), loss: Double) {
-            nonnegativeLinearFit(bins, range: exp(logRange))
+            nonnegativeLinearFit(bins, range: exp(logRange), maximumSill: maximumSill)
         }
         var bestIndex = 0
         var bestLoss = Double.infinity
@@ -93,8 +98,9 @@ public struct ExponentialVariogram: Codable, Sendable, Equatable {
     }
 
     /// Non-negative weighted least squares of γ̂ on (1, f) with f = 1 − exp(−h/a): (c₀, c₁) and the loss.
+    /// With `maximumSill` S, also c₀ + c₁ ≤ S (candidates on the line c₀ + c₁ = S included).
     static func nonnegativeLinearFit(_ bins: [(h: Double, gamma: Double, weight: Double)],
-                                     range: Double) -> (sill: (Double, Double), loss: Double) {
+                                     range: Double, maximumSill: Double? = nil) -> (sill: (Double, Double), loss: Double) {
         var sw = 0.0, swf = 0.0, swff = 0.0, swg = 0.0, swfg = 0.0
         for bin in bins {
             let f = 1 - exp(-bin.h / range)
@@ -118,6 +124,18 @@ public struct ExponentialVariogram: Codable, Sendable, Equatable {
         }
         if swff > 0 { candidates.append((0, max(0, swfg / swff))) }
         if sw > 0 { candidates.append((max(0, swg / sw), 0)) }
+        if let limit = maximumSill, limit.isFinite, limit >= 0 {
+            // On the boundary c₀ = S − c₁: residual (γ − S) + c₁ u with u = exp(−h/a).
+            var swuu = 0.0, swu = 0.0
+            for bin in bins {
+                let u = exp(-bin.h / range)
+                swuu += bin.weight * u * u
+                swu += bin.weight * (limit - bin.gamma) * u
+            }
+            let c1 = swuu > 0 ? min(max(swu / swuu, 0), limit) : 0
+            candidates += [(limit - c1, c1), (limit, 0), (0, limit)]
+            candidates = candidates.filter { $0.0 + $0.1 <= limit * (1 + 1e-12) }
+        }
         var best = candidates[0]
         var bestLoss = loss(best.0, best.1)
         for candidate in candidates.dropFirst() {

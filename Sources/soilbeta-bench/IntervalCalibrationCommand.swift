@@ -72,6 +72,7 @@ struct IntervalCalibrationCommand: ParsableCommand {
     func calibrate(seed: UInt64) throws -> World {
         let folder = (out as NSString).appendingPathComponent("seed-\(seed)")
         let data = (folder as NSString).appendingPathComponent("data")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = try DemoDataGenerator.generate(DemoDataOptions(modisPath: modis, koppenPath: koppen, outputFolder: data, seed: seed,
                                                            profileCount: profiles, resolutionDeg: grid, overwrite: true, threadCount: threads))
         let features = DemoCovariates.names
