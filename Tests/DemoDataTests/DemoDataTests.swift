@@ -189,7 +189,7 @@ func referenceCellAreaHa(south: Double, north: Double, widthDeg: Double) -> Doub
                                                            resolutionDeg: 1, threadCount: 1))
         let files = FileManager.default.enumerator(atPath: demo.folder)!.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".tif") || $0.hasSuffix(".csv") }.sorted()
-        #expect(files.count == 3 + 1 + 11 + 3 + 3)
+        #expect(files.count == 3 + 1 + 11 + 2 + 3 + 3, "areas, land, covariates, topsoil SDs, truth rasters, tables")
         for file in files {
             let first = try Data(contentsOf: URL(fileURLWithPath: "\(demo.folder)/\(file)"))
             let second = try Data(contentsOf: URL(fileURLWithPath: "\(root)/again/\(file)"))
