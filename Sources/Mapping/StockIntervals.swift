@@ -12,21 +12,31 @@ import Statistics
 struct CellBinSums: Sendable, Equatable {
     /// Cells.
     var cells: Int64 = 0
-    /// ΣA (ha), ΣA X̂ and ΣA sX (Mg C), ΣA se² and ΣA se (ha), each in units of its quantum.
-    var area: Int64 = 0, areaDensity: Int64 = 0, areaDensitySD: Int64 = 0, areaSquaredSE: Int64 = 0, areaSE: Int64 = 0
+    /// ΣA (ha), ΣA X̂, ΣA sX and ΣA X̂ μ (Mg C), ΣA se² and ΣA se (ha), each in units of its quantum.
+    var area: Int64 = 0, areaDensity: Int64 = 0, areaDensitySD: Int64 = 0, areaDensityBeta: Int64 = 0, areaSquaredSE: Int64 = 0, areaSE: Int64 = 0
+
+    /// The fields in file order.
+    var fields: [Int64] { [cells, area, areaDensity, areaDensitySD, areaDensityBeta, areaSquaredSE, areaSE] }
+
+    /// Sums from the fields in file order.
+    init(fields v: [Int64]) {
+        (cells, area, areaDensity, areaDensitySD) = (v[0], v[1], v[2], v[3])
+        (areaDensityBeta, areaSquaredSE, areaSE) = (v[4], v[5], v[6])
+    }
+
+    /// No cells.
+    init() {}
 
     /// Field-wise sum.
     static func &+ (a: CellBinSums, b: CellBinSums) -> CellBinSums {
-        CellBinSums(cells: a.cells &+ b.cells, area: a.area &+ b.area, areaDensity: a.areaDensity &+ b.areaDensity,
-                    areaDensitySD: a.areaDensitySD &+ b.areaDensitySD, areaSquaredSE: a.areaSquaredSE &+ b.areaSquaredSE,
-                    areaSE: a.areaSE &+ b.areaSE)
+        CellBinSums(fields: zip(a.fields, b.fields).map { $0 &+ $1 })
     }
 }
 
 /// The cells of one ecosystem for the simulated stock intervals: per simulation unit (a coarse cell whose
 /// fine cells share one value of each error field) and per bin of width `binWidth` of the forest mean β,
-/// the fixed-point sums of `CellBinSums`. A bin's cells are simulated as if their β were the bin centre
-/// (±1.25·10⁻⁴); the reported stocks themselves use every cell's own β.
+/// the fixed-point sums of `CellBinSums`. A bin's cells are simulated at their density-weighted mean β
+/// (ΣA X̂ μ / ΣA X̂, within 2.5·10⁻⁴ of every cell's own); the reported stocks use every cell's own β.
 public struct SimulationBins: Sendable, Equatable {
     /// Width of a β bin.
     public static let binWidth = 2.5e-4
@@ -50,10 +60,10 @@ public struct SimulationBins: Sendable, Equatable {
         let unit = UInt64(units.unit(longitude: longitude, latitude: latitude))
         let bin = UInt64(max(0, min(Double(1 << 24 - 1), (meanBeta / Self.binWidth).rounded(.down))))
         let key = unit << 24 | bin
-        let cell = CellBinSums(cells: 1, area: Self.fixed(area, Self.areaQuantum), areaDensity: Self.fixed(area * density, Self.densityQuantum),
-                               areaDensitySD: Self.fixed(area * densitySD, Self.densityQuantum),
-                               areaSquaredSE: Self.fixed(area * standardError * standardError, Self.squaredSEQuantum),
-                               areaSE: Self.fixed(area * standardError, Self.seQuantum))
+        let cell = CellBinSums(fields: [1, Self.fixed(area, Self.areaQuantum), Self.fixed(area * density, Self.densityQuantum),
+                                        Self.fixed(area * densitySD, Self.densityQuantum), Self.fixed(area * density * meanBeta, Self.densityQuantum),
+                                        Self.fixed(area * standardError * standardError, Self.squaredSEQuantum),
+                                        Self.fixed(area * standardError, Self.seQuantum)])
         sums[key] = (sums[key] ?? CellBinSums()) &+ cell
     }
 
@@ -88,8 +98,10 @@ public struct SimulationBins: Sendable, Equatable {
                                                     channelCount: depths.count, betaMinimum: betaMinimum, betaMaximum: betaMaximum))
                 currentUnit = unit
             }
+            let centre = (Double(bin) + 0.5) * Self.binWidth
+            let weighted = value.areaDensity > 0 ? Double(value.areaDensityBeta) / Double(value.areaDensity) : centre
             try tables[tables.count - 1].addCells(
-                meanBeta: (Double(bin) + 0.5) * Self.binWidth, cellCount: Int(value.cells), area: Double(value.area) * Self.areaQuantum,
+                meanBeta: weighted.isFinite ? weighted : centre, cellCount: Int(value.cells), area: Double(value.area) * Self.areaQuantum,
                 areaTimesDensity: Double(value.areaDensity) * Self.densityQuantum, areaTimesDensitySD: Double(value.areaDensitySD) * Self.densityQuantum,
                 areaTimesSquaredStandardError: Double(value.areaSquaredSE) * Self.squaredSEQuantum,
                 areaTimesStandardError: Double(value.areaSE) * Self.seQuantum, response: response)
@@ -111,12 +123,12 @@ public struct SimulationBins: Sendable, Equatable {
     // MARK: - File
 
     /// The bins as bytes: magic, unit side (Float64), unit columns, entry count, then per entry (in key order)
-    /// the key and the six sums, all little-endian 64-bit.
+    /// the key and the seven sums, all little-endian 64-bit.
     func encoded() -> Data {
-        var words: [UInt64] = [0x5342_5349_4D31_0000, units.sideDegrees.bitPattern, UInt64(units.columns), UInt64(sums.count)]
+        var words: [UInt64] = [Self.magic, units.sideDegrees.bitPattern, UInt64(units.columns), UInt64(sums.count)]
         for key in sums.keys.sorted() {
             guard let v = sums[key] else { continue }
-            words += [key] + [v.cells, v.area, v.areaDensity, v.areaDensitySD, v.areaSquaredSE, v.areaSE].map { UInt64(bitPattern: $0) }
+            words += [key] + v.fields.map { UInt64(bitPattern: $0) }
         }
         return words.withUnsafeBytes { Data($0) }
     }
@@ -125,16 +137,19 @@ public struct SimulationBins: Sendable, Equatable {
     static func decode(_ data: Data) -> SimulationBins? {
         guard data.count >= 32, data.count % 8 == 0 else { return nil }
         let words = data.withUnsafeBytes { raw in (0..<(data.count / 8)).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self) } }
-        guard words[0] == 0x5342_5349_4D31_0000, let count = Int(exactly: words[3]), words.count == 4 + 7 * count,
-              let units = try? SimulationUnitGrid(sideDegrees: Double(bitPattern: words[1]), columns: Int(words[2])) else { return nil }
+        guard words[0] == Self.magic, let count = Int(exactly: words[3]), words.count == 4 + 8 * count,
+              let columns = Int(exactly: words[2]),
+              let units = try? SimulationUnitGrid(sideDegrees: Double(bitPattern: words[1]), columns: columns) else { return nil }
         var bins = SimulationBins(units: units)
         for entry in 0..<count {
-            let base = 4 + 7 * entry
-            let v = (1...6).map { Int64(bitPattern: words[base + $0]) }
-            bins.sums[words[base]] = CellBinSums(cells: v[0], area: v[1], areaDensity: v[2], areaDensitySD: v[3], areaSquaredSE: v[4], areaSE: v[5])
+            let base = 4 + 8 * entry
+            bins.sums[words[base]] = CellBinSums(fields: (1...7).map { Int64(bitPattern: words[base + $0]) })
         }
         return bins
     }
+
+    /// First word of a bins file ("SBSIM2").
+    static let magic: UInt64 = 0x5342_5349_4D32_0000
 }
 
 /// The simulated intervals of one map run (docs/METHOD.md §8d): per ecosystem the residual variogram, the
