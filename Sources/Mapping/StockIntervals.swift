@@ -27,9 +27,17 @@ struct CellBinSums: Sendable, Equatable {
     /// No cells.
     init() {}
 
-    /// Field-wise sum.
+    /// Field-wise sum (no allocation: it runs once per mapped cell).
     static func &+ (a: CellBinSums, b: CellBinSums) -> CellBinSums {
-        CellBinSums(fields: zip(a.fields, b.fields).map { $0 &+ $1 })
+        var sum = a
+        sum.cells &+= b.cells
+        sum.area &+= b.area
+        sum.areaDensity &+= b.areaDensity
+        sum.areaDensitySD &+= b.areaDensitySD
+        sum.areaDensityBeta &+= b.areaDensityBeta
+        sum.areaSquaredSE &+= b.areaSquaredSE
+        sum.areaSE &+= b.areaSE
+        return sum
     }
 }
 
@@ -60,11 +68,15 @@ public struct SimulationBins: Sendable, Equatable {
         let unit = UInt64(units.unit(longitude: longitude, latitude: latitude))
         let bin = UInt64(max(0, min(Double(1 << 24 - 1), (meanBeta / Self.binWidth).rounded(.down))))
         let key = unit << 24 | bin
-        let cell = CellBinSums(fields: [1, Self.fixed(area, Self.areaQuantum), Self.fixed(area * density, Self.densityQuantum),
-                                        Self.fixed(area * densitySD, Self.densityQuantum), Self.fixed(area * density * meanBeta, Self.densityQuantum),
-                                        Self.fixed(area * standardError * standardError, Self.squaredSEQuantum),
-                                        Self.fixed(area * standardError, Self.seQuantum)])
-        sums[key] = (sums[key] ?? CellBinSums()) &+ cell
+        var cell = CellBinSums()
+        cell.cells = 1
+        cell.area = Self.fixed(area, Self.areaQuantum)
+        cell.areaDensity = Self.fixed(area * density, Self.densityQuantum)
+        cell.areaDensitySD = Self.fixed(area * densitySD, Self.densityQuantum)
+        cell.areaDensityBeta = Self.fixed(area * density * meanBeta, Self.densityQuantum)
+        cell.areaSquaredSE = Self.fixed(area * standardError * standardError, Self.squaredSEQuantum)
+        cell.areaSE = Self.fixed(area * standardError, Self.seQuantum)
+        sums[key, default: CellBinSums()] = sums[key, default: CellBinSums()] &+ cell
     }
 
     /// `value` in units of `quantum`, rounded to the nearest (saturating).
