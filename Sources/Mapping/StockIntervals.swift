@@ -178,9 +178,17 @@ public enum StockIntervals {
         return try RunDocument.read(ExponentialVariogram.self, from: path)
     }
 
-    /// The simulation units of an ecosystem with `variogram` on a grid of `cellDegrees`.
+    /// Smallest side of a simulation unit, degrees: bounds the number of units (≈ 20,000 over the land of one
+    /// ecosystem) and so the memory of their tables (K × 7 layers × 8 bytes, twice with a topsoil SD, per unit).
+    /// A field whose range is shorter than ≈ 4 units is then taken as shared within a unit: its correlation is
+    /// overstated there, which widens the interval (conservative).
+    public static let minimumUnitDegrees = 1.0
+
+    /// The simulation units of an ecosystem with `variogram` on a grid of `cellDegrees`: side ≈ range/4, at least
+    /// `minimumUnitDegrees` and one cell, at most 2° (or one cell when cells are larger).
     public static func units(_ variogram: ExponentialVariogram, cellDegrees: Double) throws -> SimulationUnitGrid {
-        try SimulationUnitGrid(rangeKilometres: variogram.rangeKilometres, fineCellDegrees: cellDegrees, maximumSideDegrees: max(2, cellDegrees))
+        let sizing = max(variogram.rangeKilometres, 4 * SphericalGeometry.kilometresPerDegree * minimumUnitDegrees)
+        return try SimulationUnitGrid(rangeKilometres: sizing, fineCellDegrees: cellDegrees, maximumSideDegrees: max(2, cellDegrees))
     }
 
     /// Simulates the stocks of every ecosystem with bins (and their sum over ecosystems): per ecosystem (nil

@@ -129,7 +129,8 @@ enum ProfileAndForestSteps {
         let name = "forest-\(ecosystem.code)"
         let parameters = "features=\(config.features) trees=\(config.trees) tune_trees=\(config.tuneTrees) "
             + "tune_mtry=\(config.tuneMtry) min_node=\(config.minNode) folds=\(config.folds) "
-            + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles) knndm=\(config.knndm)"
+            + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles) knndm=\(config.knndm) "
+            + "writes=model+inbag,cv,aoa,variogram,distances"
         let area = steps.configuration.ecosystems.first { $0.ecosystem == ecosystem }.map { [$0.area] } ?? []
         try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable), layout.path(.betaTable)] + area) {
             let input = try SiteTable.read(path: layout.path(.sitesTable), features: config.features).complete(ecosystem: ecosystem)
