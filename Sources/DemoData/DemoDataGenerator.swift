@@ -374,9 +374,6 @@ extension DemoDataGenerator {
                                 for u in 0..<2 { outputPointers[firstUncertainty + u].pointer[k] = .nan }
                                 continue
                             }
-                            outputPointers[firstUncertainty].pointer[k] = Float(DemoTopsoilUncertainty.socRelative * values.socGPerKg
-                                                                                 + DemoTopsoilUncertainty.socFloor)
-                            outputPointers[firstUncertainty + 1].pointer[k] = Float(DemoTopsoilUncertainty.bulkDensity)
                             outputPointers[firstFeature + 0].pointer[k] = Float(values.socGPerKg)
                             outputPointers[firstFeature + 1].pointer[k] = Float(values.carbonNitrogenRatio)
                             outputPointers[firstFeature + 2].pointer[k] = Float(values.meanAnnualTemperatureC)
@@ -388,6 +385,10 @@ extension DemoDataGenerator {
                             outputPointers[firstFeature + 8].pointer[k] = Float(values.totalNitrogenGPerKg)
                             outputPointers[firstFeature + 9].pointer[k] = Float(values.pH)
                             outputPointers[firstFeature + 10].pointer[k] = Float(values.microbialCarbonNitrogenRatio)
+                            // DEMO topsoil standard deviations.
+                            let socSD = DemoTopsoilUncertainty.socRelative * values.socGPerKg + DemoTopsoilUncertainty.socFloor
+                            (outputPointers[firstUncertainty].pointer[k], outputPointers[firstUncertainty + 1].pointer[k]) =
+                                (Float(socSD), Float(DemoTopsoilUncertainty.bulkDensity))
                             for e in 0..<3 {
                                 if areaValues[e] > 0 {
                                     outputPointers[firstTruth + e].pointer[k] =

@@ -396,14 +396,9 @@ public struct StockRow: TableRow, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case ecosystem, layer
-        case area1e9Ha = "area_1e9_ha"
-        case socdMeanMgPerHa = "socd_mean_mg_ha"
-        case stockPg = "stock_pg"
-        case stockPgBoundLow = "stock_pg_bound_lo"
-        case stockPgBoundHigh = "stock_pg_bound_hi"
-        case area1e9HaInsideAOA = "area_1e9_ha_inside_aoa"
-        case stockPgInsideAOA = "stock_pg_inside_aoa"
+        case ecosystem, layer, area1e9Ha = "area_1e9_ha", socdMeanMgPerHa = "socd_mean_mg_ha", stockPg = "stock_pg"
+        case stockPgBoundLow = "stock_pg_bound_lo", stockPgBoundHigh = "stock_pg_bound_hi"
+        case area1e9HaInsideAOA = "area_1e9_ha_inside_aoa", stockPgInsideAOA = "stock_pg_inside_aoa"
         case stockPgSimulatedMean = "stock_pg_sim_mean", stockPgLow95 = "stock_pg_lo95", stockPgHigh95 = "stock_pg_hi95"
     }
 }

@@ -13,10 +13,7 @@ import Statistics
 /// simulated 95 % interval of the subsoil (20–100 cm) stock with the true stock of that world (area × X₀₋₂₀ ×
 /// the layer factor of the true β, docs/METHOD.md §8d), and the per-cell intervals of β with the true β.
 struct IntervalCalibrationCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "interval-calibration",
-        abstract: "Coverage of the simulated stock intervals over demo worlds whose truth is known.")
-
+    // Inputs of `soilbeta demo-data`, then the size of each world and of its run.
     @Option(help: "MODIS MCD12C1 IGBP land-cover GeoTIFF (0.05°).") var modis: String
     @Option(help: "Köppen–Geiger main-group GeoTIFF.") var koppen: String
     @Option(help: "Output folder (one sub-folder per seed, and calibration.csv).") var out: String
@@ -27,6 +24,10 @@ struct IntervalCalibrationCommand: ParsableCommand {
     @Option(help: "Trees of each forest.") var trees: Int = 300
     @Option(help: "Realisations of the simulation.") var realisations: Int = 500
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    static let configuration = CommandConfiguration(
+        commandName: "interval-calibration",
+        abstract: "Coverage of the simulated stock intervals over demo worlds whose truth is known.")
 
     /// One world's figures.
     struct World {
