@@ -1,4 +1,3 @@
-import DepthFunctions
 import Foundation
 import Rasters
 import Testing
