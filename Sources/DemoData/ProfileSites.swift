@@ -94,10 +94,14 @@ extension DemoDataGenerator {
                 let profileBeta = min(DemoTrueBeta.bounds.upper, max(DemoTrueBeta.bounds.lower,
                                       trueBeta + DemoTrueBeta.profileNoiseSD * random.normal()))
                 let id = String(format: "DEMO%04d", sites.count + 1)
-                // Generate with the untruncated decay parameter whose 0–100 cm fit is profileBeta.
-                let decay = generatorTable.generatorParameter(forFittedBeta: profileBeta)
-                let horizons = SyntheticProfiles.profile(beta: decay, topsoilSOC: covariates.socGPerKg,
-                                                         noise: 0.05, random: &random)
+                // Generate with the untruncated decay whose noise-free horizons the pipeline itself (splines, Eq. 1,
+                // the β fit) fits to profileBeta: exact 20-cm layers (the table) would leave the spline's and the
+                // separate SOC and BD splines' effect as a bias of ≈ +3·10⁻⁴ in the fitted β (docs/METHOD.md §8d).
+                let geometry = SyntheticProfiles.Geometry.draw(random: &random)
+                let decay = SyntheticProfiles.decay(forPipelineBeta: profileBeta, geometry: geometry,
+                                                    start: generatorTable.generatorParameter(forFittedBeta: profileBeta))
+                let horizons = SyntheticProfiles.horizons(geometry, decay: decay, topsoilSOC: covariates.socGPerKg,
+                                                          noise: 0.05, random: &random)
                 for horizon in horizons {
                     horizonsCSV.append(row: [id, CSVWriter.format(horizon.topCm), CSVWriter.format(horizon.bottomCm),
                                              CSVWriter.format(horizon.socGPerKg), CSVWriter.format(horizon.bulkDensityGPerCm3)])

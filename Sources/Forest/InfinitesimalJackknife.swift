@@ -30,6 +30,91 @@ extension RandomForest {
         return (result.mean, result.standardError)
     }
 
+    /// Infinitesimal-jackknife correlations of the forest means at `matrix`'s rows (columns matched by name):
+    /// `[p * rows + q]`, the estimated correlation of the errors of the forest's mean predictions at p and q
+    /// under resampling of the training data (Wager, Hastie & Efron 2014, the covariance form of their Eq. 5–7):
+    ///
+    ///     C(p, q) = Σ_i U_i(p) U_i(q) − n ν D(p)·D(q),   U_i(p) = Σ_t (N_ti − N̄_i) D_t(p),
+    ///
+    /// with D_t(p) the deviation of tree t's prediction from the forest mean at p, N_ti the in-bag counts and
+    /// n ν the Monte Carlo bias correction of `predictCells`; ρ = C(p, q) / √(C(p, p) C(q, q)) (the common scale
+    /// λ/B² cancels). `ownTrainingRow[p]`, when not nil, is the training row that p is (a site of the training
+    /// data): its own influence U_i(p) is left out, so a site's correlation with others is not diluted by the fact
+    /// that it was trained on. NaN where a variance is not positive. Cost O(rows · n · B + rows² · n); meant for
+    /// up to a few thousand rows. Results do not depend on `threads`.
+    /// Throws `ForestError.missingFeatures`, or `.invalidInput` for non-finite features, a model without in-bag
+    /// counts or a training row out of range.
+    public func jackknifeCorrelations(_ matrix: FeatureMatrix, ownTrainingRow: [Int?], threads: Int? = nil) throws -> [Double] {
+        guard let inBag = inBagCounts else {
+            throw ForestError.invalidInput("the model has no in-bag counts for jackknife correlations; retrain it with this build")
+        }
+        let columns = try columnMapping(for: matrix)
+        try validatePredictionInput(matrix, columns: columns)
+        let rows = matrix.rowCount, n = summary.sampleCount, b = treeCount
+        guard ownTrainingRow.count == rows, ownTrainingRow.allSatisfy({ $0 == nil || (0..<n).contains($0!) }) else {
+            throw ForestError.invalidInput("jackknife correlations: \(ownTrainingRow.count) training-row entries for \(rows) rows, or a row outside 0..<\(n)")
+        }
+        var ordered = [Double](repeating: 0, count: rows * columns.count)
+        for (f, column) in columns.enumerated() {
+            ordered.replaceSubrange((f * rows)..<((f + 1) * rows), with: matrix.values[(column * rows)..<((column + 1) * rows)])
+        }
+        // Deviations D_t(p), row-major [p * b + t].
+        var deviations = treePredictions(columnMajor: ordered, rowCount: rows)
+        for p in 0..<rows {
+            var sum = 0.0
+            for t in 0..<b { sum += deviations[p * b + t] }
+            let mean = sum / Double(b)
+            for t in 0..<b { deviations[p * b + t] -= mean }
+        }
+        // Centred in-bag counts, row-major [i * b + t], and n ν.
+        var centred = [Double](repeating: 0, count: n * b)
+        var nu = 0.0
+        for i in 0..<n {
+            var sum = 0.0, squares = 0.0
+            for t in 0..<b { let count = Double(inBag[t * n + i]); sum += count; squares += count * count }
+            let mean = sum / Double(b)
+            nu += squares / Double(b) - mean * mean
+            for t in 0..<b { centred[i * b + t] = Double(inBag[t * n + i]) - mean }
+        }
+        let correction = nu  // n ν with ν the mean over rows of the count variance: Σ_i var_i = n ν
+        let workers = resolvedThreadCount(threads)
+        // Influences U_i(p), row-major [p * n + i], the own row zeroed.
+        var influence = [Double](repeating: 0, count: rows * n)
+        influence.withUnsafeMutableBufferPointer { out in
+            let shared = SharedBuffer(pointer: out)
+            parallelForEach(itemCount: rows, threads: workers) { p in
+                for i in 0..<n where i != ownTrainingRow[p] {
+                    var dot = 0.0
+                    for t in 0..<b { dot += centred[i * b + t] * deviations[p * b + t] }
+                    shared.pointer[p * n + i] = dot
+                }
+            }
+        }
+        var covariance = [Double](repeating: .nan, count: rows * rows)
+        covariance.withUnsafeMutableBufferPointer { out in
+            let shared = SharedBuffer(pointer: out)
+            parallelForEach(itemCount: rows, threads: workers) { p in
+                for q in p..<rows {
+                    var sum = 0.0, trees = 0.0
+                    for i in 0..<n { sum += influence[p * n + i] * influence[q * n + i] }
+                    for t in 0..<b { trees += deviations[p * b + t] * deviations[q * b + t] }
+                    shared.pointer[p * rows + q] = sum - correction * trees
+                }
+            }
+        }
+        var correlations = [Double](repeating: .nan, count: rows * rows)
+        for p in 0..<rows {
+            for q in p..<rows {
+                let vp = covariance[p * rows + p], vq = covariance[q * rows + q]
+                guard vp > 0, vq > 0 else { continue }
+                let rho = max(-1, min(1, covariance[p * rows + q] / (vp * vq).squareRoot()))
+                correlations[p * rows + q] = rho
+                correlations[q * rows + p] = rho
+            }
+        }
+        return correlations
+    }
+
     /// The model's infinitesimal-jackknife operator, built on first use (with `threads` workers)
     /// and cached for the model's lifetime. Throws `ForestError.invalidInput` if the model has no
     /// in-bag counts or its sampling makes the estimator undefined.

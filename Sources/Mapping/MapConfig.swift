@@ -82,6 +82,9 @@ public struct EcosystemSpec: Sendable, Equatable {
     /// Residual variogram (`forest/XX/variogram.json` of a full run, or the ecosystem's `variogram` key); nil:
     /// no simulated intervals.
     public var variogramPath: String?
+    /// Correlation range of the forest's sampling errors (`forest/XX/se_correlation.json` of a full run); nil: the
+    /// standard-error field z₁ takes the residual range (or `[uncertainty] se_range_km`).
+    public var errorCorrelationPath: String?
     /// Standard deviations of the topsoil inputs (`[topsoil]` soc_sd, bd_sd, socd_sd), when given.
     public var topsoilUncertainty: TopsoilUncertainty?
     /// Whether the map step simulates this ecosystem's stock intervals (`[uncertainty]` on and a variogram).
@@ -214,15 +217,18 @@ public struct MapPlan: Sendable {
             guard let topsoil = entry.topsoil ?? configuration.topsoil else {
                 throw ConfigError(file: configuration.file, key: "topsoil", message: "required for \(entry.ecosystem.name)")
             }
-            var applicability = entry.applicability, variogram = entry.variogram
+            var applicability = entry.applicability, variogram = entry.variogram, errorCorrelation: String? = nil
             if models != nil {
                 let learnt = layout.path(.applicability(entry.ecosystem)), fitted = layout.path(.residualVariogram(entry.ecosystem))
                 applicability = FileManager.default.fileExists(atPath: learnt) ? learnt : nil
                 variogram = FileManager.default.fileExists(atPath: fitted) ? fitted : nil
+                let correlation = layout.path(.forestErrorCorrelation(entry.ecosystem))
+                errorCorrelation = FileManager.default.fileExists(atPath: correlation) ? correlation : nil
             }
             specs.append(EcosystemSpec(ecosystem: entry.ecosystem, modelPath: model, areaPath: entry.area, areaUnit: entry.areaUnit,
                                        covariates: configuration.covariates.merging(entry.covariates) { _, own in own },
                                        topsoil: topsoil, applicabilityPath: applicability, variogramPath: variogram,
+                                       errorCorrelationPath: errorCorrelation,
                                        topsoilUncertainty: entry.topsoil == nil ? configuration.topsoilUncertainty : nil,
                                        simulatesIntervals: configuration.uncertainty.enabled && variogram != nil))
         }

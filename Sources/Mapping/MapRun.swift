@@ -318,6 +318,7 @@ enum Fingerprint {
         for path in rasterPaths { hash.update(text: "\(path) \(try ContentHash.hex(ofFile: path))\n") }
         for path in plan.ecosystems.compactMap(\.applicabilityPath) { hash.update(text: "aoa \(try ContentHash.hex(ofFile: path))\n") }
         for path in plan.ecosystems.compactMap(\.variogramPath) { hash.update(text: "variogram \(try ContentHash.hex(ofFile: path))\n") }
+        for path in plan.ecosystems.compactMap(\.errorCorrelationPath) { hash.update(text: "se correlation \(try ContentHash.hex(ofFile: path))\n") }
         for model in models { hash.update(ForestModelFile.encode(model)) }
         return String(hash.finalizeHex().prefix(32))
     }

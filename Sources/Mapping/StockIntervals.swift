@@ -199,7 +199,12 @@ public enum StockIntervals {
         for (e, spec) in plan.ecosystems.enumerated() {
             guard e < bins.count, let cells = bins[e], cells.count > 0, let variogram = try variogram(spec) else { results.append(nil); continue }
             var model = SpatialErrorModel(variogram: variogram)
-            if let range = plan.configuration.uncertainty.standardErrorRangeKm { model.forestErrorRangeKilometres = range }
+            // z₁'s range: `[uncertainty] se_range_km`, else the forest's own error correlation, else the residual range.
+            if let range = plan.configuration.uncertainty.standardErrorRangeKm {
+                model.forestErrorRangeKilometres = range
+            } else if let path = spec.errorCorrelationPath {
+                model.forestErrorRangeKilometres = try RunDocument.read(ErrorCorrelationRange.self, from: path).rangeKilometres
+            }
             let spread = (cells.largestUnitStandardError() * cells.largestUnitStandardError() + model.residualSD * model.residualSD).squareRoot()
             let grid = try ShiftGrid(halfWidth: max(6 * spread, 1e-6), pointCount: shiftPoints)
             let tables = try cells.tables(grid: grid, betaMinimum: betaBounds.minimum, betaMaximum: betaBounds.maximum)

@@ -130,7 +130,7 @@ enum ProfileAndForestSteps {
         let parameters = "features=\(config.features) trees=\(config.trees) tune_trees=\(config.tuneTrees) "
             + "tune_mtry=\(config.tuneMtry) min_node=\(config.minNode) folds=\(config.folds) "
             + "block=\(config.blockDegrees) quantiles=\(config.quantiles) seed=\(steps.seed) min=\(config.minProfiles) knndm=\(config.knndm) "
-            + "writes=model+inbag,cv,aoa,variogram,distances"
+            + "writes=model+inbag,cv,aoa,variogram,se_correlation,distances"
         let area = steps.configuration.ecosystems.first { $0.ecosystem == ecosystem }.map { [$0.area] } ?? []
         try steps.ledger.step(name, parameters: parameters, inputs: [layout.path(.sitesTable), layout.path(.betaTable)] + area) {
             let input = try SiteTable.read(path: layout.path(.sitesTable), features: config.features).complete(ecosystem: ecosystem)
@@ -138,7 +138,7 @@ enum ProfileAndForestSteps {
             guard input.count >= config.minProfiles else {
                 for stale in [layout.path(.model(ecosystem)), layout.path(.forestSummary(ecosystem)), layout.path(.importance(ecosystem)), layout.path(.tuning(ecosystem)),
                               layout.path(.crossValidation(ecosystem, .random)), layout.path(.crossValidation(ecosystem, .spatial)),
-                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)), layout.path(.applicability(ecosystem)), layout.path(.residualVariogram(ecosystem)),
+                              layout.path(.crossValidationSummary(ecosystem)), layout.path(.baseline(ecosystem)), layout.path(.applicability(ecosystem)), layout.path(.residualVariogram(ecosystem)), layout.path(.forestErrorCorrelation(ecosystem)),
                               layout.path(.baselineCrossValidation(ecosystem, .random)), layout.path(.baselineCrossValidation(ecosystem, .spatial))] {
                     AtomicFile.removeQuietly(stale)
                 }
@@ -227,6 +227,24 @@ enum ProfileAndForestSteps {
                 outputs.append(layout.path(.residualVariogram(ecosystem)))
             } catch let error as StatisticsError {
                 steps.ledger.log("\(name): no residual variogram, so no simulated stock intervals: \(error)")
+            }
+            // Correlation range a₁ of the forest's sampling errors (docs/METHOD.md §8d): infinitesimal-jackknife
+            // correlations of the forest means at (at most 1,000, every k-th) sites, each without its own influence.
+            AtomicFile.removeQuietly(layout.path(.forestErrorCorrelation(ecosystem)))
+            if forest.hasInBagCounts {
+                let stride = max(1, (input.beta.count + 999) / 1000)
+                let picked = Array(Swift.stride(from: 0, to: input.beta.count, by: stride))
+                let points = try FeatureMatrix(columns: config.features.map { feature in let column = input.values(of: feature); return (feature, picked.map { column[$0] }) })
+                let correlations = try forest.jackknifeCorrelations(points, ownTrainingRow: picked, threads: steps.threads)
+                do {
+                    let range = try ErrorCorrelationRange.fit(longitudes: picked.map { input.longitude[$0] }, latitudes: picked.map { input.latitude[$0] }) {
+                        correlations[$0 * picked.count + $1]
+                    }
+                    try RunDocument.write(range, to: layout.path(.forestErrorCorrelation(ecosystem)))
+                    outputs.append(layout.path(.forestErrorCorrelation(ecosystem)))
+                } catch let error as StatisticsError {
+                    steps.ledger.log("\(name): no correlation range of the forest's errors (the residual range is used): \(error)")
+                }
             }
             // Area of applicability (docs/METHOD.md §8b): predictors weighted by the forest's permutation importance,
             // the threshold from the training points' DI against the other folds of the random CV.

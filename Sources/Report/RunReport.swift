@@ -617,7 +617,8 @@ public struct RunReport {
                                                                   "Total 0–100 (Pg C)", "Subsoil SOCD (Mg C ha⁻¹)"], rows: rows, id: "table1") + "</div>"
         if simulated {
             body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8). In brackets: the 95 % confidence interval of the "
-                + "total, from \(configuration.uncertainty.realisations) simulated realisations of the mean field — the forest's standard error and the "
+                + "total, from \(configuration.uncertainty.realisations) simulated realisations of the mean field — the forest's standard error (correlated "
+                + "over the range of its own infinitesimal-jackknife correlations, forest/XX/se_correlation.json) and the "
                 + "spatially correlated residual of β (variogram of the cross-validation residuals) and, where given, the topsoil density's "
                 + "standard deviation (docs/METHOD.md §8d; maps/stocks.csv columns stock_pg_lo95, stock_pg_hi95). The columns stock_pg_bound_lo/hi "
                 + "keep the old bound, every cell at its β 5 % (95 %) quantile at once: much wider, not a confidence interval.</p>"

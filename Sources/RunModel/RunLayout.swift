@@ -96,6 +96,8 @@ public enum RunFile: Sendable, Equatable {
     case baseline(Ecosystem)
     /// `forest/XX/variogram.json`: nugget + exponential variogram of the random-CV residuals (METHOD.md §8d).
     case residualVariogram(Ecosystem)
+    /// `forest/XX/se_correlation.json`: correlation range of the forest's sampling errors (`ErrorCorrelationRange`, METHOD.md §8d).
+    case forestErrorCorrelation(Ecosystem)
     /// `forest/XX/distances.csv`: nearest-neighbour distances, prediction-to-training and per CV scheme (METHOD.md §7b).
     case nearestDistances(Ecosystem)
     /// `forest/XX/aoa.json`: the area of applicability of the ecosystem's model (training points, weights, threshold).
@@ -160,6 +162,7 @@ public enum RunFile: Sendable, Equatable {
         case let .applicability(ecosystem): "forest/\(ecosystem.code)/aoa.json"
         case let .nearestDistances(ecosystem): "forest/\(ecosystem.code)/distances.csv"
         case let .residualVariogram(ecosystem): "forest/\(ecosystem.code)/variogram.json"
+        case let .forestErrorCorrelation(ecosystem): "forest/\(ecosystem.code)/se_correlation.json"
         case .driversFolder: "drivers"
         case .betaSummary, .anova, .tukey, .contributions, .importanceAll: "drivers/\(driverTableName).csv"
         case let .smooth(feature): "drivers/smooth_\(RunFile.fileSafe(feature)).csv"

@@ -189,6 +189,45 @@ public struct EmpiricalSemivariogram: Codable, Sendable, Equatable {
             throw StatisticsError.nonFiniteValue("semivariogram: a site coordinate or value is NaN or infinite")
         }
         guard binCount >= 1 else { throw StatisticsError.invalidArgument("semivariogram: bin count \(binCount) must be ≥ 1") }
+        let bins = try DistanceBins(longitudes: longitudes, latitudes: latitudes, binCount: binCount, cutoffKilometres: cutoffKilometres,
+                                    minimumPairsPerBin: minimumPairsPerBin) { i, j in
+            let difference = values[i] - values[j]
+            return difference * difference / 2
+        }
+        let (distances, semivariances, pairCounts, cutoff) = (bins.distances, bins.means, bins.pairCounts, bins.cutoffKilometres)
+        self.init(distances: distances, semivariances: semivariances, pairCounts: pairCounts, cutoffKilometres: cutoff)
+    }
+}
+
+/// Pairs of sites binned by great-circle distance, with the mean of a pair quantity per bin: `binCount` equal
+/// bins from 0 to the cutoff (by default one third of the largest site distance, gstat's default with the
+/// largest distance on the sphere), bins with fewer than `minimumPairsPerBin` pairs dropped; h_k is the mean
+/// distance of a bin's pairs. Used for the semivariogram (quantity (v_i − v_j)²/2) and for the correlation of the
+/// forest's errors (METHOD.md §8d). Cost O(n²) distance evaluations.
+public struct DistanceBins: Sendable, Equatable {
+    /// Mean distance h_k (km) of the pairs of each kept bin, ascending.
+    public var distances: [Double]
+    /// Mean of the pair quantity over the pairs of each kept bin.
+    public var means: [Double]
+    /// Number of pairs N_k of each kept bin.
+    public var pairCounts: [Int]
+    /// The cutoff distance in km.
+    public var cutoffKilometres: Double
+
+    /// Bins the pairs (i < j) of sites at `longitudes`, `latitudes` (degrees); `quantity(i, j)` must be finite.
+    /// - Throws: `StatisticsError` for mismatched lengths, fewer than 3 sites, non-finite coordinates, a non-positive
+    ///   bin count or cutoff.
+    public init(longitudes: [Double], latitudes: [Double], binCount: Int = 15, cutoffKilometres: Double? = nil,
+                minimumPairsPerBin: Int = 30, quantity: (Int, Int) -> Double) throws {
+        let n = longitudes.count
+        guard latitudes.count == n else {
+            throw StatisticsError.invalidArgument("distance bins: \(n) longitudes and \(latitudes.count) latitudes differ in number")
+        }
+        guard n >= 3 else { throw StatisticsError.tooFewObservations("distance bins need at least 3 sites, got \(n)") }
+        guard (longitudes + latitudes).allSatisfy(\.isFinite) else {
+            throw StatisticsError.nonFiniteValue("distance bins: a site coordinate is NaN or infinite")
+        }
+        guard binCount >= 1 else { throw StatisticsError.invalidArgument("distance bins: bin count \(binCount) must be ≥ 1") }
         let points = zip(longitudes, latitudes).map { SphericalGeometry.unitVector(longitude: $0, latitude: $1) }
         let cutoff: Double
         if let cutoffKilometres {
@@ -198,28 +237,27 @@ public struct EmpiricalSemivariogram: Codable, Sendable, Equatable {
             for i in 0..<n { for j in (i + 1)..<n { largest = max(largest, SphericalGeometry.greatCircleKilometres(points[i], points[j])) } }
             cutoff = largest / 3
         }
-        guard cutoff > 0 else { throw StatisticsError.invalidArgument("semivariogram: cutoff \(cutoff) km must be > 0") }
+        guard cutoff > 0 else { throw StatisticsError.invalidArgument("distance bins: cutoff \(cutoff) km must be > 0") }
         let width = cutoff / Double(binCount)
         var sumDistance = [Double](repeating: 0, count: binCount)
-        var sumSquares = [Double](repeating: 0, count: binCount)
+        var sumQuantity = [Double](repeating: 0, count: binCount)
         var counts = [Int](repeating: 0, count: binCount)
         for i in 0..<n {
             for j in (i + 1)..<n {
                 let d = SphericalGeometry.greatCircleKilometres(points[i], points[j])
                 if d > cutoff { continue }
                 let bin = min(Int(d / width), binCount - 1)
-                let difference = values[i] - values[j]
                 sumDistance[bin] += d
-                sumSquares[bin] += difference * difference
+                sumQuantity[bin] += quantity(i, j)
                 counts[bin] += 1
             }
         }
-        var distances: [Double] = [], semivariances: [Double] = [], pairCounts: [Int] = []
+        (distances, means, pairCounts) = ([], [], [])
         for bin in 0..<binCount where counts[bin] >= max(1, minimumPairsPerBin) {
             distances.append(sumDistance[bin] / Double(counts[bin]))
-            semivariances.append(sumSquares[bin] / (2 * Double(counts[bin])))
+            means.append(sumQuantity[bin] / Double(counts[bin]))
             pairCounts.append(counts[bin])
         }
-        self.init(distances: distances, semivariances: semivariances, pairCounts: pairCounts, cutoffKilometres: cutoff)
+        self.cutoffKilometres = cutoff
     }
 }

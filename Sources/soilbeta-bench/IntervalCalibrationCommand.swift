@@ -24,6 +24,8 @@ struct IntervalCalibrationCommand: ParsableCommand {
     @Option(help: "Trees of each forest.") var trees: Int = 300
     @Option(help: "Realisations of the simulation.") var realisations: Int = 500
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(name: .customLong("se-range-km"), help: "Range of the standard-error field z₁, km (default: the residual range).")
+    var seRangeKm: Double?
 
     static let configuration = CommandConfiguration(
         commandName: "interval-calibration",
@@ -32,7 +34,8 @@ struct IntervalCalibrationCommand: ParsableCommand {
     /// One world's figures.
     struct World {
         var seed: UInt64
-        var truePg = 0.0, stockPg = Double.nan, low = Double.nan, high = Double.nan, boundLow = Double.nan, boundHigh = Double.nan
+        var truePg = 0.0, stockPg = Double.nan, simulatedMean = Double.nan, low = Double.nan, high = Double.nan
+        var boundLow = Double.nan, boundHigh = Double.nan
         var cells = 0, insideQRF = 0, insideMeanField = 0
         var covered: Bool { truePg >= low && truePg <= high }
     }
@@ -41,12 +44,12 @@ struct IntervalCalibrationCommand: ParsableCommand {
         try runReportingErrors {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var worlds: [World] = []
-            var table = CSVWriter(header: ["seed", "true_pg", "stock_pg", "stock_pg_lo95", "stock_pg_hi95", "covered",
+            var table = CSVWriter(header: ["seed", "true_pg", "stock_pg", "stock_pg_sim_mean", "stock_pg_lo95", "stock_pg_hi95", "covered",
                                            "stock_pg_bound_lo", "stock_pg_bound_hi", "cells", "qrf_90_coverage", "mean_field_90_coverage"])
             for k in 0..<seeds {
                 let world = try calibrate(seed: firstSeed + UInt64(k))
                 worlds.append(world)
-                table.append(row: [String(world.seed)] + [world.truePg, world.stockPg, world.low, world.high].map { CSVWriter.format($0) }
+                table.append(row: [String(world.seed)] + [world.truePg, world.stockPg, world.simulatedMean, world.low, world.high].map { CSVWriter.format($0) }
                     + [world.covered ? "1" : "0"] + [world.boundLow, world.boundHigh].map { CSVWriter.format($0) }
                     + [String(world.cells), CSVWriter.format(Double(world.insideQRF) / Double(max(1, world.cells))),
                        CSVWriter.format(Double(world.insideMeanField) / Double(max(1, world.cells)))])
@@ -54,15 +57,20 @@ struct IntervalCalibrationCommand: ParsableCommand {
                              world.stockPg, world.low, world.high, world.covered ? "covered" : "MISSED", world.boundLow, world.boundHigh))
             }
             try AtomicFile.write(text: table.csvText, to: (out as NSString).appendingPathComponent("calibration.csv"))
-            let errors = worlds.map { $0.stockPg - $0.truePg }
-            let meanError = errors.reduce(0, +) / Double(errors.count)
-            let sd = (errors.map { ($0 - meanError) * ($0 - meanError) }.reduce(0, +) / Double(max(1, errors.count - 1))).squareRoot()
+            func spread(_ errors: [Double]) -> (mean: Double, sd: Double) {
+                let mean = errors.reduce(0, +) / Double(errors.count)
+                return (mean, (errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, errors.count - 1))).squareRoot())
+            }
+            let (meanError, sd) = spread(worlds.map { $0.stockPg - $0.truePg })
+            let simulated = spread(worlds.map { $0.simulatedMean - $0.truePg })
             let halfWidth = worlds.map { ($0.high - $0.low) / 2 }.reduce(0, +) / Double(worlds.count)
             let boundHalfWidth = worlds.map { ($0.boundHigh - $0.boundLow) / 2 }.reduce(0, +) / Double(worlds.count)
             let cells = worlds.map(\.cells).reduce(0, +)
             print(String(format: "covered %d of %d; mean half-width %.2f Pg; SD(predicted − true) %.2f Pg (ratio %.2f, target ≤ 2.5); "
                          + "mean error %.2f Pg; bound half-width %.2f Pg", worlds.filter(\.covered).count, worlds.count, halfWidth, sd,
                          halfWidth / sd, meanError, boundHalfWidth))
+            print(String(format: "against the simulated mean (the interval's own centre): SD(mean − true) %.2f Pg (ratio %.2f), mean error %.2f Pg",
+                         simulated.sd, halfWidth / simulated.sd, simulated.mean))
             print(String(format: "true β inside the per-cell 90 %% interval: QRF 5–95 %% %.1f %%, mean field μ ± 1.645 √(se² + σ²) %.1f %% (%d cells)",
                          100 * Double(worlds.map(\.insideQRF).reduce(0, +)) / Double(max(1, cells)),
                          100 * Double(worlds.map(\.insideMeanField).reduce(0, +)) / Double(max(1, cells)), cells))
@@ -99,6 +107,7 @@ struct IntervalCalibrationCommand: ParsableCommand {
         bd = "data/covariates/bd.tif"
         [uncertainty]
         realisations = \(realisations)
+        \(seRangeKm.map { "se_range_km = \($0)" } ?? "")
         [covariates]
 
         """
@@ -113,6 +122,7 @@ struct IntervalCalibrationCommand: ParsableCommand {
         let layout = configuration.layout
         if let all = try RunTable.read(StockRow.self, from: layout.path(.stocksTable)).first(where: { $0.isTotal && $0.layer == "20-100" }) {
             (world.stockPg, world.low, world.high) = (all.stockPg, all.stockPgLow95, all.stockPgHigh95)
+            world.simulatedMean = all.stockPgSimulatedMean
             (world.boundLow, world.boundHigh) = (all.stockPgBoundLow, all.stockPgBoundHigh)
         }
         let soc = try Raster(path: "\(data)/covariates/soc.tif").readRows(firstRow: 0, rowCount: Raster(path: "\(data)/covariates/soc.tif").grid.rows)

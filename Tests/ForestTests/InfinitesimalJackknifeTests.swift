@@ -232,4 +232,56 @@ import Testing
             try forest.predictCells(columnMajor: Self.cells(5), rowCount: 5, probabilities: [], standardError: true, threads: 1)
         }
     }
+
+    /// The jackknife correlations between the forest means at several points equal the covariance form of the
+    /// IJ computed straight from the in-bag counts (double loops, the own training row's influence removed), and
+    /// a point's correlation with itself is 1 where its variance is positive.
+    @Test func correlationsMatchBruteForce() throws {
+        let forest = try Self.forest(rows: 120, trees: 200)
+        let counts = try #require(forest.inBagCounts)
+        let b = forest.treeCount, n = forest.summary.sampleCount
+        let training = TestData.friedman1(rows: 120, features: 5, noiseSD: 1, seed: 7).0
+        // Six training rows (their own influence removed) and six new cells.
+        let own: [Int?] = [0, 17, 42, 77, 100, 119] + Array(repeating: nil, count: 6)
+        let fresh = Self.cells(6)
+        var columns: [(name: String, values: [Double])] = []
+        for (f, name) in training.featureNames.enumerated() {
+            let trainingValues = [0, 17, 42, 77, 100, 119].map { training.values[f * 120 + $0] }
+            columns.append((name, trainingValues + Array(fresh[(f * 6)..<((f + 1) * 6)])))
+        }
+        let points = try FeatureMatrix(columns: columns)
+        let rows = own.count
+        let correlations = try forest.jackknifeCorrelations(points, ownTrainingRow: own, threads: 2)
+        let predictions = forest.treePredictions(columnMajor: points.values, rowCount: rows)
+        func count(_ t: Int, _ i: Int) -> Double { Double(counts[t * n + i]) }
+        let rowMean = (0..<n).map { i in (0..<b).reduce(0.0) { $0 + count($1, i) } / Double(b) }
+        let varianceSum = (0..<n).reduce(0.0) { sum, i in
+            sum + (0..<b).reduce(0.0) { $0 + (count($1, i) - rowMean[i]) * (count($1, i) - rowMean[i]) } / Double(b)
+        }
+        func deviation(_ p: Int, _ t: Int) -> Double {
+            predictions[p * b + t] - (0..<b).reduce(0.0) { $0 + predictions[p * b + $1] } / Double(b)
+        }
+        func covariance(_ p: Int, _ q: Int) -> Double {
+            var sum = 0.0
+            for i in 0..<n where i != own[p] && i != own[q] {
+                var up = 0.0, uq = 0.0
+                for t in 0..<b { up += (count(t, i) - rowMean[i]) * deviation(p, t); uq += (count(t, i) - rowMean[i]) * deviation(q, t) }
+                sum += up * uq
+            }
+            let trees = (0..<b).reduce(0.0) { $0 + deviation(p, $1) * deviation(q, $1) }
+            return sum - varianceSum * trees
+        }
+        let variances = (0..<rows).map { covariance($0, $0) }
+        for p in 0..<rows {
+            for q in 0..<rows {
+                let value = correlations[p * rows + q]
+                guard variances[p] > 0, variances[q] > 0 else { #expect(value.isNaN); continue }
+                // The brute force leaves out both points' own rows in every pair; the library leaves out each point's own
+                // row from its own influence vector, which removes the same terms from the product.
+                let expected = max(-1, min(1, covariance(p, q) / (variances[p] * variances[q]).squareRoot()))
+                #expect(abs(value - expected) < 1e-9, "ρ(\(p), \(q)) = \(value), brute force \(expected)")
+            }
+            if variances[p] > 0 { #expect(abs(correlations[p * rows + p] - 1) < 1e-12) }
+        }
+    }
 }

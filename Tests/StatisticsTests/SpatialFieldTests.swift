@@ -229,3 +229,35 @@ struct GaussianFieldTests {
         #expect(abs(fourth / n - 3) < 4 * (96 / n).squareRoot())
     }
 }
+
+/// The correlation range of the forest's errors (METHOD.md §8d).
+struct ErrorCorrelationRangeTests {
+    /// Exact correlations exp(−d/a) give back a up to the averaging within distance bins (the mean of exp(−d/a) over a
+    /// bin is not exp(−h̄/a): a few per cent when a is shorter than a bin, well under 1 % otherwise); the returned range
+    /// minimises the weighted loss over a dense scan done here; correlations of zero give the shortest range.
+    @Test func recoversAnExactRange() throws {
+        let sites = randomSites(300, longitudes: -20...40, latitudes: 30...60, seed: 5)
+        let points = zip(sites.longitudes, sites.latitudes).map { SphericalGeometry.unitVector(longitude: $0, latitude: $1) }
+        for (range, tolerance) in [(60.0, 0.12), (400.0, 0.01), (1500.0, 0.002)] {
+            let fitted = try ErrorCorrelationRange.fit(longitudes: sites.longitudes, latitudes: sites.latitudes) { i, j in
+                exp(-SphericalGeometry.greatCircleKilometres(points[i], points[j]) / range)
+            }
+            #expect(abs(fitted.rangeKilometres / range - 1) < tolerance, "range \(range): fitted \(fitted.rangeKilometres)")
+            func loss(_ a: Double) -> Double {
+                fitted.distances.indices.reduce(0.0) { sum, k in
+                    let misfit = fitted.correlations[k] - exp(-fitted.distances[k] / a)
+                    return sum + Double(fitted.pairCounts[k]) / (fitted.distances[k] * fitted.distances[k]) * misfit * misfit
+                }
+            }
+            let scan = stride(from: 0.0, through: 1.0, by: 1e-4).map { range * (0.5 + $0) }
+            #expect(loss(fitted.rangeKilometres) <= (scan.map(loss).min() ?? 0) * (1 + 1e-9))
+        }
+        let independent = try ErrorCorrelationRange.fit(longitudes: sites.longitudes, latitudes: sites.latitudes) { _, _ in 0 }
+        #expect(independent.rangeKilometres < 5, "\(independent.rangeKilometres)")
+        // Pairs without a correlation (NaN) are left out, not counted as zero: about the same range from two thirds of the pairs.
+        let gappy = try ErrorCorrelationRange.fit(longitudes: sites.longitudes, latitudes: sites.latitudes) { i, j in
+            (i + j) % 3 == 0 ? .nan : exp(-SphericalGeometry.greatCircleKilometres(points[i], points[j]) / 400)
+        }
+        #expect(abs(gappy.rangeKilometres / 400 - 1) < 0.02, "\(gappy.rangeKilometres)")
+    }
+}
