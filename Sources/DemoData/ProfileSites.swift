@@ -28,6 +28,10 @@ struct ProfileOutcome {
 }
 
 extension DemoDataGenerator {
+    /// Version of the profile generator, written to `truth/profile_generator.txt` (`scripts/demo.sh` rebuilds demo data of
+    /// another version). 2: each profile's decay is solved through the pipeline's own splines and fit (2026-12-02).
+    public static let profileGeneratorVersion = 2
+
     /// Seed offset of the profile stream (placement, site noise and horizons), so that it is
     /// independent of the covariate noise fields.
     static let profileStreamSalt: UInt64 = 0x5EED_0F_DE40_5175
@@ -124,6 +128,7 @@ extension DemoDataGenerator {
         try sitesCSV.write(to: "\(folder)/sites.csv")
         try horizonsCSV.write(to: "\(folder)/horizons.csv")
         try truthCSV.write(to: "\(folder)/truth/sites_beta.csv")
+        try AtomicFile.write(text: "\(DemoDataGenerator.profileGeneratorVersion)\n", to: "\(folder)/truth/profile_generator.txt")
 
         var means: [Ecosystem: Double] = [:]
         for ecosystem in Ecosystem.allCases {

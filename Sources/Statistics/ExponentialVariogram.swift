@@ -219,16 +219,10 @@ public struct DistanceBins: Sendable, Equatable {
     ///   bin count or cutoff.
     public init(longitudes: [Double], latitudes: [Double], binCount: Int = 15, cutoffKilometres: Double? = nil,
                 minimumPairsPerBin: Int = 30, quantity: (Int, Int) -> Double) throws {
-        let n = longitudes.count
-        guard latitudes.count == n else {
-            throw StatisticsError.invalidArgument("distance bins: \(n) longitudes and \(latitudes.count) latitudes differ in number")
-        }
+        let points = try SphericalGeometry.unitVectors(longitudes: longitudes, latitudes: latitudes, what: "distance bins")
+        let n = points.count
         guard n >= 3 else { throw StatisticsError.tooFewObservations("distance bins need at least 3 sites, got \(n)") }
-        guard (longitudes + latitudes).allSatisfy(\.isFinite) else {
-            throw StatisticsError.nonFiniteValue("distance bins: a site coordinate is NaN or infinite")
-        }
         guard binCount >= 1 else { throw StatisticsError.invalidArgument("distance bins: bin count \(binCount) must be ≥ 1") }
-        let points = zip(longitudes, latitudes).map { SphericalGeometry.unitVector(longitude: $0, latitude: $1) }
         let cutoff: Double
         if let cutoffKilometres {
             cutoff = cutoffKilometres

@@ -62,16 +62,10 @@ public struct NearestNeighbourGraph: Sendable {
     /// - Throws: `StatisticsError` for mismatched lengths, non-finite coordinates or m < 1.
     public init(longitudes: [Double], latitudes: [Double], neighbourCount: Int = 25, orderingSeed: UInt64 = 1,
                 threads: Int? = nil) throws {
-        let n = longitudes.count
-        guard latitudes.count == n else {
-            throw StatisticsError.invalidArgument("field nodes: \(n) longitudes but \(latitudes.count) latitudes")
-        }
+        let points = try SphericalGeometry.unitVectors(longitudes: longitudes, latitudes: latitudes, what: "field nodes")
+        let n = points.count
         guard neighbourCount >= 1 else { throw StatisticsError.invalidArgument("field nodes: neighbour count \(neighbourCount) must be ≥ 1") }
-        guard (longitudes + latitudes).allSatisfy(\.isFinite) else {
-            throw StatisticsError.nonFiniteValue("field nodes: a longitude or latitude is NaN or infinite")
-        }
         let m = neighbourCount
-        let points = zip(longitudes, latitudes).map { SphericalGeometry.unitVector(longitude: $0, latitude: $1) }
         var permutation = (0..<n).map { Int32($0) }
         var shuffler = SplitMix64(seed: orderingSeed ^ 0x4F52_4445_5249_4E47)   // "ORDERING"
         if n > 1 {

@@ -12,6 +12,19 @@ public enum SphericalGeometry {
     /// Great-circle length in km of one degree of arc: πR/180 ≈ 111.195 km.
     public static let kilometresPerDegree = earthRadiusKilometres * Double.pi / 180
 
+    /// Unit vectors of the places at `longitudes`, `latitudes` (degrees), after checking that the two lists have the
+    /// same length and hold finite values; `what` names the places in the error (e.g. "distance bins").
+    /// - Throws: `StatisticsError.invalidArgument` for different lengths, `.nonFiniteValue` for NaN or infinite values.
+    public static func unitVectors(longitudes: [Double], latitudes: [Double], what: String) throws -> [SIMD3<Double>] {
+        guard latitudes.count == longitudes.count else {
+            throw StatisticsError.invalidArgument("\(what): \(longitudes.count) longitudes but \(latitudes.count) latitudes")
+        }
+        guard (longitudes + latitudes).allSatisfy(\.isFinite) else {
+            throw StatisticsError.nonFiniteValue("\(what): a longitude or latitude is NaN or infinite")
+        }
+        return zip(longitudes, latitudes).map { unitVector(longitude: $0, latitude: $1) }
+    }
+
     /// The unit vector (x, y, z) = (cos φ cos λ, cos φ sin λ, sin φ) of a point (λ, φ in degrees).
     public static func unitVector(longitude: Double, latitude: Double) -> SIMD3<Double> {
         let lambda = longitude * Double.pi / 180, phi = latitude * Double.pi / 180
