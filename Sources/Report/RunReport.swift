@@ -620,7 +620,8 @@ public struct RunReport {
                 + "total, from \(configuration.uncertainty.realisations) simulated realisations of the mean field — the forest's standard error (correlated "
                 + "over the range of its own infinitesimal-jackknife correlations, forest/XX/se_correlation.json) and the "
                 + "spatially correlated residual of β (variogram of the cross-validation residuals) and, where given, the topsoil density's "
-                + "standard deviation (docs/METHOD.md §8d; maps/stocks.csv columns stock_pg_lo95, stock_pg_hi95). The columns stock_pg_bound_lo/hi "
+                + "standard deviation (docs/METHOD.md §8d; maps/stocks.csv columns stock_pg_lo95, stock_pg_hi95, and stock_pg_sim_mean, the mean of the "
+                + "realisations, which carries the convexity of the layer densities in β and lies slightly above the plug-in stock shown). The columns stock_pg_bound_lo/hi "
                 + "keep the old bound, every cell at its β 5 % (95 %) quantile at once: much wider, not a confidence interval.</p>"
         } else {
             body += "<p class=\"note\">Stocks = Σ cells SOCD × ecosystem area / 10⁹ (docs/METHOD.md §8). In brackets: bounds, every cell at its β 5 % (95 %) quantile at once — the spread if all cells erred together, not a confidence interval of the total.</p>"
