@@ -9,9 +9,16 @@ public struct SpatialReference: Sendable, Equatable, CustomStringConvertible {
 
     /// Geographic WGS84 (EPSG:4326), longitude/latitude in degrees — soilbeta's default grid CRS.
     public static let wgs84: SpatialReference = {
-        // EPSG:4326 is always resolvable from GDAL's bundled proj.db.
-        try! SpatialReference(userInput: "EPSG:4326")
+        // EPSG:4326 as GDAL's proj.db defines it; should proj.db be unreadable, its WKT1 definition (EPSG registry),
+        // so that a broken PROJ installation gives a CRS comparison that fails later with a message, not a trap.
+        (try? SpatialReference(userInput: "EPSG:4326")) ?? SpatialReference(wkt: wgs84WKT1)
     }()
+
+    /// The EPSG:4326 definition in OGC WKT1 (EPSG registry values), the fallback of `wgs84`.
+    static let wgs84WKT1 = "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],"
+        + "AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],"
+        + "UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],"
+        + "AUTHORITY[\"EPSG\",\"4326\"]]"
 
     /// Wraps an existing WKT string without validation (used for what GDAL reports itself).
     public init(wkt: String) {

@@ -76,5 +76,8 @@ import Testing
         #expect(!sinusoidal.isSame(as: fromCode))
         #expect(!sinusoidal.isGeographic)
         #expect(throws: RasterError.self) { try SpatialReference(userInput: "EPSG:999999") }
+        // The built-in WKT1 fallback of `SpatialReference.wgs84` is the same CRS as GDAL's EPSG:4326.
+        let fallback = SpatialReference(wkt: SpatialReference.wgs84WKT1)
+        #expect(fallback.isSame(as: fromCode) && fallback.isGeographicWGS84 && fallback.shortName == "EPSG:4326")
     }
 }
