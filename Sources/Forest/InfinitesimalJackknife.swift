@@ -51,7 +51,7 @@ extension RandomForest {
         let columns = try columnMapping(for: matrix)
         try validatePredictionInput(matrix, columns: columns)
         let rows = matrix.rowCount, n = summary.sampleCount, b = treeCount
-        guard ownTrainingRow.count == rows, ownTrainingRow.allSatisfy({ $0 == nil || (0..<n).contains($0!) }) else {
+        guard ownTrainingRow.count == rows, ownTrainingRow.allSatisfy({ row in row.map { (0..<n).contains($0) } ?? true }) else {
             throw ForestError.invalidInput("jackknife correlations: \(ownTrainingRow.count) training-row entries for \(rows) rows, or a row outside 0..<\(n)")
         }
         var ordered = [Double](repeating: 0, count: rows * columns.count)
