@@ -2,7 +2,7 @@
 // grid cells in one pass over the trees (METHOD.md §7 intervals, §8 grid prediction).
 import Essentials
 
-/// Cells per block of `predictCells`: the leaves of a block (`cellBlockSize × trees` Int32) stay in L2 cache.
+/// Cells per block of `predictCells` (the unit of work handed to a thread).
 let cellBlockSize = 64
 
 extension RandomForest {
@@ -155,41 +155,61 @@ struct CellKernelPointers {
     /// The model's IJ operator when standard errors are asked.
     let jackknife: JackknifeOperator?
 
-    /// Predicts the cells of blocks `blockRange` (each `cellBlockSize` cells): all cells of a block
-    /// descend one tree after the other; then per cell the mean (tree order), the QRF weights
-    /// (scanned in ascending rank order) and the deviations T_t − T̄ for the block's IJ variances.
+    /// Predicts the cells of blocks `blockRange` (each `cellBlockSize` cells), in sub-blocks of
+    /// `cellsPerPass(trainingCount:)` cells. Per tree, the sub-block's cells descend together and each leaf
+    /// reached is used at once, while the tree's nodes and QRF leaf ranks are still in cache: it adds to the
+    /// cell's running sum of tree predictions (tree order), is kept for the IJ deviations, and scatters the QRF
+    /// weight 1/(k·|leaf|) onto the leaf's training ranks. Then per cell: the mean, the deviations T_t − T̄, and
+    /// one branch-light scan of the weights in ascending rank order (total, then cumulative to each quantile).
+    /// Every per-cell sum keeps its order (trees ascending, ranks ascending), so results do not depend on the
+    /// block layout or the thread count.
     func predictBlocks(_ blockRange: Range<Int>, rowCount: Int, treeCount: Int, featureCount: Int, quantileCount q: Int) {
         let trainingCount = q > 0 ? sortedResponses.count : 0
-        let weight = UnsafeMutablePointer<Double>.allocate(capacity: max(1, trainingCount))
-        weight.initialize(repeating: 0, count: max(1, trainingCount))
-        let leaves = UnsafeMutablePointer<Int32>.allocate(capacity: cellBlockSize * treeCount)
-        // The block's features, cell-major: cells[j * featureCount + f].
-        let cells = UnsafeMutablePointer<Double>.allocate(capacity: cellBlockSize * max(1, featureCount))
+        let perPass = CellKernelPointers.cellsPerPass(trainingCount: trainingCount)
+        // QRF weights of the pass's cells: weights[j * trainingCount + rank]; zero between cells.
+        let weights = UnsafeMutablePointer<Double>.allocate(capacity: max(1, perPass * trainingCount))
+        weights.initialize(repeating: 0, count: max(1, perPass * trainingCount))
+        let leafOf = UnsafeMutablePointer<Int32>.allocate(capacity: perPass)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: perPass)
+        // Tree predictions T_t of the pass's cells (only for the IJ): treeValues[j * treeCount + t].
+        let treeValues = UnsafeMutablePointer<Double>.allocate(capacity: jackknife == nil ? 1 : perPass * treeCount)
+        // The pass's features, cell-major: cells[j * featureCount + f].
+        let cells = UnsafeMutablePointer<Double>.allocate(capacity: perPass * max(1, featureCount))
         // Per cell, its trees' deviations from the cell mean in SIMD chunks (padding stays 0), and the variances.
         let chunks = jackknife?.chunkCount ?? 0
-        let deviations = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(1, cellBlockSize * chunks))
-        deviations.initialize(repeating: SIMD8(), count: max(1, cellBlockSize * chunks))
-        let variances = UnsafeMutablePointer<Double>.allocate(capacity: cellBlockSize)
-        defer { weight.deallocate(); leaves.deallocate(); cells.deallocate(); deviations.deallocate(); variances.deallocate() }
+        let deviations = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(1, perPass * chunks))
+        deviations.initialize(repeating: SIMD8(), count: max(1, perPass * chunks))
+        let variances = UnsafeMutablePointer<Double>.allocate(capacity: perPass)
+        defer {
+            weights.deallocate(); leafOf.deallocate(); sums.deallocate(); treeValues.deallocate()
+            cells.deallocate(); deviations.deallocate(); variances.deallocate()
+        }
         let deviationScalars = UnsafeMutableRawPointer(deviations).assumingMemoryBound(to: Float.self)
         @inline(__always) func descend(_ start: Int, _ base: Int) -> Int {
             var n = start
             while true {
                 let f = Int(feature[n])
                 if f < 0 { return n }
-                n = Int(left[n]) + (cells[base + f] <= value[n] ? 0 : 1)
+                n = Int(left[n]) &+ (cells[base &+ f] <= value[n] ? 0 : 1)
             }
         }
         let inverseTrees = 1.0 / Double(treeCount)
         let treeWeight = 1.0 / Double(treeCount)
+        let keepTreeValues = jackknife != nil
         for block in blockRange {
-            let first = block * cellBlockSize
-            let count = min(cellBlockSize, rowCount - first)
+            let blockFirst = block * cellBlockSize
+            let blockCount = min(cellBlockSize, rowCount - blockFirst)
+            var passStart = 0
+            while passStart < blockCount {
+            let first = blockFirst + passStart
+            let count = min(perPass, blockCount - passStart)
+            passStart += count
             for f in 0..<featureCount {
                 for j in 0..<count { cells[j * featureCount + f] = x[f * rowCount + first + j] }
             }
-            // Descents, tree-major: leaves[cell * treeCount + tree].
+            for j in 0..<count { sums[j] = 0 }
             for t in 0..<treeCount {
+                // Descents of the pass's cells, four in lockstep.
                 let root = Int(roots[t])
                 var j = 0
                 while j + 4 <= count {
@@ -198,58 +218,90 @@ struct CellKernelPointers {
                     while true {
                         let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
                         if (f0 | f1 | f2 | f3) < 0 { break }
-                        n0 = Int(left[n0]) + (cells[b0 + f0] <= value[n0] ? 0 : 1)
-                        n1 = Int(left[n1]) + (cells[b1 + f1] <= value[n1] ? 0 : 1)
-                        n2 = Int(left[n2]) + (cells[b2 + f2] <= value[n2] ? 0 : 1)
-                        n3 = Int(left[n3]) + (cells[b3 + f3] <= value[n3] ? 0 : 1)
+                        n0 = Int(left[n0]) &+ (cells[b0 &+ f0] <= value[n0] ? 0 : 1)
+                        n1 = Int(left[n1]) &+ (cells[b1 &+ f1] <= value[n1] ? 0 : 1)
+                        n2 = Int(left[n2]) &+ (cells[b2 &+ f2] <= value[n2] ? 0 : 1)
+                        n3 = Int(left[n3]) &+ (cells[b3 &+ f3] <= value[n3] ? 0 : 1)
                     }
-                    leaves[j * treeCount + t] = Int32(descend(n0, b0))
-                    leaves[(j + 1) * treeCount + t] = Int32(descend(n1, b1))
-                    leaves[(j + 2) * treeCount + t] = Int32(descend(n2, b2))
-                    leaves[(j + 3) * treeCount + t] = Int32(descend(n3, b3))
+                    leafOf[j] = Int32(truncatingIfNeeded: descend(n0, b0))
+                    leafOf[j + 1] = Int32(truncatingIfNeeded: descend(n1, b1))
+                    leafOf[j + 2] = Int32(truncatingIfNeeded: descend(n2, b2))
+                    leafOf[j + 3] = Int32(truncatingIfNeeded: descend(n3, b3))
                     j += 4
                 }
                 while j < count {
-                    leaves[j * treeCount + t] = Int32(descend(root, j * featureCount))
+                    leafOf[j] = Int32(truncatingIfNeeded: descend(root, j * featureCount))
                     j += 1
                 }
-            }
-            // Per cell: mean of leaf values (tree order), QRF weights, IJ deviations.
-            for j in 0..<count {
-                let row = first + j
-                let cellLeaves = leaves + j * treeCount
-                var sum = 0.0
-                for t in 0..<treeCount { sum += value[Int(cellLeaves[t])] }
-                let cellMean = sum * inverseTrees
-                meanOut[row] = cellMean
-                if jackknife != nil {
-                    let d = deviationScalars + j * chunks * 8
-                    for t in 0..<treeCount { d[t] = Float(value[Int(cellLeaves[t])] - cellMean) }
-                }
-                guard q > 0, let leafOffset, let leafRanks else { continue }
-                for t in 0..<treeCount {
-                    let leaf = Int(cellLeaves[t])
+                // The leaves reached, used while the tree is in cache.
+                for j in 0..<count {
+                    let leaf = Int(leafOf[j])
+                    let treeValue = value[leaf]
+                    sums[j] += treeValue
+                    if keepTreeValues { treeValues[j * treeCount + t] = treeValue }
+                    guard q > 0, let leafOffset, let leafRanks else { continue }
                     let start = Int(leafOffset[leaf]), end = Int(leafOffset[leaf + 1])
                     if end == start { continue }
                     let share = treeWeight / Double(end - start)
+                    let weight = weights + j * trainingCount
                     for k in start..<end { weight[Int(leafRanks[k])] += share }
                 }
-                var totalWeight = 0.0
-                for rank in 0..<trainingCount where weight[rank] != 0 { totalWeight += weight[rank] }
-                var cumulative = 0.0
-                var next = 0
-                for rank in 0..<trainingCount where weight[rank] != 0 {
-                    cumulative += weight[rank]
-                    while next < q && cumulative >= probability[next] * totalWeight * (1 - 1e-12) {
-                        quantileOut[next * rowCount + row] = sortedResponses[rank]
-                        next += 1
-                    }
-                    weight[rank] = 0
+            }
+            // Per cell: mean, IJ deviations, QRF quantiles.
+            for j in 0..<count {
+                let row = first + j
+                let cellMean = sums[j] * inverseTrees
+                meanOut[row] = cellMean
+                if keepTreeValues {
+                    let d = deviationScalars + j * chunks * 8
+                    let tv = treeValues + j * treeCount
+                    for t in 0..<treeCount { d[t] = Float(tv[t] - cellMean) }
                 }
+                guard q > 0 else { continue }
+                CellKernelPointers.quantiles(weights: weights + j * trainingCount, count: trainingCount,
+                                             sortedResponses: sortedResponses, probability: probability,
+                                             into: quantileOut, row: row, rowCount: rowCount)
             }
             if let jackknife {
                 jackknife.variances(deviations: deviations, count: count, into: variances)
                 for j in 0..<count { errorOut[first + j] = variances[j] > 0 ? variances[j].squareRoot() : 0 }
+            }
+            }
+        }
+    }
+
+    /// Cells per pass of `predictBlocks`: all of a block (64) unless their QRF weights (8 bytes per training row
+    /// and cell) would outgrow 256 KiB, the share of L2 cache they may take; at least 4.
+    static func cellsPerPass(trainingCount: Int) -> Int {
+        let fit = (256 * 1024) / max(1, 8 * trainingCount)
+        return max(4, min(cellBlockSize, fit))
+    }
+
+    /// The QRF quantiles of one cell from its weights w over the sorted training responses (Meinshausen 2006):
+    /// the α-quantile is the first response, in rank order, with non-zero weight at which the cumulative weight
+    /// reaches α·Σw (less a relative 1e-12 for rounding). Weights are read in ascending rank order and reset to 0.
+    /// Zero weights are added too (x + 0 = x exactly for the non-negative weights), so the scan has no
+    /// data-dependent branch except at the few ranks where a quantile is reached.
+    @inline(__always)
+    static func quantiles(weights w: UnsafeMutablePointer<Double>, count n: Int, sortedResponses: UnsafeBufferPointer<Double>,
+                          probability: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                          row: Int, rowCount: Int) {
+        var total = 0.0
+        for rank in 0..<n { total += w[rank] }
+        let q = probability.count
+        var next = 0
+        var threshold = probability[0] * total * (1 - 1e-12)
+        var cumulative = 0.0
+        for rank in 0..<n {
+            let weight = w[rank]
+            cumulative += weight
+            w[rank] = 0
+            if cumulative >= threshold && weight != 0 {
+                repeat {
+                    out[next * rowCount + row] = sortedResponses[rank]
+                    next += 1
+                    threshold = next < q ? probability[next] * total * (1 - 1e-12) : .infinity
+                } while cumulative >= threshold
             }
         }
     }
