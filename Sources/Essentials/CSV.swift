@@ -217,33 +217,35 @@ public struct CSVTable: Sendable {
     /// Parses a plain decimal number (`-12`, `3.5`, `.5`, `1e-3`); rejects hexadecimal, `inf`, `nan`,
     /// thousands separators, decimal commas and values that overflow to infinity.
     public static func parseDecimal(_ text: String) -> Double? {
-        let trimmed = trimmedASCII(text)
-        var sawDigit = false
-        var sawDot = false
-        var sawExponent = false
+        var trimmed = String(trimmedASCII(text))
+        guard trimmed.withUTF8({ isDecimalGrammar($0) }) else { return nil }
+        guard let value = Double(trimmed), value.isFinite else { return nil }
+        return value
+    }
+
+    /// Whether `bytes` (trimmed) are a plain decimal number: an optional sign, digits with at most one `.`, and an
+    /// optional exponent with its own sign; at least one digit before any exponent; nothing else.
+    @inline(__always)
+    static func isDecimalGrammar(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var sawDigit = false, sawDot = false, sawExponent = false
         var previous: UInt8 = 0
-        for (offset, byte) in trimmed.utf8.enumerated() {
+        for (offset, byte) in bytes.enumerated() {
             switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                sawDigit = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
             case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                let afterExponent = previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E")
-                if offset != 0 && !afterExponent { return nil }
+                if offset != 0 && previous != UInt8(ascii: "e") && previous != UInt8(ascii: "E") { return false }
             case UInt8(ascii: "."):
-                if sawDot || sawExponent { return nil }
+                if sawDot || sawExponent { return false }
                 sawDot = true
             case UInt8(ascii: "e"), UInt8(ascii: "E"):
-                if sawExponent || !sawDigit { return nil }
+                if sawExponent || !sawDigit { return false }
                 sawExponent = true
-            default:
-                return nil
+            default: return false
             }
             previous = byte
         }
-        guard sawDigit, previous != UInt8(ascii: "e"), previous != UInt8(ascii: "E"),
-              previous != UInt8(ascii: "+"), previous != UInt8(ascii: "-") else { return nil }
-        guard let value = Double(trimmed), value.isFinite else { return nil }
-        return value
+        return sawDigit && previous != UInt8(ascii: "e") && previous != UInt8(ascii: "E")
+            && previous != UInt8(ascii: "+") && previous != UInt8(ascii: "-")
     }
 
     /// A field shortened for messages.
@@ -260,7 +262,7 @@ public struct CSVTable: Sendable {
 }
 
 /// Splits CSV bytes into records of fields (RFC 4180), tracking line numbers.
-private struct RecordReader {
+struct RecordReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let source: String
     var position = 0
@@ -445,13 +447,13 @@ public final class CSVStream {
     /// The header of the file (first record).
     public private(set) var header: [String] = []
     private let handle: FileHandle
-    private let format: CSVFormat
+    let format: CSVFormat
     private let chunkBytes: Int
     private var pending: [UInt8] = []
     private var atEnd = false
-    private var nextLine = 1
-    private var separatorByte = UInt8(ascii: ",")
-    private var headerTable: CSVTable?
+    var nextLine = 1
+    var separatorByte = UInt8(ascii: ",")
+    var headerTable: CSVTable?
 
     /// Opens `path` and reads its header; batches hold about `chunkBytes` bytes of records.
     /// - Throws: `FileError` for a missing or unreadable file, or a malformed header.
@@ -481,7 +483,7 @@ public final class CSVStream {
 
     /// Reads until the buffered bytes end with a complete record (a newline outside quotes) or the file
     /// ends; returns the complete records' bytes (nil at the end of the file).
-    private func nextChunk() throws -> [UInt8]? {
+    func nextChunk() throws -> [UInt8]? {
         while true {
             // The last newline outside quotes (quote parity from the start of a record).
             var quoted = false, cut = -1
@@ -508,8 +510,14 @@ public final class CSVStream {
     /// The next batch of records as a table with the file's header, or nil at the end of the file.
     /// - Throws: `FileError` naming file, line and field for a malformed record.
     public func nextBatch() throws -> CSVTable? {
-        guard var table = headerTable else { return nil }
-        guard let chunk = try nextChunk() else { return nil }
+        guard headerTable != nil, let chunk = try nextChunk() else { return nil }
+        return try records(of: chunk)
+    }
+
+    /// The records of `chunk` (whole records following those already read) as a table with the file's header;
+    /// advances the line count.
+    func records(of chunk: [UInt8]) throws -> CSVTable {
+        guard var table = headerTable else { throw FileError(file: source, message: "the header was not read") }
         var rows: [[String]] = [], lines: [Int] = []
         try chunk.withUnsafeBufferPointer { bytes in
             var reader = RecordReader(continuing: bytes, source: source, line: nextLine, separatorByte: separatorByte)

@@ -3,7 +3,7 @@ import Essentials
 import Foundation
 
 /// Predicts a CSV table with a forest in bounded memory: the table is read in chunks of whole records
-/// (`CSVStream`), each chunk's features are predicted (mean, and QRF quantiles when asked) with all threads,
+/// (`CSVStream.nextNumericBatch`, parsed with all threads), each chunk's features are predicted (mean, and QRF quantiles when asked) with all threads,
 /// and its rows are appended to the output, which is written under a temporary name and renamed when
 /// complete (an error leaves no partial output). Rows and values are those of `ForestTableInput` and
 /// `ForestOutputs.predictionCSV` on the whole table.
@@ -43,13 +43,15 @@ public enum StreamingPrediction {
         }
         var summary = Summary(rows: 0, dropped: 0)
         var first = true
-        while let batch = try stream.nextBatch() {
-            if batch.rows.isEmpty { continue }
-            let input = try ForestTableInput(table: batch, featureNames: forest.featureNames, target: nil, dropMissing: dropMissing)
-            let keepColumns = try keep.map { name -> (name: String, values: [String]) in
-                let column = try batch.requireColumn(name, purpose: "--keep")
-                return (name, input.keptRows.map { batch.rows[$0][column] })
-            }
+        let columnOf = Dictionary(stream.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let featureColumns = forest.featureNames.compactMap { columnOf[$0] }
+        let keptColumns = keep.compactMap { columnOf[$0] }
+        while let batch = try stream.nextNumericBatch(numeric: featureColumns, text: keptColumns,
+                                                      threads: resolvedThreadCount(threads)) {
+            if batch.count == 0 { continue }
+            let input = try ForestTableInput(columns: batch.numbers, response: nil, lines: batch.lines, source: table,
+                                             featureNames: forest.featureNames, target: nil, dropMissing: dropMissing)
+            let keepColumns = keep.indices.map { k in (name: keep[k], values: input.keptRows.map { batch.texts[k][$0] }) }
             var mean: [Double] = [], quantileColumns: [(probability: Double, values: [Double])] = []
             if input.features.rowCount > 0 {
                 if quantiles.isEmpty {

@@ -23,20 +23,37 @@ public struct ForestTableInput: Sendable {
         }
         let featureColumns = try featureNames.map { try table.requireColumn($0, purpose: "model feature") }
         let targetColumn = try target.map { try table.requireColumn($0, purpose: "target") }
-        let rowCount = table.rows.count
-        var columns = try featureColumns.map { try table.numericColumn($0) }
-        var response = try targetColumn.map { try table.numericColumn($0) }
-        var missingRows: [Int] = []
-        for row in 0..<rowCount {
-            if columns.contains(where: { $0[row].isNaN }) || (response?[row].isNaN ?? false) { missingRows.append(row) }
+        try self.init(columns: try featureColumns.map { try table.numericColumn($0) },
+                      response: try targetColumn.map { try table.numericColumn($0) },
+                      lines: table.lineOfRow, source: table.source, featureNames: featureNames, target: target,
+                      dropMissing: dropMissing)
+    }
+
+    /// The same from columns already read as numbers (NaN where missing), e.g. a `CSVNumericBatch`:
+    /// `columns[f][row]` for `featureNames[f]`, the response (if any), and each row's file line for messages.
+    public init(columns: [[Double]], response: [Double]?, lines: [Int], source: String, featureNames: [String],
+                target: String?, dropMissing: Bool) throws {
+        guard !featureNames.isEmpty, columns.count == featureNames.count else {
+            throw ForestError.invalidParameter("no features given")
         }
+        var columns = columns
+        var response = response
+        let rowCount = lines.count
+        guard columns.allSatisfy({ $0.count == rowCount }), response.map({ $0.count == rowCount }) ?? true else {
+            throw ForestError.invalidInput("\(source): columns of unequal length")
+        }
+        var isMissing = [Bool](repeating: false, count: rowCount)
+        for column in columns + (response.map { [$0] } ?? []) {
+            for row in 0..<rowCount where column[row].isNaN { isMissing[row] = true }
+        }
+        let missingRows = isMissing.indices.filter { isMissing[$0] }
         if !missingRows.isEmpty && !dropMissing {
             let shown = missingRows.prefix(5).map { row -> String in
                 var fields = zip(featureNames, columns).filter { $0.1[row].isNaN }.map(\.0)
                 if let target, response?[row].isNaN ?? false { fields.append(target) }
-                return "line \(table.lineOfRow[row]) (\(fields.joined(separator: ", ")))"
+                return "line \(lines[row]) (\(fields.joined(separator: ", ")))"
             }
-            throw ForestError.invalidInput("\(table.source): \(missingRows.count) row(s) have missing values: "
+            throw ForestError.invalidInput("\(source): \(missingRows.count) row(s) have missing values: "
                 + shown.joined(separator: "; ") + (missingRows.count > 5 ? "; …" : "")
                 + " — fill them or pass --drop-missing")
         }
