@@ -54,17 +54,34 @@ struct TileEngine {
         cellAreaHaPerRow = config.ecosystems.contains { $0.areaUnit == .fraction } ? try config.grid.cellAreaHaPerRow() : []
     }
 
-    /// Reads `rows` of the raster at `path` into its reusable buffer, nodata replaced by NaN.
-    private mutating func load(_ path: String, rows: Range<Int>) throws {
-        var buffer = buffers.removeValue(forKey: path) ?? []
-        try rasters[path]!.readRows(firstRow: rows.lowerBound, rowCount: rows.count, into: &buffer)
-        let missing = noData[path]!
-        if !missing.isNaN {
-            buffer.withUnsafeMutableBufferPointer { values in
-                for i in values.indices where RasterNoData.isMissing(values[i], noData: missing) { values[i] = .nan }
+    /// Reads `rows` of the rasters at `paths` into their reusable buffers, nodata replaced by NaN. The rasters are
+    /// read side by side on up to `threads` threads (distinct GDAL datasets, one thread each); the first error in
+    /// `paths` order is thrown.
+    private mutating func load(_ paths: [String], rows: Range<Int>) throws {
+        let sources = try paths.map { path -> (Raster, Double) in
+            guard let raster = rasters[path], let missing = noData[path] else {
+                throw RasterError.readFailed(path: path, reason: "the raster was not opened for the map step")
+            }
+            return (raster, missing)
+        }
+        let read = ResultSlots<Result<[Double], any Error>>(count: paths.count)
+        let reusable = paths.map { buffers.removeValue(forKey: $0) ?? [] }
+        parallelForEach(itemCount: paths.count, threads: max(1, min(threads, paths.count))) { k in
+            var buffer = reusable[k]
+            let (raster, missing) = sources[k]
+            do {
+                try raster.readRows(firstRow: rows.lowerBound, rowCount: rows.count, into: &buffer)
+                if !missing.isNaN {
+                    buffer.withUnsafeMutableBufferPointer { values in
+                        for i in values.indices where RasterNoData.isMissing(values[i], noData: missing) { values[i] = .nan }
+                    }
+                }
+                read.set(k, .success(buffer))
+            } catch {
+                read.set(k, .failure(error))
             }
         }
-        buffers[path] = buffer
+        for (path, result) in zip(paths, read.values()) { buffers[path] = try result.get() }
     }
 
     /// Computes the tile `rows` (absolute grid rows). `saved` holds the β predictions of an
@@ -77,7 +94,7 @@ struct TileEngine {
             let uncertainty = intervals[e] == nil ? [] : (ecosystem.topsoilUncertainty?.paths ?? [])
             for path in [ecosystem.areaPath] + ecosystem.topsoil.paths + uncertainty + features where !needed.contains(path) { needed.append(path) }
         }
-        for path in needed { try load(path, rows: rows) }
+        try load(needed, rows: rows)
 
         var outputs: [[Float]] = []
         var tileBins: [SimulationBins?] = []
