@@ -89,8 +89,10 @@ struct SliceRecords: Sendable {
 
 /// Which fields of a record are read, and how: the byte-level record reader of `CSVStream.nextNumericBatch`.
 struct NumericRecordLayout: Sendable {
-    /// Per field of the header: −1 skipped, k ≥ 0 numeric column k, −2 − k text column k.
-    let role: [Int]
+    /// Per field of the header: the numeric column it feeds (−1: none).
+    let numericSlot: [Int]
+    /// Per field of the header: the text column it feeds (−1: none); a field may feed both.
+    let textSlot: [Int]
     let numericCount: Int
     let textCount: Int
     let separator: UInt8
@@ -102,10 +104,10 @@ struct NumericRecordLayout: Sendable {
     init(names: [String], numeric: [Int], text: [Int], separator: UInt8, missingNumbers: [Double]) {
         let columnCount = names.count
         self.names = names
-        var role = [Int](repeating: -1, count: columnCount)
-        for (k, column) in numeric.enumerated() { role[column] = k }
-        for (k, column) in text.enumerated() { role[column] = -2 - k }
-        (self.role, self.numericCount, self.textCount) = (role, numeric.count, text.count)
+        var numericSlot = [Int](repeating: -1, count: columnCount), textSlot = numericSlot
+        for (k, column) in numeric.enumerated() { numericSlot[column] = k }
+        for (k, column) in text.enumerated() { textSlot[column] = k }
+        (self.numericSlot, self.textSlot, self.numericCount, self.textCount) = (numericSlot, textSlot, numeric.count, text.count)
         (self.separator, self.missingNumbers, self.columnCount) = (separator, missingNumbers, columnCount)
     }
 
@@ -132,14 +134,15 @@ struct NumericRecordLayout: Sendable {
                 }
                 if field == 0 { firstFieldEmpty = position == start }
                 if field < columnCount {
-                    let role = self.role[field]
-                    if role >= 0 {
-                        values[role] = try number(bytes, start..<position, line: line, field: field)
-                    } else if role <= -2 {
+                    let numericSlot = self.numericSlot[field], textSlot = self.textSlot[field]
+                    if numericSlot >= 0 {
+                        values[numericSlot] = try number(bytes, start..<position, line: line, field: field)
+                    }
+                    if textSlot >= 0 {
                         guard let string = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self) else {
                             throw FileError(file: "", line: line, message: "field \(field + 1) is not valid UTF-8 text")
                         }
-                        strings[-2 - role] = string
+                        strings[textSlot] = string
                     }
                 }
                 field += 1

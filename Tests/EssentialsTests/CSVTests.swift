@@ -152,7 +152,7 @@ import Testing
 
     /// Numeric batches (the byte-level, multi-threaded reader of `forest predict`) read exactly what the table reader
     /// reads: values to the bit, NaN for empty/NA/missing-number fields, skipped blank lines, LF/CRLF/CR line ends,
-    /// a last line without a line end, text columns, and file line numbers, for any thread count and chunking.
+    /// a last line without a line end, text columns (one also read as numbers), and file line numbers, for any thread count and chunking.
     @Test(arguments: [1, 2, 3])
     func numericBatchesEqualTheTableReading(threads: Int) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("numeric-\(UUID().uuidString).csv").path
@@ -172,16 +172,18 @@ import Testing
         let format = CSVFormat(missingNumbers: [-9999])
         let whole = try CSVTable.read(path: path, format: format)
         let stream = try CSVStream(path: path, format: format, chunkBytes: 1 << 16)
-        var numbers: [[Double]] = [[], [], []], texts: [String] = [], lines: [Int] = [], batches = 0
-        while let batch = try stream.nextNumericBatch(numeric: [1, 3, 4], text: [0], threads: threads) {
+        var numbers: [[Double]] = [[], [], []], texts: [String] = [], aTexts: [String] = [], lines: [Int] = [], batches = 0
+        while let batch = try stream.nextNumericBatch(numeric: [1, 3, 4], text: [0, 1], threads: threads) {
             for k in 0..<3 { numbers[k] += batch.numbers[k] }
             texts += batch.texts[0]
+            aTexts += batch.texts[1]
             lines += batch.lines
             batches += 1
         }
         #expect(batches > 5)
         #expect(lines == whole.lineOfRow)
         #expect(texts == whole.rows.map { $0[0] })
+        #expect(aTexts == whole.rows.map { $0[1] }, "a column read both as number and as text")
         for (k, column) in [1, 3, 4].enumerated() {
             #expect(try whole.numericColumn(column).map(\.bitPattern) == numbers[k].map(\.bitPattern))
         }
