@@ -2,15 +2,21 @@ import Forest
 import Foundation
 import Testing
 
+/// A linear congruential stream of uniform numbers in [0, 1) for test inputs.
+private struct UniformStream {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+}
+
 /// The fused grid kernel `predictCells` must give exactly what the Forest engine gives (its own tests hold it
 /// against R randomForest / quantregForest), for any thread count.
 @Suite struct CellPredictionTests {
     @Test func fusedPredictionEqualsForestPredictionBitForBit() throws {
-        var state: UInt64 = 12345
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var random = UniformStream(state: 12345)
+        func uniform() -> Double { random.next() }
         let trainingRows = 150, features = 4
         let columns = (0..<features).map { f in (name: "x\(f)", values: (0..<trainingRows).map { _ in (uniform() * 10).rounded() / 2 }) }
         let responses = (0..<trainingRows).map { i in 0.95 + 0.01 * sin(columns[0].values[i]) + 0.005 * columns[1].values[i] / 5 + 0.002 * uniform() }
@@ -36,11 +42,8 @@ import Testing
     /// taken in uneven passes (21 + 21 + 21 + 1 cells): mean, quantiles (including α = 0 and 1) and standard errors
     /// must still equal the row-by-row forest prediction, one-cell calls, and any thread count, bit for bit.
     @Test func passesOfManyTrainingRowsGiveTheSameBits() throws {
-        var state: UInt64 = 777
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var random = UniformStream(state: 777)
+        func uniform() -> Double { random.next() }
         let trainingRows = 1500, features = 3
         let columns = (0..<features).map { f in (name: "x\(f)", values: (0..<trainingRows).map { _ in uniform() * 4 }) }
         let responses = (0..<trainingRows).map { i in sin(columns[0].values[i]) + 0.3 * columns[1].values[i] + 0.5 * uniform() }
