@@ -121,19 +121,13 @@ extension RandomForest {
         }}}}
     }
 
-    /// Leaf reached by one row, for quantile predictions.
-    @inline(__always)
-    func leafIndex(tree: Int, row: Int, data: UnsafeBufferPointer<Double>, columnOffset: UnsafeBufferPointer<Int>,
-                   feature: UnsafeBufferPointer<Int32>, value: UnsafeBufferPointer<Double>, left: UnsafeBufferPointer<Int32>) -> Int {
-        finishDescent(Int(treeRoot[tree]), row: row, feature, value, left, data, columnOffset)
-    }
-
     /// Mean predictions and quantile regression forest quantiles (Meinshausen 2006) for every row.
-    /// `quantiles` are probabilities in [0, 1]; result `quantiles[q][row]`. Requires a model trained
-    /// with `keepQuantileData`.
+    /// `quantiles` are probabilities in [0, 1], in any order; result `quantiles[q][row]`. Requires a model trained
+    /// with `keepQuantileData`. The quantiles come from the grid kernel `predictCells` (rows in blocks, each tree
+    /// applied to a block while its nodes are in cache), the mean from `predict`; results do not depend on `threads`.
     public func predictWithQuantiles(_ matrix: FeatureMatrix, quantiles probabilities: [Double], threads: Int? = nil) throws
         -> (mean: [Double], quantiles: [[Double]]) {
-        guard let qrf = quantileData else {
+        guard quantileData != nil else {
             throw ForestError.invalidParameter("the model was trained without quantile data (train with --quantiles)")
         }
         for probability in probabilities where !(probability >= 0 && probability <= 1) {
@@ -142,71 +136,18 @@ extension RandomForest {
         let mean = try predict(matrix, threads: threads)
         let columns = try columnMapping(for: matrix)
         let rowCount = matrix.rowCount
-        let columnOffset = columns.map { $0 * rowCount }
-        let q = probabilities.count
-        // Quantiles in ascending order, results written back in the caller's order.
-        let ascending = probabilities.indices.sorted { probabilities[$0] < probabilities[$1] }
-        var output = [Double](repeating: .nan, count: q * rowCount)
-        let trainingCount = qrf.sortedResponses.count
-        let treeWeight = 1.0 / Double(treeCount)
-        output.withUnsafeMutableBufferPointer { out in
-            let outBox = UncheckedBox(out)
-            parallelForRanges(count: rowCount, threads: resolvedThreadCount(threads)) { rows in
-                var weight = [Double](repeating: 0, count: trainingCount)
-                var touched: [Int32] = []
-                touched.reserveCapacity(trainingCount)
-                nodeFeature.withUnsafeBufferPointer { feature in
-                nodeValue.withUnsafeBufferPointer { value in
-                nodeLeft.withUnsafeBufferPointer { left in
-                matrix.values.withUnsafeBufferPointer { x in
-                columnOffset.withUnsafeBufferPointer { offset in
-                qrf.leafOffset.withUnsafeBufferPointer { leafOffset in
-                qrf.leafRanks.withUnsafeBufferPointer { leafRanks in
-                    for row in rows {
-                        touched.removeAll(keepingCapacity: true)
-                        for t in 0..<treeRoot.count {
-                            let leaf = leafIndex(tree: t, row: row, data: x, columnOffset: offset,
-                                                 feature: feature, value: value, left: left)
-                            let start = Int(leafOffset[leaf]), end = Int(leafOffset[leaf + 1])
-                            if end == start { continue }
-                            let share = treeWeight / Double(end - start)
-                            for k in start..<end {
-                                let rank = Int(leafRanks[k])
-                                if weight[rank] == 0 { touched.append(Int32(rank)) }
-                                weight[rank] += share
-                            }
-                        }
-                        touched.sort()
-                        var totalWeight = 0.0
-                        for rank in touched { totalWeight += weight[Int(rank)] }
-                        var cumulative = 0.0
-                        var next = 0
-                        for rank in touched {
-                            cumulative += weight[Int(rank)]
-                            while next < q && cumulative >= probabilities[ascending[next]] * totalWeight * (1 - 1e-12) {
-                                outBox.value[ascending[next] * rowCount + row] = qrf.sortedResponses[Int(rank)]
-                                next += 1
-                            }
-                            weight[Int(rank)] = 0
-                        }
-                    }
-                }}}}}}}
-            }
+        // The model's features, column-major in model order, as the cell kernel takes them.
+        var modelOrder = [Double](repeating: 0, count: rowCount * columns.count)
+        for (f, column) in columns.enumerated() {
+            modelOrder[(f * rowCount)..<((f + 1) * rowCount)] = matrix.values[(column * rowCount)..<((column + 1) * rowCount)]
         }
-        let quantileRows = (0..<q).map { Array(output[($0 * rowCount)..<(($0 + 1) * rowCount)]) }
+        // Quantiles in ascending order for the kernel, results handed back in the caller's order.
+        let ascending = probabilities.indices.sorted { probabilities[$0] < probabilities[$1] }
+        let cells = try predictCells(columnMajor: modelOrder, rowCount: rowCount, probabilities: ascending.map { probabilities[$0] },
+                                     standardError: false, threads: resolvedThreadCount(threads))
+        var quantileRows = [[Double]](repeating: [], count: probabilities.count)
+        for (k, original) in ascending.enumerated() { quantileRows[original] = cells.quantiles[k] }
         return (mean, quantileRows)
-    }
-}
-
-/// Continues a descent from `node` to its leaf for one row.
-@inline(__always)
-func finishDescent(_ start: Int, row: Int, _ feature: UnsafeBufferPointer<Int32>, _ value: UnsafeBufferPointer<Double>,
-                   _ left: UnsafeBufferPointer<Int32>, _ x: UnsafeBufferPointer<Double>, _ offset: UnsafeBufferPointer<Int>) -> Int {
-    var node = start
-    while true {
-        let f = Int(feature[node])
-        if f < 0 { return node }
-        node = Int(left[node]) + (x[offset[f] + row] <= value[node] ? 0 : 1)
     }
 }
 
