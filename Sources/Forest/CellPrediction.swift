@@ -88,44 +88,69 @@ extension RandomForest {
         var mean = [Double](repeating: .nan, count: rowCount)
         var quantiles = [Double](repeating: .nan, count: q * rowCount)
         var standardErrors = [Double](repeating: .nan, count: standardError ? rowCount : 0)
-        let treeCount = self.treeCount
         let blocks = (rowCount + cellBlockSize - 1) / cellBlockSize
-        var modelError: ForestError? = nil
+        let kernel = CellKernelInput(rowCount: rowCount, blocks: blocks, quantileCount: q, qrf: qrf, jackknife: jackknife,
+                                     threads: max(1, threads))
+        let complete: Bool
+        switch rankedNodes(threads: max(1, threads)) {
+        case .packed(let ranked):
+            complete = predictCells(ranked, columnMajor: columnMajor, probabilities: probabilities, kernel: kernel,
+                                    mean: &mean, quantiles: &quantiles, standardErrors: &standardErrors)
+        case .wide(let ranked):
+            complete = predictCells(ranked, columnMajor: columnMajor, probabilities: probabilities, kernel: kernel,
+                                    mean: &mean, quantiles: &quantiles, standardErrors: &standardErrors)
+        }
+        if !complete { throw ForestError.invalidInput("the model has no nodes or no quantile leaf data") }
+        return CellPredictions(mean: mean, quantiles: (0..<q).map { Array(quantiles[($0 * rowCount)..<(($0 + 1) * rowCount)]) },
+                               standardError: standardErrors)
+    }
+
+    /// The shape of one `predictCells` call.
+    struct CellKernelInput {
+        let rowCount, blocks, quantileCount: Int
+        let qrf: QuantileLeafData
+        let jackknife: JackknifeOperator?
+        let threads: Int
+    }
+
+    /// `predictCells`'s work with the ranked nodes: blocks of `cellBlockSize` cells handed to the threads.
+    /// Returns false if the model has no nodes, or quantiles are asked and it has no QRF leaf data.
+    private func predictCells<Node>(_ ranked: RankedForest<Node>, columnMajor: [Double], probabilities: [Double],
+                                    kernel: CellKernelInput, mean: inout [Double], quantiles: inout [Double],
+                                    standardErrors: inout [Double]) -> Bool {
+        let (rowCount, q, treeCount, featureCount) = (kernel.rowCount, kernel.quantileCount, self.treeCount, featureNames.count)
+        var complete = true
         mean.withUnsafeMutableBufferPointer { meanOut in
         quantiles.withUnsafeMutableBufferPointer { quantileOut in
         standardErrors.withUnsafeMutableBufferPointer { errorOut in
         columnMajor.withUnsafeBufferPointer { x in
         treeRoot.withUnsafeBufferPointer { roots in
-        nodeFeature.withUnsafeBufferPointer { feature in
+        ranked.nodes.withUnsafeBufferPointer { nodes in
         nodeValue.withUnsafeBufferPointer { value in
-        nodeLeft.withUnsafeBufferPointer { left in
-        qrf.leafOffset.withUnsafeBufferPointer { leafOffset in
-        qrf.leafRanks.withUnsafeBufferPointer { leafRanks in
-        qrf.sortedResponses.withUnsafeBufferPointer { sortedResponses in
+        kernel.qrf.leafOffset.withUnsafeBufferPointer { leafOffset in
+        kernel.qrf.leafRanks.withUnsafeBufferPointer { leafRanks in
+        kernel.qrf.sortedResponses.withUnsafeBufferPointer { sortedResponses in
         probabilities.withUnsafeBufferPointer { probability in
             // Base pointers: the compiler then keeps them in registers across the weight stores
             // (which it cannot prove do not alias the model arrays). Without quantiles the QRF
             // arrays are not read (and may be empty).
-            guard let feature = feature.baseAddress, let value = value.baseAddress, let left = left.baseAddress,
+            guard let nodes = nodes.baseAddress, let value = value.baseAddress, let features = x.baseAddress,
                   q == 0 || (leafOffset.baseAddress != nil && leafRanks.baseAddress != nil) else {
-                modelError = .invalidInput("the model has no nodes or no quantile leaf data")
+                complete = false
                 return
             }
             let shared = UncheckedBox(CellKernelPointers(
-                meanOut: meanOut, quantileOut: quantileOut, errorOut: errorOut, x: x, sortedResponses: sortedResponses,
-                probability: probability, roots: roots, feature: feature, left: left, leafOffset: leafOffset.baseAddress,
-                leafRanks: leafRanks.baseAddress, value: value, jackknife: jackknife))
-            parallelForRanges(count: blocks, threads: max(1, threads)) { blockRange in
+                meanOut: meanOut, quantileOut: quantileOut, errorOut: errorOut, x: features, sortedResponses: sortedResponses,
+                probability: probability, roots: roots, ranked: ranked, nodes: nodes, leafOffset: leafOffset.baseAddress,
+                leafRanks: leafRanks.baseAddress, value: value, jackknife: kernel.jackknife))
+            parallelForRanges(count: kernel.blocks, threads: kernel.threads) { blockRange in
                 shared.value.predictBlocks(blockRange, rowCount: rowCount, treeCount: treeCount, featureCount: featureCount,
                                            quantileCount: q)
             }
-        }}}}}}}}}}}}
-        if let modelError { throw modelError }
-        return CellPredictions(mean: mean, quantiles: (0..<q).map { Array(quantiles[($0 * rowCount)..<(($0 + 1) * rowCount)]) },
-                               standardError: standardErrors)
+        }}}}}}}}}}}
+        return complete
     }
 }
-
 /// Per-cell outputs of `RandomForest.predictCells(columnMajor:rowCount:probabilities:standardError:threads:)`,
 /// all in the units of the training response.
 public struct CellPredictions: Sendable, Equatable {
@@ -139,18 +164,21 @@ public struct CellPredictions: Sendable, Equatable {
 
 /// Read-only model and input pointers plus the output buffers (disjoint rows per worker) of
 /// `predictCells`, handed to the workers in an `UncheckedBox`.
-struct CellKernelPointers {
+struct CellKernelPointers<Node: RankedNode> {
     /// Outputs: mean per cell, quantiles `[q * rows + row]`, standard error per cell (empty if not asked).
     let meanOut, quantileOut, errorOut: UnsafeMutableBufferPointer<Double>
-    /// Features (column-major), sorted training responses, quantile probabilities.
-    let x, sortedResponses, probability: UnsafeBufferPointer<Double>
+    /// Features (column-major).
+    let x: UnsafePointer<Double>
+    /// Sorted training responses, quantile probabilities.
+    let sortedResponses, probability: UnsafeBufferPointer<Double>
     /// Root node of every tree.
     let roots: UnsafeBufferPointer<Int32>
-    /// Node split feature and left child.
-    let feature, left: UnsafePointer<Int32>
+    /// The forest with ranked thresholds, and its nodes.
+    let ranked: RankedForest<Node>
+    let nodes: UnsafePointer<Node>
     /// QRF leaf offsets and ranks (nil only when no quantiles are asked).
     let leafOffset, leafRanks: UnsafePointer<Int32>?
-    /// Node split value (or leaf mean).
+    /// Node split value (or leaf mean), indexed as `nodes`.
     let value: UnsafePointer<Double>
     /// The model's IJ operator when standard errors are asked.
     let jackknife: JackknifeOperator?
@@ -173,8 +201,9 @@ struct CellKernelPointers {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: perPass)
         // Tree predictions T_t of the pass's cells (only for the IJ): treeValues[j * treeCount + t].
         let treeValues = UnsafeMutablePointer<Double>.allocate(capacity: jackknife == nil ? 1 : perPass * treeCount)
-        // The pass's features, cell-major: cells[j * featureCount + f].
-        let cells = UnsafeMutablePointer<Double>.allocate(capacity: perPass * max(1, featureCount))
+        // The ranks of the pass's features, cell-major: cellRanks[j * featureCount + f].
+        let cellRanks = UnsafeMutablePointer<UInt32>.allocate(capacity: RankedForest<Node>.rankCapacity(rows: perPass, featureCount: featureCount))
+        let columnOffset = (0..<featureCount).map { $0 * rowCount }
         // Per cell, its trees' deviations from the cell mean in SIMD chunks (padding stays 0), and the variances.
         let chunks = jackknife?.chunkCount ?? 0
         let deviations = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(1, perPass * chunks))
@@ -182,17 +211,9 @@ struct CellKernelPointers {
         let variances = UnsafeMutablePointer<Double>.allocate(capacity: perPass)
         defer {
             weights.deallocate(); leafOf.deallocate(); sums.deallocate(); treeValues.deallocate()
-            cells.deallocate(); deviations.deallocate(); variances.deallocate()
+            cellRanks.deallocate(); deviations.deallocate(); variances.deallocate()
         }
         let deviationScalars = UnsafeMutableRawPointer(deviations).assumingMemoryBound(to: Float.self)
-        @inline(__always) func descend(_ start: Int, _ base: Int) -> Int {
-            var n = start
-            while true {
-                let f = Int(feature[n])
-                if f < 0 { return n }
-                n = Int(left[n]) &+ (cells[base &+ f] <= value[n] ? 0 : 1)
-            }
-        }
         let inverseTrees = 1.0 / Double(treeCount)
         let treeWeight = 1.0 / Double(treeCount)
         let keepTreeValues = jackknife != nil
@@ -204,35 +225,11 @@ struct CellKernelPointers {
             let first = blockFirst + passStart
             let count = min(perPass, blockCount - passStart)
             passStart += count
-            for f in 0..<featureCount {
-                for j in 0..<count { cells[j * featureCount + f] = x[f * rowCount + first + j] }
-            }
+            ranked.rankRows(values: x + first, columnOffset: columnOffset, count: count, into: cellRanks)
             for j in 0..<count { sums[j] = 0 }
             for t in 0..<treeCount {
-                // Descents of the pass's cells, four in lockstep.
-                let root = Int(roots[t])
-                var j = 0
-                while j + 4 <= count {
-                    var n0 = root, n1 = root, n2 = root, n3 = root
-                    let b0 = j * featureCount, b1 = b0 + featureCount, b2 = b1 + featureCount, b3 = b2 + featureCount
-                    while true {
-                        let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
-                        if (f0 | f1 | f2 | f3) < 0 { break }
-                        n0 = Int(left[n0]) &+ (cells[b0 &+ f0] <= value[n0] ? 0 : 1)
-                        n1 = Int(left[n1]) &+ (cells[b1 &+ f1] <= value[n1] ? 0 : 1)
-                        n2 = Int(left[n2]) &+ (cells[b2 &+ f2] <= value[n2] ? 0 : 1)
-                        n3 = Int(left[n3]) &+ (cells[b3 &+ f3] <= value[n3] ? 0 : 1)
-                    }
-                    leafOf[j] = Int32(truncatingIfNeeded: descend(n0, b0))
-                    leafOf[j + 1] = Int32(truncatingIfNeeded: descend(n1, b1))
-                    leafOf[j + 2] = Int32(truncatingIfNeeded: descend(n2, b2))
-                    leafOf[j + 3] = Int32(truncatingIfNeeded: descend(n3, b3))
-                    j += 4
-                }
-                while j < count {
-                    leafOf[j] = Int32(truncatingIfNeeded: descend(root, j * featureCount))
-                    j += 1
-                }
+                RankedForest<Node>.descend(nodes: nodes, root: Int(roots[t]), ranks: cellRanks, featureCount: featureCount,
+                                           count: count, leaves: leafOf)
                 // The leaves reached, used while the tree is in cache.
                 for j in 0..<count {
                     let leaf = Int(leafOf[j])

@@ -29,6 +29,8 @@ public struct RandomForest: Sendable, Equatable {
     let inBagCounts: [UInt8]?
     /// The lazily built infinitesimal-jackknife operator (derived from `inBagCounts`; not compared).
     let jackknifeCache = JackknifeCache()
+    /// The lazily built ranked nodes the prediction kernels descend (derived from the nodes; not compared).
+    let rankedNodesCache = RankedNodesCache()
 
     /// Number of trees.
     public var treeCount: Int { treeRoot.count }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// A linear congruential stream of uniform numbers in [0, 1) for test inputs.
-private struct UniformStream {
+struct UniformStream {
     var state: UInt64
     mutating func next() -> Double {
         state = state &* 6364136223846793005 &+ 1442695040888963407
