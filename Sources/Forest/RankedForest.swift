@@ -164,8 +164,9 @@ struct RankedForest<Node: RankedNode>: Sendable {
     /// Leaves reached in the tree rooted at `root` by `count` rows whose encoded ranks are in `ranks` as
     /// `rankRows` writes them: `leaves[row]`. Each group of eight rows descends in lockstep with branch-free steps
     /// (a row at a leaf stays there) until all eight are at leaves, so their independent chains of node loads
-    /// overlap; the group's ranks are addressed from one base, lane k at offset `column + k`.
-    @inline(__always)
+    /// overlap; the group's ranks are addressed from one base, lane k at offset `column + k`. Not inlined, so its
+    /// nine live indices and pointers get registers of their own (inlined into the cell kernel, they spilled).
+    @inline(never)
     static func descend(nodes: UnsafePointer<Node>, root: Int, ranks: UnsafePointer<UInt32>, featureCount p: Int,
                         count: Int, leaves: UnsafeMutablePointer<Int32>) {
         var j = 0
