@@ -105,7 +105,8 @@ extension RandomForest {
                                standardError: standardErrors)
     }
 
-    /// The shape of one `predictCells` call.
+    /// The shape of one `predictCells` call: cells, blocks of `cellBlockSize` cells, quantile levels, the QRF leaf
+    /// data (empty without quantiles), the IJ operator (nil without standard errors) and the worker threads.
     struct CellKernelInput {
         let rowCount, blocks, quantileCount: Int
         let qrf: QuantileLeafData
@@ -151,6 +152,7 @@ extension RandomForest {
         return complete
     }
 }
+
 /// Per-cell outputs of `RandomForest.predictCells(columnMajor:rowCount:probabilities:standardError:threads:)`,
 /// all in the units of the training response.
 public struct CellPredictions: Sendable, Equatable {
@@ -201,7 +203,7 @@ struct CellKernelPointers<Node: RankedNode> {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: perPass)
         // Tree predictions T_t of the pass's cells (only for the IJ): treeValues[j * treeCount + t].
         let treeValues = UnsafeMutablePointer<Double>.allocate(capacity: jackknife == nil ? 1 : perPass * treeCount)
-        // The ranks of the pass's features, cell-major: cellRanks[j * featureCount + f].
+        // The encoded ranks of the pass's features, eight cells interleaved (`RankedForest.rankRows`).
         let cellRanks = UnsafeMutablePointer<UInt32>.allocate(capacity: RankedForest<Node>.rankCapacity(rows: perPass, featureCount: featureCount))
         let columnOffset = (0..<featureCount).map { $0 * rowCount }
         // Per cell, its trees' deviations from the cell mean in SIMD chunks (padding stays 0), and the variances.
