@@ -14,7 +14,7 @@ extension RandomForest {
         for (k, name) in matrix.featureNames.enumerated() { index[name] = k }
         let missing = featureNames.filter { index[$0] == nil }
         if !missing.isEmpty { throw ForestError.missingFeatures(missing) }
-        return featureNames.map { index[$0]! }
+        return featureNames.compactMap { index[$0] }
     }
 
     /// Checks that the model's features in `matrix` are all finite; names the first bad row and feature.
@@ -33,6 +33,7 @@ extension RandomForest {
         let columns = try columnMapping(for: matrix)
         try validatePredictionInput(matrix, columns: columns)
         let rowCount = matrix.rowCount
+        if rowCount == 0 { return [] }
         var output = [Double](repeating: 0, count: rowCount)
         let columnOffset = columns.map { $0 * rowCount }
         let workers = resolvedThreadCount(threads)

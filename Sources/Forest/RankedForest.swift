@@ -24,16 +24,20 @@ protocol RankedNode: Sendable {
 }
 
 /// An 8-byte node for up to 31 features and 2²³ − 1 distinct thresholds per feature: `next`, and one key
-/// `threshold << 8 | 8 × feature` (all ones for a leaf). Ranks are stored as `r << 8`, so r > threshold ⇔
-/// `r << 8 > key` in one unsigned compare, and the key's low byte is the rank's offset in its group.
+/// `threshold << 8 | 8 × feature`. Ranks are stored as `r << 8`, so r > threshold ⇔ `r << 8 > key` in one unsigned
+/// compare, and the key's low byte is the rank's offset in its group. A leaf's key is `0xFFFF_FF00`: above every
+/// encoded rank (at most `(2²³ − 1) << 8`), negative as an Int32, and with offset 0, so a lane parked at a leaf
+/// reads its own rank in feature 0 (an offset of 255 there read past the ranks of the last group).
 struct PackedRankedNode: RankedNode {
     let next: Int32
     let key: UInt32
+    /// The key of every leaf.
+    static let leafKey: UInt32 = 0xFFFF_FF00
     static func holds(featureCount: Int, mostDistinct: Int) -> Bool { featureCount <= 31 && mostDistinct < 1 << 23 }
     @inline(__always) static func encodedRank(_ rank: Int) -> UInt32 { UInt32(truncatingIfNeeded: rank) << 8 }
     init(feature: Int, next: Int32, threshold: Int) {
         self.next = next
-        key = feature < 0 ? UInt32.max : UInt32(truncatingIfNeeded: threshold) << 8 | UInt32(truncatingIfNeeded: 8 * feature)
+        key = feature < 0 ? PackedRankedNode.leafKey : UInt32(truncatingIfNeeded: threshold) << 8 | UInt32(truncatingIfNeeded: 8 * feature)
     }
     var column: Int { @inline(__always) get { Int(key & 0xff) } }
     @inline(__always) func goesRight(_ encoded: UInt32) -> Bool { encoded > key }

@@ -83,9 +83,49 @@ private func thresholdMeans(_ forest: RandomForest, columnMajor x: [Double], row
             }
             let thresholds = RankedForest<WideRankedNode>.distinctThresholds(of: forest, threads: 1)
             let wide = RankedForest<WideRankedNode>(forest, thresholds: thresholds, threads: 2)
-            #expect(leaves(packed, forest, x, rowCount) == leaves(wide, forest, x, rowCount))
-            #expect(leaves(packed, forest, x, rowCount) == thresholdLeaves(forest, x, rowCount))
+            let packedLeaves = try leaves(packed, forest, x, rowCount)
+            #expect(try packedLeaves == leaves(wide, forest, x, rowCount))
+            #expect(packedLeaves == thresholdLeaves(forest, x, rowCount))
         }
+    }
+
+    /// Every node's rank offset lies inside an eight-row group of the model's features, leaves included (a lane parked
+    /// at a leaf still reads a rank): packed leaves had offset 255, past the ranks of the last group of a 5-feature
+    /// model. The layouts' other invariants: leaves alone are negative, stay put for every rank, and point at themselves.
+    @Test func everyNodeReadsInsideItsGroup() throws {
+        var random = UniformStream(state: 5)
+        let columns = (0..<5).map { f in (name: "x\(f)", values: (0..<200).map { _ in random.next() }) }
+        let forest = try RandomForest.train(features: try FeatureMatrix(columns: columns), responses: columns[1].values,
+                                            parameters: ForestParameters(treeCount: 10, computePermutationImportance: false),
+                                            threads: 2)
+        guard case .packed(let packed) = forest.rankedNodes(threads: 1) else { Issue.record("expected the packed layout"); return }
+        let wide = RankedForest<WideRankedNode>(forest, thresholds: RankedForest<WideRankedNode>.distinctThresholds(of: forest, threads: 1),
+                                                threads: 1)
+        func check<Node: RankedNode>(_ nodes: [Node], _ layout: String) {
+            let mostRank = Node.encodedRank(packed.thresholds.count)
+            for (i, node) in nodes.enumerated() {
+                let isLeaf = forest.nodeFeature[i] < 0
+                #expect(node.column >= 0 && node.column + 7 < 8 * 5, "\(layout) node \(i): offset \(node.column)")
+                #expect((node.leafBits < 0) == isLeaf, "\(layout) node \(i): leaf bits")
+                if isLeaf {
+                    #expect(node.next == Int32(i) && !node.goesRight(mostRank) && !node.goesRight(0), "\(layout) leaf \(i)")
+                } else {
+                    #expect(node.column == 8 * Int(forest.nodeFeature[i]), "\(layout) node \(i): feature offset")
+                }
+            }
+        }
+        check(packed.nodes, "packed")
+        check(wide.nodes, "wide")
+    }
+
+    @Test func noRowsGiveNoPredictions() throws {
+        let columns = (0..<3).map { f in (name: "x\(f)", values: (0..<50).map { Double(($0 * (f + 3)) % 17) }) }
+        let forest = try RandomForest.train(features: try FeatureMatrix(columns: columns), responses: columns[0].values,
+                                            parameters: ForestParameters(treeCount: 5, computePermutationImportance: false),
+                                            threads: 1)
+        let empty = try FeatureMatrix(featureNames: forest.featureNames, rowCount: 0, columnMajorValues: [])
+        #expect(try forest.predict(empty, threads: 2) == [])
+        #expect(try forest.predict(empty, threads: 1) == [])
     }
 
     /// Over 31 features the packed key cannot hold the feature: the wide layout is used, with the same predictions.
@@ -105,26 +145,43 @@ private func thresholdMeans(_ forest: RandomForest, columnMajor x: [Double], row
     }
 }
 
-/// Leaves reached per tree and row with the ranked nodes: `[tree][row]`.
-private func leaves<Node>(_ ranked: RankedForest<Node>, _ forest: RandomForest, _ x: [Double], _ rowCount: Int) -> [[Int32]] {
+/// `count` values that end exactly where an inaccessible page begins, so a kernel reading past them faults at once
+/// (a few bytes past an ordinary allocation usually read without a trace; the leaves' rank offset of 255 did so).
+private final class GuardedRanks {
+    private let mapping: UnsafeMutableRawPointer
+    private let length: Int
+    /// The first of the `count` values.
+    let pointer: UnsafeMutablePointer<UInt32>
+
+    init(count: Int) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let dataPages = (count * MemoryLayout<UInt32>.stride + page - 1) / page
+        length = (dataPages + 1) * page
+        let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        mapping = try #require(mapped == MAP_FAILED ? nil : mapped)
+        try #require(mprotect(mapping + dataPages * page, page, PROT_NONE) == 0)
+        pointer = (mapping + dataPages * page - count * MemoryLayout<UInt32>.stride).assumingMemoryBound(to: UInt32.self)
+    }
+    deinit { munmap(mapping, length) }
+}
+
+/// Leaves reached per tree and row with the ranked nodes: `[tree][row]`. The ranks end at a guard page.
+private func leaves<Node>(_ ranked: RankedForest<Node>, _ forest: RandomForest, _ x: [Double], _ rowCount: Int) throws -> [[Int32]] {
     let p = forest.featureNames.count
-    var ranks = [UInt32](repeating: 0, count: RankedForest<Node>.rankCapacity(rows: rowCount, featureCount: p))
+    let ranks = try GuardedRanks(count: RankedForest<Node>.rankCapacity(rows: rowCount, featureCount: p))
     var result: [[Int32]] = []
-    x.withUnsafeBufferPointer { values in
-        ranks.withUnsafeMutableBufferPointer { r in
-            ranked.rankRows(values: values.baseAddress!, columnOffset: (0..<p).map { $0 * rowCount }, count: rowCount,
-                            into: r.baseAddress!)
-        }
-        ranked.nodes.withUnsafeBufferPointer { nodes in
-            ranks.withUnsafeBufferPointer { r in
-                for t in 0..<forest.treeCount {
-                    var out = [Int32](repeating: -1, count: rowCount)
-                    out.withUnsafeMutableBufferPointer { o in
-                        RankedForest<Node>.descend(nodes: nodes.baseAddress!, root: Int(forest.treeRoot[t]), ranks: r.baseAddress!,
-                                                   featureCount: p, count: rowCount, leaves: o.baseAddress!)
-                    }
-                    result.append(out)
+    try x.withUnsafeBufferPointer { values in
+        ranked.rankRows(values: try #require(values.baseAddress), columnOffset: (0..<p).map { $0 * rowCount }, count: rowCount,
+                        into: ranks.pointer)
+        try ranked.nodes.withUnsafeBufferPointer { nodes in
+            let nodes = try #require(nodes.baseAddress)
+            for t in 0..<forest.treeCount {
+                var out = [Int32](repeating: -1, count: rowCount)
+                try out.withUnsafeMutableBufferPointer { o in
+                    RankedForest<Node>.descend(nodes: nodes, root: Int(forest.treeRoot[t]), ranks: ranks.pointer,
+                                               featureCount: p, count: rowCount, leaves: try #require(o.baseAddress))
                 }
+                result.append(out)
             }
         }
     }
