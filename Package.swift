@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "DepthFunctions", dependencies: ["Essentials", "RunModel", "SoilProfiles"]),
         // Descriptive statistics, distributions, ANOVA/Tukey, LOESS (METHOD.md §6).
         .target(name: "Statistics", dependencies: ["Essentials"]),
+        // Hand-vectorised C kernels of the forest (AVX2 IJ quadratic form), chosen at run time, same bits as the Swift code.
+        .target(name: "CForestKernels"),
         // Random forest regression, tuning, CV, importance, QRF, fused grid prediction (METHOD.md §7).
-        .target(name: "Forest", dependencies: ["Essentials", "Statistics"]),
+        .target(name: "Forest", dependencies: ["Essentials", "Statistics", "CForestKernels"]),
         // GDAL C API as a system library (Debian libgdal-dev).
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal",
                        providers: [.apt(["libgdal-dev"])]),

@@ -59,4 +59,14 @@ public struct ContentHash {
         }
         return hash.finalizeHex()
     }
+
+    /// `hex(ofFile:)` of every path, in `paths` order, hashed on up to `threads` threads (nil: all processors).
+    /// - Throws: the `FileError` of the first path, in `paths` order, that cannot be hashed.
+    public static func hex(ofFiles paths: [String], threads: Int? = nil) throws -> [String] {
+        let digests = ResultSlots<Result<String, any Error>>(count: paths.count)
+        parallelForEach(itemCount: paths.count, threads: max(1, min(resolvedThreadCount(threads), paths.count))) { k in
+            digests.set(k, Result { try hex(ofFile: paths[k]) })
+        }
+        return try digests.values().map { try $0.get() }
+    }
 }

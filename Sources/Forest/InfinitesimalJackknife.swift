@@ -1,6 +1,7 @@
 // Infinitesimal-jackknife standard error of the forest mean (Wager, Hastie & Efron 2014,
 // "Confidence Intervals for Random Forests: The Jackknife and the Infinitesimal Jackknife",
 // JMLR 15: 1625–1651; as ranger's `se.method = "infjack"`; METHOD.md §7 intervals).
+import CForestKernels
 import Essentials
 
 extension RandomForest {
@@ -273,50 +274,83 @@ struct JackknifeOperator: Sendable {
 
     /// Bias-corrected IJ variances (not clamped; may be negative) of `count` cells whose deviations
     /// D_t (zero padded to `chunkCount` chunks) lie at `deviations + cell * chunkCount`, written to
-    /// `out[cell]`. Four cells share each pass over `rows`; every cell's arithmetic is the same
-    /// whatever its neighbours, so results do not depend on blocking or threads.
-    func variances(deviations: UnsafePointer<SIMD8<Float>>, count: Int, into out: UnsafeMutablePointer<Double>) {
-        let k = chunkCount
+    /// `out[cell]`. `kernel` picks the AVX2 kernel (eight cells per pass over `rows`) or the portable Swift loop (four);
+    /// both do every cell's arithmetic in the same order whatever its neighbours, so results do not depend on the
+    /// CPU, blocking or threads.
+    func variances(deviations: UnsafePointer<SIMD8<Float>>, count: Int, into out: UnsafeMutablePointer<Double>,
+                   kernel: JackknifeKernel = .fastest) {
+        if count <= 0 { return }
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: count)
+        defer { sums.deallocate() }
         rows.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else {
-                for c in 0..<count { out[c] = 0 }
+                for c in 0..<count { sums[c] = 0 }
                 return
             }
-            var c = 0
-            while c < count {
-                let lanes = min(4, count - c)
-                // Unused lanes repeat the last cell; their results are not written.
-                let d0 = deviations + c * k
-                let d1 = deviations + (c + min(1, lanes - 1)) * k
-                let d2 = deviations + (c + min(2, lanes - 1)) * k
-                let d3 = deviations + (c + min(3, lanes - 1)) * k
-                var t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0
-                for r in 0..<rowCount {
-                    let first = firstChunk(r)
-                    let row = base + rowOffset[r] - first
-                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                    var j = first
-                    while j < k {
-                        let a = row[j]
-                        a0 += a * d0[j]; a1 += a * d1[j]; a2 += a * d2[j]; a3 += a * d3[j]
-                        j += 1
-                    }
-                    let y0 = Double(a0.sum()), y1 = Double(a1.sum()), y2 = Double(a2.sum()), y3 = Double(a3.sum())
-                    if form == .gram {
-                        let chunk = r >> 3, lane = r & 7
-                        t0 += Double(d0[chunk][lane]) * y0; t1 += Double(d1[chunk][lane]) * y1
-                        t2 += Double(d2[chunk][lane]) * y2; t3 += Double(d3[chunk][lane]) * y3
-                    } else {
-                        t0 += y0 * y0; t1 += y1 * y1; t2 += y2 * y2; t3 += y3 * y3
+            if kernel == .fastest, JackknifeKernel.avx2 {
+                rowOffset.withUnsafeBufferPointer { offsets in
+                    guard let offsets = offsets.baseAddress else { return }
+                    let raw = UnsafeRawPointer(base).assumingMemoryBound(to: Float.self)
+                    let cells = UnsafeRawPointer(deviations).assumingMemoryBound(to: Float.self)
+                    offsets.withMemoryRebound(to: Int64.self, capacity: rowCount + 1) { offsets in
+                        soilbeta_ij_row_sums_avx2(raw, offsets, Int64(rowCount), Int64(chunkCount), form == .gram ? 1 : 0,
+                                                  cells, Int64(count), sums)
                     }
                 }
-                out[c] = finish(t0, deviations: d0)
-                if lanes > 1 { out[c + 1] = finish(t1, deviations: d1) }
-                if lanes > 2 { out[c + 2] = finish(t2, deviations: d2) }
-                if lanes > 3 { out[c + 3] = finish(t3, deviations: d3) }
-                c += lanes
+                return
             }
+            portableRowSums(base: base, deviations: deviations, count: count, into: sums)
         }
+        for c in 0..<count { out[c] = finish(sums[c], deviations: deviations + c * chunkCount) }
+    }
+
+    /// The per-cell sums of `variances` in Swift SIMD (any CPU): four cells share each pass over `rows`; per row and
+    /// cell, eight Float lanes accumulate the products chunk by chunk and are reduced by `laneSum`, then the row's
+    /// term is added in Double. The AVX2 kernel (`soilbeta_ij_row_sums_avx2`) does the same arithmetic in the same order.
+    private func portableRowSums(base: UnsafePointer<SIMD8<Float>>, deviations: UnsafePointer<SIMD8<Float>>, count: Int,
+                                 into sums: UnsafeMutablePointer<Double>) {
+        let k = chunkCount
+        var c = 0
+        while c < count {
+            let lanes = min(4, count - c)
+            // Unused lanes repeat the last cell; their results are not written.
+            let d0 = deviations + c * k
+            let d1 = deviations + (c + min(1, lanes - 1)) * k
+            let d2 = deviations + (c + min(2, lanes - 1)) * k
+            let d3 = deviations + (c + min(3, lanes - 1)) * k
+            var t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0
+            for r in 0..<rowCount {
+                let first = firstChunk(r)
+                let row = base + rowOffset[r] - first
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var j = first
+                while j < k {
+                    let a = row[j]
+                    a0 += a * d0[j]; a1 += a * d1[j]; a2 += a * d2[j]; a3 += a * d3[j]
+                    j += 1
+                }
+                let y0 = Double(laneSum(a0)), y1 = Double(laneSum(a1)), y2 = Double(laneSum(a2)), y3 = Double(laneSum(a3))
+                if form == .gram {
+                    let chunk = r >> 3, lane = r & 7
+                    t0 += Double(d0[chunk][lane]) * y0; t1 += Double(d1[chunk][lane]) * y1
+                    t2 += Double(d2[chunk][lane]) * y2; t3 += Double(d3[chunk][lane]) * y3
+                } else {
+                    t0 += y0 * y0; t1 += y1 * y1; t2 += y2 * y2; t3 += y3 * y3
+                }
+            }
+            sums[c] = t0
+            if lanes > 1 { sums[c + 1] = t1 }
+            if lanes > 2 { sums[c + 2] = t2 }
+            if lanes > 3 { sums[c + 3] = t3 }
+            c += lanes
+        }
+    }
+
+    /// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)): the lane reduction both kernels use.
+    @inline(__always) private func laneSum(_ a: SIMD8<Float>) -> Float {
+        let s4 = a.lowHalf + a.highHalf
+        let s2 = s4.lowHalf + s4.highHalf
+        return s2[0] + s2[1]
     }
 
     /// The variance from a cell's accumulated quadratic form.
@@ -329,4 +363,15 @@ struct JackknifeOperator: Sendable {
         }
         return scale * (sum - diagonalCorrection * squares)
     }
+}
+
+/// Which implementation evaluates the IJ quadratic form: both give the same bits.
+enum JackknifeKernel: Sendable {
+    /// The AVX2 kernel of `CForestKernels` when the CPU has AVX2, else the portable one (eight cells per pass).
+    case fastest
+    /// The Swift SIMD loop, for any CPU (four cells per pass).
+    case portable
+
+    /// Whether this CPU runs the AVX2 kernel (checked once).
+    static let avx2: Bool = soilbeta_ij_avx2_available() != 0
 }

@@ -118,8 +118,7 @@ public enum MapMosaic {
         try DoubleFile.write(rowSums.flatMap { $0 }, header: [0, Int64(grid.rows), Int64(config.ecosystems.count)],
                              to: (folder as NSString).appendingPathComponent(".row-sums.bin"))
         try SimulationBinsFile.write(bins, folder: folder)
-        var hashes: [String: String] = [:]
-        for output in outputs { hashes[(output as NSString).lastPathComponent] = try ContentHash.hex(ofFile: output) }
+        let hashes = try OutputDigests.of(outputs, threads: threads)
         try RunDocument.write(MapState(fingerprint: fingerprint, firstRow: 0, rowCount: grid.rows, counts: built.counts, outputs: hashes),
                               to: statePath)
         let cube = try MapCube.write(plan: config, fingerprint: fingerprint)

@@ -222,8 +222,7 @@ public enum MapRun {
             built.rows = StockIntervals.apply(try StockIntervals.simulate(plan: config, bins: runBins, threads: threads), to: built.rows, plan: config)
             try StockTable.write(rows: built.rows, counts: built.counts, layout: config.layout)
         }
-        var hashes: [String: String] = [:]
-        for output in outputs { hashes[(output as NSString).lastPathComponent] = try ContentHash.hex(ofFile: output) }
+        let hashes = try OutputDigests.of(outputs, threads: threads)
         try RunDocument.write(MapState(fingerprint: fingerprint, firstRow: rows.lowerBound, rowCount: rows.count,
                                        counts: built.counts, outputs: hashes), to: statePath)
         try? fm.removeItem(atPath: checkpointFolder)
@@ -297,10 +296,17 @@ extension MapState {
 
     /// Every expected output exists and has the content hash recorded when it was written.
     func outputsIntact(folder: String, expected: [String]) -> Bool {
-        expected.allSatisfy { path in
-            guard let recorded = outputs[(path as NSString).lastPathComponent] else { return false }
-            do { return try ContentHash.hex(ofFile: path) == recorded } catch { return false }
-        }
+        guard expected.allSatisfy({ outputs[($0 as NSString).lastPathComponent] != nil }),
+              let digests = try? ContentHash.hex(ofFiles: expected) else { return false }
+        return zip(expected, digests).allSatisfy { outputs[($0.0 as NSString).lastPathComponent] == $0.1 }
+    }
+}
+
+/// The content hashes of a run's outputs by file name (the `outputs` record of `MapState`), hashed side by side.
+enum OutputDigests {
+    static func of(_ paths: [String], threads: Int?) throws -> [String: String] {
+        let digests = try ContentHash.hex(ofFiles: paths, threads: threads)
+        return Dictionary(zip(paths.map { ($0 as NSString).lastPathComponent }, digests), uniquingKeysWith: { first, _ in first })
     }
 }
 
@@ -315,10 +321,12 @@ enum Fingerprint {
         hash.update([UInt8](try configuration.canonicalJSON()))
         hash.update(text: "tile_rows=\(plan.tileRows)\n")
         for ecosystem in plan.ecosystems { hash.update(text: "\(ecosystem.name)=\(ecosystem.modelPath)\n") }
-        for path in rasterPaths { hash.update(text: "\(path) \(try ContentHash.hex(ofFile: path))\n") }
-        for path in plan.ecosystems.compactMap(\.applicabilityPath) { hash.update(text: "aoa \(try ContentHash.hex(ofFile: path))\n") }
-        for path in plan.ecosystems.compactMap(\.variogramPath) { hash.update(text: "variogram \(try ContentHash.hex(ofFile: path))\n") }
-        for path in plan.ecosystems.compactMap(\.errorCorrelationPath) { hash.update(text: "se correlation \(try ContentHash.hex(ofFile: path))\n") }
+        // Every input file's digest (hashed side by side), entered in the fixed order below.
+        let labelled = rasterPaths.map { ($0, $0) } + plan.ecosystems.compactMap(\.applicabilityPath).map { ("aoa", $0) }
+            + plan.ecosystems.compactMap(\.variogramPath).map { ("variogram", $0) }
+            + plan.ecosystems.compactMap(\.errorCorrelationPath).map { ("se correlation", $0) }
+        let digests = try ContentHash.hex(ofFiles: labelled.map(\.1), threads: plan.configuration.run.threads)
+        for ((label, _), digest) in zip(labelled, digests) { hash.update(text: "\(label) \(digest)\n") }
         for model in models { hash.update(ForestModelFile.encode(model)) }
         return String(hash.finalizeHex().prefix(32))
     }

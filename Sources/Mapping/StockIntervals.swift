@@ -90,10 +90,10 @@ public struct SimulationBins: Sendable, Equatable {
         for (key, value) in other.sums { sums[key] = (sums[key] ?? CellBinSums()) &+ value }
     }
 
-    /// The unit response tables (in key order) with the responses g_l of every `SOCLayer` on `grid`.
-    func tables(grid: ShiftGrid, betaMinimum: Double, betaMaximum: Double) throws -> [UnitResponseTable] {
-        var tables: [UnitResponseTable] = []
-        var currentUnit: UInt64 = .max
+    /// The unit response tables (in key order) with the responses g_l of every `SOCLayer` on `grid`, built on up to
+    /// `threads` threads, one unit per task; within a unit the bins are added in key order, so the tables do not
+    /// depend on `threads`.
+    func tables(grid: ShiftGrid, betaMinimum: Double, betaMaximum: Double, threads: Int = 1) throws -> [UnitResponseTable] {
         let depths = SOCLayer.depthsCentimetres
         let response: CellResponse = { beta, out in
             for (l, depth) in depths.enumerated() {
@@ -101,24 +101,34 @@ public struct SimulationBins: Sendable, Equatable {
                                                            lowerCentimetres: depth.lower)
             }
         }
-        for key in sums.keys.sorted() {
-            guard let value = sums[key] else { continue }
-            let unit = key >> 24, bin = key & (1 << 24 - 1)
-            if unit != currentUnit {
-                let centre = units.centre(ofUnit: Int(unit))
-                tables.append(try UnitResponseTable(longitude: centre.longitude, latitude: centre.latitude, grid: grid,
-                                                    channelCount: depths.count, betaMinimum: betaMinimum, betaMaximum: betaMaximum))
-                currentUnit = unit
-            }
-            let centre = (Double(bin) + 0.5) * Self.binWidth
-            let weighted = value.areaDensity > 0 ? Double(value.areaDensityBeta) / Double(value.areaDensity) : centre
-            try tables[tables.count - 1].addCells(
-                meanBeta: weighted.isFinite ? weighted : centre, cellCount: Int(value.cells), area: Double(value.area) * Self.areaQuantum,
-                areaTimesDensity: Double(value.areaDensity) * Self.densityQuantum, areaTimesDensitySD: Double(value.areaDensitySD) * Self.densityQuantum,
-                areaTimesSquaredStandardError: Double(value.areaSquaredSE) * Self.squaredSEQuantum,
-                areaTimesStandardError: Double(value.areaSE) * Self.seQuantum, response: response)
+        let keys = sums.keys.sorted()
+        // The first key of every unit, then the end.
+        var unitStarts: [Int] = []
+        for (index, key) in keys.enumerated() where index == 0 || keys[index - 1] >> 24 != key >> 24 { unitStarts.append(index) }
+        unitStarts.append(keys.count)
+        let unitCount = unitStarts.count - 1
+        let built = ResultSlots<Result<UnitResponseTable, any Error>>(count: unitCount)
+        parallelForEach(itemCount: unitCount, threads: max(1, min(resolvedThreadCount(threads), unitCount))) { u in
+            built.set(u, Result {
+                let centre = units.centre(ofUnit: Int(keys[unitStarts[u]] >> 24))
+                var table = try UnitResponseTable(longitude: centre.longitude, latitude: centre.latitude, grid: grid,
+                                                  channelCount: depths.count, betaMinimum: betaMinimum, betaMaximum: betaMaximum)
+                for key in keys[unitStarts[u]..<unitStarts[u + 1]] {
+                    guard let value = sums[key] else { continue }
+                    let bin = key & (1 << 24 - 1)
+                    let centre = (Double(bin) + 0.5) * Self.binWidth
+                    let weighted = value.areaDensity > 0 ? Double(value.areaDensityBeta) / Double(value.areaDensity) : centre
+                    try table.addCells(
+                        meanBeta: weighted.isFinite ? weighted : centre, cellCount: Int(value.cells), area: Double(value.area) * Self.areaQuantum,
+                        areaTimesDensity: Double(value.areaDensity) * Self.densityQuantum,
+                        areaTimesDensitySD: Double(value.areaDensitySD) * Self.densityQuantum,
+                        areaTimesSquaredStandardError: Double(value.areaSquaredSE) * Self.squaredSEQuantum,
+                        areaTimesStandardError: Double(value.areaSE) * Self.seQuantum, response: response)
+                }
+                return table
+            })
         }
-        return tables
+        return try built.values().map { try $0.get() }
     }
 
     /// The largest area-weighted RMS se of a unit.
@@ -207,7 +217,7 @@ public enum StockIntervals {
             }
             let spread = (cells.largestUnitStandardError() * cells.largestUnitStandardError() + model.residualSD * model.residualSD).squareRoot()
             let grid = try ShiftGrid(halfWidth: max(6 * spread, 1e-6), pointCount: shiftPoints)
-            let tables = try cells.tables(grid: grid, betaMinimum: betaBounds.minimum, betaMaximum: betaBounds.maximum)
+            let tables = try cells.tables(grid: grid, betaMinimum: betaBounds.minimum, betaMaximum: betaBounds.maximum, threads: threads)
             var options = StockSimulationOptions()
             options.realisations = plan.configuration.uncertainty.realisations
             options.seed = plan.configuration.run.seed

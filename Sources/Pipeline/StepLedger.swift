@@ -67,10 +67,17 @@ public final class StepLedger: Sendable {
 
     /// SHA-256 of a file, cached for the run.
     public func hash(of path: String) throws -> String {
-        if let cached = state.withLock({ $0.hashCache[path] }) { return cached }
-        let digest = try ContentHash.hex(ofFile: path)
-        state.withLock { $0.hashCache[path] = digest }
-        return digest
+        try hashes(of: [path])[0]
+    }
+
+    /// SHA-256 of files, in `paths` order, cached for the run; those not cached yet are hashed side by side.
+    func hashes(of paths: [String]) throws -> [String] {
+        let cached = state.withLock { state in paths.map { state.hashCache[$0] } }
+        let missing = Array(Set(zip(paths, cached).compactMap { $0.1 == nil ? $0.0 : nil })).sorted()
+        let digests = try ContentHash.hex(ofFiles: missing)
+        state.withLock { state in for (path, digest) in zip(missing, digests) { state.hashCache[path] = digest } }
+        let known = Dictionary(zip(missing, digests), uniquingKeysWith: { first, _ in first })
+        return zip(paths, cached).map { $0.1 ?? known[$0.0] ?? "" }
     }
 
     /// The completion record of a step (`.steps/<name>.json`).
@@ -96,8 +103,7 @@ public final class StepLedger: Sendable {
                      _ body: () throws -> (outputs: [String], summary: String)) throws {
         let start = Date()
         var inputHashes: [(path: String, sha256: String)] = []
-        for input in inputs {
-            let digest = try hash(of: input)
+        for (input, digest) in zip(inputs, try hashes(of: inputs)) {
             inputHashes.append((input, digest))
             if layout.relative(input) == input { state.withLock { $0.inputs[input] = digest } }
         }
@@ -122,8 +128,7 @@ public final class StepLedger: Sendable {
             throw error
         }
         var outputHashes: [StepFile.Output] = []
-        for output in outputs {
-            let digest = try ContentHash.hex(ofFile: output)
+        for (output, digest) in zip(outputs, try ContentHash.hex(ofFiles: outputs)) {
             outputHashes.append(StepFile.Output(path: layout.relative(output), sha256: digest))
             state.withLock { $0.hashCache[output] = digest }
         }

@@ -48,7 +48,8 @@ import Testing
     }
 
     /// The kernel's unclamped variances, from the same tree predictions as the brute force.
-    static func kernelVariances(_ forest: RandomForest, columnMajor: [Double], cells: Int) throws -> [Double] {
+    static func kernelVariances(_ forest: RandomForest, columnMajor: [Double], cells: Int,
+                                kernel: JackknifeKernel = .fastest) throws -> [Double] {
         let op = try forest.jackknifeOperator(threads: 2)
         let b = forest.treeCount
         let predictions = forest.treePredictions(columnMajor: columnMajor, rowCount: cells)
@@ -60,7 +61,7 @@ import Testing
         var out = [Double](repeating: .nan, count: cells)
         deviations.withUnsafeBufferPointer { d in
             out.withUnsafeMutableBufferPointer { o in
-                if let d = d.baseAddress, let o = o.baseAddress { op.variances(deviations: d, count: cells, into: o) }
+                if let d = d.baseAddress, let o = o.baseAddress { op.variances(deviations: d, count: cells, into: o, kernel: kernel) }
             }
         }
         return out
@@ -93,6 +94,25 @@ import Testing
             #expect(abs(se - max(v, 0).squareRoot()) <= 1e-3 * scale.squareRoot())
         }
         #expect(brute.contains { $0 > 0 })
+    }
+
+    /// The AVX2 kernel (eight cells per pass) and the portable Swift loop (four) give the same bits, in both forms and for
+    /// cell counts that leave partial passes. Fails on an x86-64 CPU without AVX2: the test must not pass by comparing the
+    /// portable loop with itself.
+    @Test(arguments: [(200, 300), (60, 300), (150, 37)])
+    func avx2KernelEqualsPortableBitForBit(rows: Int, trees: Int) throws {
+        #if arch(x86_64)
+        #expect(JackknifeKernel.avx2, "this x86-64 CPU has no AVX2; the AVX2 kernel is not exercised")
+        #endif
+        let forest = try Self.forest(rows: rows, trees: trees, replace: true)
+        for cellCount in [1, 7, 8, 13, 64] {
+            let x = Self.cells(cellCount)
+            let fast = try Self.kernelVariances(forest, columnMajor: x, cells: cellCount, kernel: .fastest)
+            let portable = try Self.kernelVariances(forest, columnMajor: x, cells: cellCount, kernel: .portable)
+            #expect(fast.map(\.bitPattern) == portable.map(\.bitPattern), "n=\(rows) B=\(trees) cells=\(cellCount)")
+            let allFinite = fast.allSatisfy { $0.isFinite }
+            #expect(allFinite)
+        }
     }
 
     @Test func shrinksWithMoreTreesAndData() throws {
