@@ -269,6 +269,61 @@ public func layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: Double, bet
     return topsoilDensityMgPerHa * numerator / denominator
 }
 
+/// The SOC densities of several layers [a, b] cm from one topsoil density and one β (METHOD.md §5, the
+/// generalisation of Eq. 4: X_a–b = X₀₋₂₀ (β^a − β^b) / (1 − β²⁰)), sharing ln β and every exponential that two
+/// layers have in common: the seven reported layers need 8 calls of `exp`/`expm1`/`log` instead of 28. Each value
+/// equals `layerSOCDensityFromTopsoilMgPerHa` of its layer bit for bit (the same operations on the same operands).
+public struct LayerSOCDensities: Sendable {
+    /// (upper a, lower b) depth of each layer, cm.
+    public let depths: [(upper: Double, lower: Double)]
+    /// The distinct upper depths a (for β^a = exp(a ln β)) and the distinct thicknesses b − a and 20
+    /// (for expm1((b − a) ln β) and 1 − β²⁰), concatenated: `arguments[k] · ln β` is evaluated once per k.
+    private let arguments: [Double]
+    /// How many of `arguments` are upper depths (the rest are thicknesses).
+    private let powerCount: Int
+    /// Per layer, the index of its a and of its b − a in `arguments`; the index of 20.
+    private let powerIndex, thicknessIndex: [Int]
+    private let denominatorIndex: Int
+
+    /// The evaluator for `depths` (cm, a < b).
+    public init(depths: [(upper: Double, lower: Double)]) {
+        self.depths = depths
+        var powers: [Double] = [], thicknesses: [Double] = [20]
+        for (a, b) in depths {
+            if !powers.contains(a) { powers.append(a) }
+            if !thicknesses.contains(b - a) { thicknesses.append(b - a) }
+        }
+        arguments = powers + thicknesses
+        powerCount = powers.count
+        powerIndex = depths.map { layer in powers.firstIndex(of: layer.upper) ?? 0 }
+        thicknessIndex = depths.map { layer in powers.count + (thicknesses.firstIndex(of: layer.lower - layer.upper) ?? 0) }
+        denominatorIndex = powers.count
+    }
+
+    /// Writes X_a–b in Mg C ha⁻¹ of every layer, in `depths` order, to `out` (NaN for every layer when β is NaN or
+    /// outside (0, 1]; X₀₋₂₀ (b − a) / 20 at β = 1).
+    public func evaluate(topsoilDensityMgPerHa x: Double, beta: Double, into out: UnsafeMutablePointer<Double>) {
+        guard beta > 0, beta <= 1 else {
+            for l in depths.indices { out[l] = .nan }
+            return
+        }
+        if beta == 1 {
+            for (l, layer) in depths.enumerated() { out[l] = x * (layer.lower - layer.upper) / 20 }
+            return
+        }
+        let logBeta = Foundation.log(beta)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: arguments.count) { value in
+            for k in 0..<powerCount { value[k] = Foundation.exp(arguments[k] * logBeta) }
+            for k in powerCount..<arguments.count { value[k] = Foundation.expm1(arguments[k] * logBeta) }
+            let denominator = -value[denominatorIndex]
+            for l in depths.indices {
+                let numerator = -value[powerIndex[l]] * value[thicknessIndex[l]]
+                out[l] = x * numerator / denominator
+            }
+        }
+    }
+}
+
 /// Eq. 4 (METHOD.md §5): X₀₋₁₀₀ = X₀₋₂₀ (1 − β¹⁰⁰) / (1 − β²⁰), in Mg C ha⁻¹.
 @inlinable
 public func socDensity0to100MgPerHa(topsoilDensityMgPerHa: Double, beta: Double) -> Double {

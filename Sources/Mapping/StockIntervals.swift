@@ -95,10 +95,12 @@ public struct SimulationBins: Sendable, Equatable {
     /// depend on `threads`.
     func tables(grid: ShiftGrid, betaMinimum: Double, betaMaximum: Double, threads: Int = 1) throws -> [UnitResponseTable] {
         let depths = SOCLayer.depthsCentimetres
+        let layerDensities = LayerSOCDensities(depths: depths)
         let response: CellResponse = { beta, out in
-            for (l, depth) in depths.enumerated() {
-                out[l] = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: 1, beta: beta, upperCentimetres: depth.upper,
-                                                           lowerCentimetres: depth.lower)
+            out.withUnsafeMutableBufferPointer { out in
+                if let base = out.baseAddress, out.count >= depths.count {
+                    layerDensities.evaluate(topsoilDensityMgPerHa: 1, beta: beta, into: base)
+                }
             }
         }
         let keys = sums.keys.sorted()

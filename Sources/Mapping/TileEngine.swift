@@ -230,7 +230,8 @@ struct TileEngine {
             let columns = self.columns
             let rowCount = rows.count
             let fieldBase = e * RowSumField.count
-            let layerDepths = SOCLayer.depthsCentimetres
+            let layerDensities = LayerSOCDensities(depths: SOCLayer.depthsCentimetres)
+            let layerCount = SOCLayer.count
             let sumsFlat = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows.count * RowSumField.count)
             sumsFlat.initialize(repeating: 0)
             defer { sumsFlat.deallocate() }
@@ -253,6 +254,9 @@ struct TileEngine {
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                     let p = areaBox.value
                     var bins = units.map { SimulationBins(units: $0) }
+                    // The layer densities of one cell at its β mean, q05 and q95.
+                    let densities = UnsafeMutablePointer<Double>.allocate(capacity: 3 * layerCount)
+                    defer { densities.deallocate() }
                     defer { chunkBins.set(chunk, bins) }
                     for r in (rowCount * chunk / chunks)..<(rowCount * (chunk + 1) / chunks) {
                         let latitude = grid.north - (Double(firstRow + r) + 0.5) * grid.cellHeight
@@ -299,13 +303,11 @@ struct TileEngine {
                                     outShared[seSlot + 1].pointer[i] = Float(q.low)
                                     outShared[seSlot + 2].pointer[i] = Float(q.high)
                                 }
-                                for (l, depth) in layerDepths.enumerated() {
-                                    let dMean = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: betas.0,
-                                                                                   upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
-                                    let dLow = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: betas.1,
-                                                                                  upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
-                                    let dHigh = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: betas.2,
-                                                                                   upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
+                                layerDensities.evaluate(topsoilDensityMgPerHa: x, beta: betas.0, into: densities)
+                                layerDensities.evaluate(topsoilDensityMgPerHa: x, beta: betas.1, into: densities + layerCount)
+                                layerDensities.evaluate(topsoilDensityMgPerHa: x, beta: betas.2, into: densities + 2 * layerCount)
+                                for l in 0..<layerCount {
+                                    let dMean = densities[l], dLow = densities[layerCount + l], dHigh = densities[2 * layerCount + l]
                                     outShared[4 + l].pointer[i] = Float(dMean)
                                     let first = RowSumField.firstStock + RowSumField.variants * l
                                     sums[first] += dMean * a

@@ -162,6 +162,30 @@ private func referenceSelection(_ profiles: [FixtureProfile]) -> [FixtureProfile
         #expect(DepthLayer.reported.map(\.description) == ["0-20", "20-40", "40-60", "60-80", "80-100", "20-100", "0-100"])
     }
 
+    /// The shared evaluation of all reported layers gives each layer's `layerSOCDensityFromTopsoilMgPerHa` bit for bit,
+    /// including β = 1, β outside (0, 1], NaN and β near 0 and 1, and for a layer list with repeated depths.
+    @Test func sharedLayerEvaluationEqualsEachLayerBitForBit() {
+        let reported = DepthLayer.reported.map { (upper: $0.upperCentimetres, lower: $0.lowerCentimetres) }
+        let odd: [(upper: Double, lower: Double)] = [(0, 30), (30, 100), (0, 30), (15, 45), (45, 100), (0, 5)]
+        var rng = SplitMix64(seed: 11)
+        var betas: [Double] = [1, 0, -0.5, 1.5, .nan, .infinity, 1e-300, 0.5, 0.9, 0.99, 0.999999999, 1 - 1e-16, 1e-3]
+        for _ in 0..<2000 { betas.append(Double.random(in: 0.8...1, using: &rng)) }
+        for depths in [reported, odd] {
+            let shared = LayerSOCDensities(depths: depths)
+            let out = UnsafeMutablePointer<Double>.allocate(capacity: depths.count)
+            defer { out.deallocate() }
+            for beta in betas {
+                let x = Double.random(in: 0...400, using: &rng)
+                shared.evaluate(topsoilDensityMgPerHa: x, beta: beta, into: out)
+                for (l, depth) in depths.enumerated() {
+                    let single = layerSOCDensityFromTopsoilMgPerHa(topsoilDensityMgPerHa: x, beta: beta,
+                                                                   upperCentimetres: depth.upper, lowerCentimetres: depth.lower)
+                    #expect(out[l].bitPattern == single.bitPattern, "β \(beta), layer \(depth)")
+                }
+            }
+        }
+    }
+
     @Test func socDensityEquationOne() throws {
         // 20 g/kg × 1.3 g/cm³ × 20 cm / 10 = 52 Mg/ha; with 25 % coarse fragments 39 Mg/ha.
         #expect(layerSOCDensityMgPerHa(socGramsPerKilogram: 20, bulkDensityGramsPerCubicCentimetre: 1.3,
